@@ -1,0 +1,17 @@
+"""Errors the domain raises for bad input; adapters turn them into 4xx answers or one CLI line."""
+
+
+class AshenError(Exception):
+    """Base class: the message is meant for the person who gave the input."""
+
+
+class MediaError(AshenError):
+    """A video could not be probed or decoded (missing, not a video, truncated, audio only...)."""
+
+
+class ImageError(AshenError):
+    """A query image could not be opened, or is too large to be decoded safely."""
+
+
+class NotFoundError(AshenError):
+    """A video named by the caller is not in the store."""

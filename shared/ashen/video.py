@@ -1,0 +1,266 @@
+"""Frames out of a video with the ffmpeg binary imageio-ffmpeg ships.
+
+ffmpeg decodes, area-averages every frame down to a 64x64 grid in 16-bit RGB and pipes it out, so
+Python never holds a full-size frame. Each frame comes with its exact presentation time, taken from
+the ``showinfo`` filter. A time range is read with a keyframe seek and filtered by timestamp here,
+so reading consecutive ranges yields exactly the frames of one full read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from queue import Empty, Queue
+
+import imageio_ffmpeg
+import numpy as np
+import numpy.typing as npt
+
+from ashen.color_layout import from_block_means
+from ashen.errors import MediaError
+
+GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
+FRAME_BYTES = GRID * GRID * 3 * 2
+PROBE_TIMEOUT_S = 60.0
+STALL_TIMEOUT_S = 120.0  # no frame for this long means ffmpeg is stuck: kill it
+
+# ffmpeg's 8-bit RGB converter (the one that writes screenshots and PNG exports) lands on average
+# this much below the exact YUV->RGB value; the 16-bit area path we read does not. Measured on the
+# clips in ../shared/media/video (see benchmarks/consistency.py), subtracted so stored signatures
+# agree with what a screenshot of the same frame hashes to.
+RGB24_BIAS = np.array([0.5, 1.0, 0.6])
+
+_SHOWINFO = re.compile(rb"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*(-?\d+) pts_time:(-?[\d.e+-]+)")
+_DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?), start: (-?[\d.]+)")
+_VIDEO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
+_FPS = re.compile(r"([\d.]+) (?:fps|tbr)")
+
+
+def ffmpeg_exe() -> str:
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a probe learns of a source."""
+
+    duration: float | None
+    start_time: float
+    width: int
+    height: int
+    fps: float | None
+    codec: str
+
+
+@dataclass(frozen=True)
+class FrameBatch:
+    """Consecutive frames of one read: times in seconds from the start, and their 33 CLD values."""
+
+    times: npt.NDArray[np.float64]
+    signatures: npt.NDArray[np.uint8]
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+
+def _describe_source(source: str) -> str:
+    return source if "://" not in source else source.split("?", 1)[0]
+
+
+def _check_local(source: str) -> None:
+    if "://" in source:
+        return
+    if not os.path.exists(source):
+        raise MediaError(f"{source}: no such file")
+    if os.path.isdir(source):
+        raise MediaError(f"{source}: is a folder, not a video")
+    if os.path.getsize(source) == 0:
+        raise MediaError(f"{source}: file is empty")
+
+
+def probe(source: str, timeout: float = PROBE_TIMEOUT_S) -> VideoInfo:
+    """Duration, start time, size, frame rate and codec of the first video stream of a source."""
+    _check_local(source)
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", source]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise MediaError(f"{_describe_source(source)}: probing timed out after {timeout:.0f} s") from None
+    text = proc.stderr.decode("utf-8", "replace")
+    name = _describe_source(source)
+    if "Invalid data found" in text or "could not find codec parameters" in text.lower():
+        raise MediaError(f"{name}: not a readable video (ffmpeg: invalid data)")
+    streams = [m for m in _VIDEO_STREAM.finditer(text) if "(attached pic)" not in _line_of(text, m.start())]
+    if not streams:
+        if "Stream #" in text:
+            raise MediaError(f"{name}: has no video stream (audio only?)")
+        last = text.strip().splitlines()[-1] if text.strip() else "no output"
+        raise MediaError(f"{name}: not a readable video ({last})")
+    stream = streams[0]
+    line = _line_of(text, stream.start())
+    fps_match = _FPS.search(line)
+    duration, start = None, 0.0
+    dm = _DURATION.search(text)
+    if dm:
+        h, m, s, st = dm.groups()
+        duration = int(h) * 3600 + int(m) * 60 + float(s)
+        start = float(st)
+    elif (sm := re.search(r"start: (-?[\d.]+)", text)) is not None:
+        start = float(sm.group(1))
+    return VideoInfo(
+        duration=duration,
+        start_time=start,
+        width=int(stream.group(2)),
+        height=int(stream.group(3)),
+        fps=float(fps_match.group(1)) if fps_match else None,
+        codec=stream.group(1),
+    )
+
+
+def _line_of(text: str, pos: int) -> str:
+    end = text.find("\n", pos)
+    return text[text.rfind("\n", 0, pos) + 1 : end if end >= 0 else len(text)]
+
+
+def _means_to_signatures(raw: bytes, count: int) -> npt.NDArray[np.uint8]:
+    grid = np.frombuffer(raw, dtype="<u2", count=count * GRID * GRID * 3).reshape(count, 8, GRID // 8, 8, GRID // 8, 3)
+    # 16-bit full scale is 65535 = 255 * 257; each block is an 8x8 patch of the grid.
+    means = grid.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS
+    return from_block_means(means)
+
+
+class _FfmpegReader:
+    """One ffmpeg process piping 64x64 RGB48 frames, with a watchdog and timestamp collection."""
+
+    def __init__(self, source: str, seek: float, threads: int) -> None:
+        vf = f"scale={GRID}:{GRID}:flags=area+accurate_rnd,showinfo"
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", str(threads)]
+        if seek > 0:
+            cmd += ["-noaccurate_seek", "-ss", f"{seek:.6f}"]
+        cmd += ["-copyts", "-i", source, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf]
+        cmd += ["-fps_mode", "passthrough", "-pix_fmt", "rgb48le", "-f", "rawvideo", "pipe:1"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.pts: Queue[float | None] = Queue()
+        self.errors: list[str] = []
+        self.last_progress = time.monotonic()
+        self._stderr = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr.start()
+        self._stop = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, daemon=True)
+        self._watchdog.start()
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            m = _SHOWINFO.search(line)
+            if m:
+                self.pts.put(float(m.group(2)))
+                self.last_progress = time.monotonic()
+            elif b"error" in line.lower() or b"invalid" in line.lower():
+                self.errors.append(line.decode("utf-8", "replace").strip())
+        self.pts.put(None)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            if time.monotonic() - self.last_progress > STALL_TIMEOUT_S:
+                self.errors.append(f"ffmpeg made no progress for {STALL_TIMEOUT_S:.0f} s and was stopped")
+                self.proc.kill()
+                return
+
+    def frames(self, batch: int) -> Iterator[tuple[list[float], bytes]]:
+        assert self.proc.stdout is not None
+        while True:
+            raw = self.proc.stdout.read(FRAME_BYTES * batch)
+            count = len(raw) // FRAME_BYTES
+            if count == 0:
+                return
+            self.last_progress = time.monotonic()
+            times: list[float] = []
+            for _ in range(count):
+                try:
+                    t = self.pts.get(timeout=STALL_TIMEOUT_S)
+                except Empty:
+                    t = None
+                if t is None:
+                    raise MediaError("ffmpeg produced a frame without a timestamp")
+                times.append(t)
+            yield times, raw[: count * FRAME_BYTES]
+            if count < batch:
+                return
+
+    def close(self) -> int:
+        self._stop.set()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        code = self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        self._stderr.join(timeout=5)
+        return code
+
+
+def read_range(
+    source: str,
+    t0: float = 0.0,
+    t1: float | None = None,
+    *,
+    info: VideoInfo | None = None,
+    threads: int = 1,
+    batch: int = 256,
+    on_progress: Callable[[float], None] | None = None,
+) -> Iterator[FrameBatch]:
+    """Signatures of every frame whose presentation time t (seconds from the start) is in [t0, t1).
+
+    ``on_progress`` is called with the time reached, after each batch.
+    """
+    info = info or probe(source)
+    end = float("inf") if t1 is None else t1
+    seek = max(0.0, t0)
+    while True:
+        reader = _FfmpegReader(source, seek, threads)
+        first_seen: float | None = None
+        produced = 0
+        done = False
+        try:
+            for times, raw in reader.frames(batch):
+                t = np.asarray(times, dtype=np.float64) - info.start_time
+                if first_seen is None:
+                    first_seen = float(t[0])
+                    if seek > 0 and first_seen > t0 + 1e-6:
+                        break  # the demuxer seeked past t0 (imprecise formats): seek earlier
+                keep = (t >= t0) & (t < end)
+                if keep.any():
+                    idx = np.flatnonzero(keep)
+                    sigs = _means_to_signatures(raw, len(times))[idx]
+                    produced += len(idx)
+                    yield FrameBatch(times=t[idx], signatures=sigs)
+                if on_progress is not None:
+                    on_progress(float(min(t[-1], end)))
+                if t[-1] >= end:
+                    done = True
+                    break
+            else:
+                done = True
+        finally:
+            code = reader.close()
+        if not done and first_seen is not None and seek > 0:
+            seek = max(0.0, seek - max(5.0, 2 * (first_seen - t0)))
+            continue
+        if done and produced == 0 and first_seen is None and code != 0:
+            detail = reader.errors[-1] if reader.errors else f"ffmpeg exited with status {code}"
+            raise MediaError(f"{_describe_source(source)}: could not decode video ({detail})")
+        return
+
+
+def read_all(source: str, **kwargs: object) -> FrameBatch:
+    """Every frame of a source in one batch (convenience for tests and small clips)."""
+    batches = list(read_range(source, **kwargs))  # type: ignore[arg-type]
+    if not batches:
+        return FrameBatch(np.zeros(0), np.zeros((0, 33), dtype=np.uint8))
+    return FrameBatch(np.concatenate([b.times for b in batches]), np.concatenate([b.signatures for b in batches]))
