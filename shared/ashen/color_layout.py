@@ -50,12 +50,8 @@ def block_means(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float64]:
     if height < 8 or width < 8:
         raise ValueError(f"image is {width}x{height}; Color Layout needs at least 8x8 pixels")
     ys, xs = block_edges(height), block_edges(width)
-    # Summed-area table: every block sum costs four lookups, for any image size.
-    sat = np.zeros(rgb.shape[:-3] + (height + 1, width + 1, 3), dtype=np.int64)
-    np.cumsum(np.cumsum(rgb, axis=-3, dtype=np.int64), axis=-2, out=sat[..., 1:, 1:, :])
-    y0, y1, x0, x1 = ys[:-1, None], ys[1:, None], xs[None, :-1], xs[None, 1:]
-    sums = sat[..., y1, x1, :] - sat[..., y0, x1, :] - sat[..., y1, x0, :] + sat[..., y0, x0, :]
-    counts = ((y1 - y0) * (x1 - x0))[..., None]
+    sums = np.add.reduceat(np.add.reduceat(rgb, ys[:-1], axis=-3, dtype=np.int64), xs[:-1], axis=-2)
+    counts = (np.diff(ys)[:, None] * np.diff(xs)[None, :])[..., None]
     return sums / counts
 
 
@@ -98,9 +94,9 @@ def from_block_means(means: npt.NDArray[np.floating]) -> npt.NDArray[np.uint8]:
     cb = np.floor(126.336 * (b - yy) + 128.5).astype(np.int64)
     cr = np.floor(159.712 * (r - yy) + 128.5).astype(np.int64)
     batch = y.shape[:-2]
-    fy, fcb, fcr = (_fdct(c).reshape(batch + (64,)) for c in (y, cb, cr))
+    fy, fcb, fcr = (_fdct(c).reshape((*batch, 64)) for c in (y, cb, cr))
 
-    out = np.empty(batch + (VALUE_COUNT,), dtype=np.uint8)
+    out = np.empty((*batch, VALUE_COUNT), dtype=np.uint8)
     out[..., 0] = _quant_ydc(fy[..., 0] >> 3) >> 1
     out[..., Y_COEFFS] = _quant_cdc(fcb[..., 0] >> 3)
     out[..., Y_COEFFS + C_COEFFS] = _quant_cdc(fcr[..., 0] >> 3)

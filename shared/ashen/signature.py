@@ -63,7 +63,7 @@ def unpack(packed: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     if p.shape[-1] != PACKED_SIZE:
         raise ValueError(f"a packed signature is {PACKED_SIZE} bytes, got {p.shape[-1]}")
     bits = np.unpackbits(p, axis=-1).astype(np.int64)
-    out = np.zeros(p.shape[:-1] + (VALUE_COUNT,), dtype=np.int64)
+    out = np.zeros((*p.shape[:-1], VALUE_COUNT), dtype=np.int64)
     pos = 0
     for i, w in enumerate(BIT_WIDTHS):
         for _ in range(w):

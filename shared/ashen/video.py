@@ -101,6 +101,9 @@ def probe(source: str, timeout: float = PROBE_TIMEOUT_S) -> VideoInfo:
             raise MediaError(f"{name}: has no video stream (audio only?)")
         last = text.strip().splitlines()[-1] if text.strip() else "no output"
         raise MediaError(f"{name}: not a readable video ({last})")
+    fmt = re.search(r"Input #0, ([\w,]+),", text)
+    if fmt and (fmt.group(1) == "image2" or fmt.group(1).endswith("_pipe")):
+        raise MediaError(f"{name}: is a still image, not a video (use 'ashen search' for images)")
     stream = streams[0]
     line = _line_of(text, stream.start())
     fps_match = _FPS.search(line)

@@ -1,0 +1,234 @@
+"""The `ashen` command line: index videos, search screenshots, inspect the embedded store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ashen.errors import AshenError
+from ashen.images import image_signature, read_image_file
+from ashen.indexer import find_videos, index_video, video_id_for
+from ashen.search import DEFAULT_LIMIT, search
+from ashen.store import SqliteStore
+
+
+def _fmt_time(seconds: float) -> str:
+    m, s = divmod(seconds, 60)
+    h, m = divmod(int(m), 60)
+    return f"{h}:{m:02d}:{s:06.3f}" if h else f"{m:02d}:{s:06.3f}"
+
+
+def _store(args: argparse.Namespace) -> SqliteStore:
+    return SqliteStore(Path(args.home) / "ashen.sqlite3" if args.home else None)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    sources = find_videos(args.paths)
+    if not sources:
+        raise AshenError("no videos found in " + ", ".join(args.paths))
+    store = _store(args)
+    failures = 0
+    totals = {"frames": 0, "scenes": 0, "duration": 0.0, "seconds": 0.0}
+    for source in sources:
+        title = args.title or (Path(source).parent.name if Path(args.paths[0]).is_dir() else None)
+        bar: tqdm | None = None
+
+        def start(info, source=source):  # type: ignore[no-untyped-def]
+            nonlocal bar
+            bar = tqdm(total=round(info.duration or 0, 1), unit="s", desc=Path(source).name[:40], file=sys.stderr,
+                       disable=args.quiet, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
+                       "[{elapsed}<{remaining}, {rate_fmt}]")  # fmt: skip
+
+        def advance(delta: float) -> None:
+            if bar is not None:  # noqa: B023 (called only during this iteration)
+                bar.update(round(delta, 3))  # noqa: B023
+
+        try:
+            report = index_video(store, source, title=title, episode=args.episode, workers=args.workers,
+                                 on_start=start, on_progress=advance)  # fmt: skip
+        except AshenError as exc:
+            failures += 1
+            if bar is not None:
+                bar.close()
+            print(f"ashen: {exc}", file=sys.stderr)
+            continue
+        if bar is not None:
+            bar.n = bar.total
+            bar.close()
+        v = report.video
+        totals["frames"] += report.frames
+        totals["scenes"] += report.scenes
+        totals["duration"] += v.duration or 0.0
+        totals["seconds"] += report.seconds
+        print(f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
+              f"{report.frames} frames read, {report.scenes} scenes stored, {report.seconds:.2f} s wall, "
+              f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime")  # fmt: skip
+    if len(sources) > 1:
+        rt = totals["duration"] / totals["seconds"] if totals["seconds"] else 0
+        print(f"total: {len(sources) - failures}/{len(sources)} videos, {totals['frames']} frames read, "
+              f"{totals['scenes']} scenes stored, {totals['seconds']:.2f} s wall, {rt:.1f}x realtime")  # fmt: skip
+    return 1 if failures else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    store = _store(args)
+    failures = 0
+    for path in args.images:
+        try:
+            signature = image_signature(read_image_file(path))
+            began = time.perf_counter()
+            result = search(store, signature, limit=args.limit, title=args.title)
+            elapsed = time.perf_counter() - began
+        except AshenError as exc:
+            failures += 1
+            if args.json:
+                print(json.dumps({"image": path, "error": str(exc), "result": [], "frameCount": 0}), flush=True)
+            print(f"ashen: {path}: {exc}" if not str(exc).startswith(path) else f"ashen: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps({"image": path, **result.to_dict()}), flush=True)
+            continue
+        total = store.stats().scenes
+        share = f"{result.frame_count / total:.2%}" if total else "0%"
+        print(f"{path}: compared {result.frame_count} scenes from {result.buckets_read} buckets "
+              f"({share} of {total}) in {elapsed * 1000:.1f} ms")  # fmt: skip
+        if not result.matches:
+            print("  no match")
+        for m in result.matches:
+            ep = f" ep {m.video.episode}" if m.video.episode else ""
+            print(f"  {m.similarity:6.1%}  {m.video.title}{ep}  {m.video.filename}  at {_fmt_time(m.at)} "
+                  f"({_fmt_time(m.start)} - {_fmt_time(m.end)})")  # fmt: skip
+    return 1 if failures else 0
+
+
+def cmd_signature(args: argparse.Namespace) -> int:
+    sig = image_signature(read_image_file(args.image))
+    if args.json:
+        print(json.dumps({"values": list(sig.values), "hex": str(sig)}))
+    else:
+        print(" ".join(str(v) for v in sig.values))
+        print(sig)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    videos = _store(args).list_videos()
+    if args.json:
+        print(json.dumps([v.to_dict() for v in videos]))
+        return 0
+    for v in videos:
+        ep = f" ep {v.episode}" if v.episode else ""
+        print(f"{v.id}  {v.title}{ep}  {v.filename}  {v.duration or 0:.1f} s  {v.frames} frames  "
+              f"{v.scenes} scenes  {v.status}")  # fmt: skip
+    if not videos:
+        print("(no videos indexed)")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store = _store(args)
+    videos = store.list_videos()
+    wanted = args.video
+    ids = {v.id for v in videos}
+    if wanted in ids:
+        match = [wanted]
+    else:
+        by_path = video_id_for(wanted) if Path(wanted).exists() else None
+        match = [v.id for v in videos if v.id == by_path or v.filename == wanted or v.source == wanted]
+    if not match:
+        raise AshenError(f"{wanted}: no such video in the index (see 'ashen list')")
+    if len(match) > 1:
+        raise AshenError(f"{wanted}: matches {len(match)} videos; give the id from 'ashen list'")
+    store.remove_video(match[0])
+    print(f"removed {match[0]}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = _store(args)
+    s = store.stats()
+    hours = sum((v.duration or 0) for v in store.list_videos()) / 3600
+    data = {"videos": s.videos, "frames": s.frames, "scenes": s.scenes, "storeBytes": s.size_bytes,
+            "buckets": len(store.bucket_sizes()), "hours": round(hours, 4),
+            "scenesPerHour": round(s.scenes / hours) if hours else 0, "path": str(store.path)}  # fmt: skip
+    if args.json:
+        print(json.dumps(data))
+    else:
+        for k, v in data.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ashen.local_server import serve  # imported lazily: only `serve` needs the HTTP stack
+
+    serve(_store(args), host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ashen", description="Find which video and which second a screenshot is from."
+    )
+    parser.add_argument("--home", help="store folder (default: $ASHEN_HOME or ~/.ashen)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index video files or folders of videos")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--title")
+    p.add_argument("--episode")
+    p.add_argument("--workers", type=int, default=None, help="segments hashed in parallel (default: CPU count)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="find where images come from")
+    p.add_argument("images", nargs="+")
+    p.add_argument("--json", action="store_true", help="one JSON object per image (JSON Lines)")
+    p.add_argument("--limit", type=int, default=DEFAULT_LIMIT)
+    p.add_argument("--title", help="only videos whose title contains this")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("signature", help="print an image's 33 Color Layout values and hex signature")
+    p.add_argument("image")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_signature)
+
+    p = sub.add_parser("list", help="list indexed videos")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("remove", help="remove a video (id, path or file name) from the index")
+    p.add_argument("video")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("stats", help="videos, frames read, scenes stored, store size")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("serve", help="serve the HTTP search API locally")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except AshenError as exc:
+        print(f"ashen: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ashen: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Indexing: plan segments of a video's time line, hash them in parallel, store the scenes.
+
+The same ``plan_segments`` and ``hash_segment`` serve the local worker pool here and the SQS
+fan-out on AWS; only the way segments travel differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ashen.buckets import bucket_keys
+from ashen.errors import MediaError
+from ashen.models import VideoRecord
+from ashen.scenes import Scene, join_segments, scenes_of
+from ashen.signature import unpack
+from ashen.store.port import SceneStore
+from ashen.video import VideoInfo, probe, read_range
+
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".flv", ".wmv",
+                  ".ogv", ".gif", ".3gp"}  # fmt: skip
+MIN_SEGMENT_S = 8.0  # shorter segments cost more in seeking than they gain in parallelism
+MAX_SEGMENT_S = 900.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    start: float
+    end: float | None  # None: to the end of the video
+
+
+@dataclass(frozen=True)
+class SegmentHash:
+    segment: Segment
+    frames: int
+    scenes: list[Scene]
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    video: VideoRecord
+    frames: int
+    scenes: int
+    seconds: float  # wall time
+
+    @property
+    def realtime_factor(self) -> float:
+        return (self.video.duration or 0.0) / self.seconds if self.seconds > 0 else 0.0
+
+
+def video_id_for(source: str) -> str:
+    """Stable id of a source: the same file (or URL without its query string) is the same video."""
+    key = source.split("?", 1)[0] if "://" in source else str(Path(source).resolve())
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def plan_segments(duration: float | None, parallelism: int, max_segment: float = MAX_SEGMENT_S) -> list[Segment]:
+    """Cut [0, duration) into near-equal segments, at least one per worker when it pays off."""
+    if not duration or duration <= 0:
+        return [Segment(0, 0.0, None)]
+    count = max(1, min(parallelism, int(duration // MIN_SEGMENT_S)))
+    count = max(count, math.ceil(duration / max_segment))
+    step = duration / count
+    bounds = [round(i * step, 3) for i in range(count)]
+    return [Segment(i, b, bounds[i + 1] if i + 1 < count else None) for i, b in enumerate(bounds)]
+
+
+def hash_segment(
+    source: str,
+    segment: Segment,
+    info: VideoInfo,
+    *,
+    threads: int = 1,
+    on_progress: Callable[[float], None] | None = None,
+) -> SegmentHash:
+    """Signatures and scenes of one segment (every frame with start <= t < end)."""
+    times, sigs = [], []
+    for batch in read_range(source, segment.start, segment.end, info=info, threads=threads, on_progress=on_progress):
+        times.append(batch.times)
+        sigs.append(batch.signatures)
+    if not times:
+        return SegmentHash(segment, 0, [])
+    t = np.concatenate(times)
+    s = np.concatenate(sigs)
+    return SegmentHash(segment, len(t), scenes_of(t, s))
+
+
+def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:
+    """Attach each scene's bucket key."""
+    scenes = list(scenes)
+    if not scenes:
+        return []
+    values = unpack(np.frombuffer(b"".join(s.signature for s in scenes), dtype=np.uint8).reshape(-1, 21))
+    return list(zip(bucket_keys(values), scenes, strict=True))
+
+
+def find_videos(paths: Iterable[str]) -> list[str]:
+    """Expand folders into the video files they hold (sorted); files are kept as given."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out += sorted(str(f) for f in path.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_SUFFIXES)
+        else:
+            out.append(p)
+    return out
+
+
+def index_video(
+    store: SceneStore,
+    source: str,
+    *,
+    title: str | None = None,
+    episode: str | None = None,
+    workers: int | None = None,
+    on_start: Callable[[VideoInfo], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> IndexReport:
+    """Index one video into the store, replacing whatever it held for the same source.
+
+    Nothing is written until every segment has been hashed, so a failure leaves the store as it was.
+    ``on_progress`` receives seconds of video newly covered.
+    """
+    began = time.perf_counter()
+    info = probe(source)
+    if on_start is not None:
+        on_start(info)
+    workers = workers or os.cpu_count() or 1
+    segments = plan_segments(info.duration, workers)
+    lock = threading.Lock()
+    reached = {s.index: s.start for s in segments}
+
+    def progress_of(seg: Segment) -> Callable[[float], None]:
+        def report(t: float) -> None:
+            with lock:
+                delta = max(0.0, t - reached[seg.index])
+                reached[seg.index] = max(reached[seg.index], t)
+            if on_progress is not None and delta > 0:
+                on_progress(delta)
+
+        return report
+
+    # Threads suffice: each segment is an ffmpeg process; Python only reads pipes and does numpy.
+    threads_each = max(1, (os.cpu_count() or 1) // min(workers, len(segments)))
+    with ThreadPoolExecutor(max_workers=min(workers, len(segments))) as pool:
+        futures = [
+            pool.submit(hash_segment, source, seg, info, threads=threads_each, on_progress=progress_of(seg))
+            for seg in segments
+        ]
+        parts = [f.result() for f in futures]
+    frames = sum(p.frames for p in parts)
+    if frames == 0:
+        raise MediaError(f"{source}: no frames could be decoded")
+    scenes = join_segments(p.scenes for p in parts)
+    name = Path(source.split("?", 1)[0]).name
+    video = VideoRecord(
+        id=video_id_for(source),
+        title=title or Path(name).stem,
+        filename=name,
+        source=source,
+        episode=episode,
+        duration=info.duration,
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        frames=frames,
+        scenes=len(scenes),
+        status="indexed",
+        segments_planned=len(segments),
+        segments_done=len(segments),
+        indexed_at=time.time(),
+    )
+    store.replace_video(video, keyed(scenes))
+    return IndexReport(video, frames, len(scenes), time.perf_counter() - began)

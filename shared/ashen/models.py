@@ -1,0 +1,50 @@
+"""Plain records shared by the domain and the storage adapters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class VideoRecord:
+    """One indexed (or indexing) video."""
+
+    id: str
+    title: str
+    filename: str
+    source: str
+    episode: str | None = None
+    duration: float | None = None
+    fps: float | None = None
+    width: int = 0
+    height: int = 0
+    frames: int = 0
+    scenes: int = 0
+    status: str = "indexed"  # indexing | indexed | failed
+    error: str = ""
+    segments_planned: int = 0
+    segments_done: int = 0
+    indexed_at: float = 0.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored scene read back from a bucket."""
+
+    video_id: str
+    start: float
+    at: float
+    end: float
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    videos: int
+    frames: int
+    scenes: int
+    size_bytes: int

@@ -1,0 +1,36 @@
+"""The storage port. Shaped after DynamoDB's access patterns: the partition is the bucket key,
+scenes of a bucket are fetched together, and a video's scenes can be found without a scan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from ashen.models import Candidate, StoreStats, VideoRecord
+from ashen.scenes import Scene
+
+
+class SceneStore(Protocol):
+    def put_video(self, video: VideoRecord) -> None:
+        """Create or update a video record (status, progress, metadata)."""
+
+    def get_video(self, video_id: str) -> VideoRecord | None: ...
+
+    def list_videos(self) -> list[VideoRecord]: ...
+
+    def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
+        """Atomically make ``scenes`` (bucket key, scene) the only entries of ``video``."""
+
+    def add_scenes(self, video_id: str, scenes: Iterable[tuple[str, Scene]]) -> int:
+        """Write scenes of one video (idempotent: the same scene twice is stored once)."""
+
+    def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
+        """Every stored scene in the given buckets."""
+
+    def remove_video(self, video_id: str) -> bool:
+        """Delete a video and all its scenes; False if it was not there."""
+
+    def stats(self) -> StoreStats: ...
+
+    def bucket_sizes(self) -> dict[str, int]:
+        """Scenes per bucket (for occupancy reports)."""

@@ -1,0 +1,150 @@
+"""The embedded store: one SQLite file under ASHEN_HOME (default ~/.ashen)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from pathlib import Path
+
+from ashen.models import Candidate, StoreStats, VideoRecord
+from ashen.scenes import Scene
+
+DB_NAME = "ashen.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS videos (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scenes (
+    bucket TEXT NOT NULL,
+    video_id TEXT NOT NULL,
+    start REAL NOT NULL,
+    at REAL NOT NULL,
+    end REAL NOT NULL,
+    frames INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (bucket, video_id, start)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS scenes_by_video ON scenes (video_id);
+"""
+
+_VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("ASHEN_HOME") or Path.home() / ".ashen")
+
+
+class SqliteStore:
+    """SceneStore on SQLite. Safe to share between threads of one process."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        if path is None:
+            home = default_home()
+            home.mkdir(parents=True, exist_ok=True)
+            path = home / DB_NAME
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # videos
+    def put_video(self, video: VideoRecord) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, json.dumps(video.to_dict()))
+            )
+
+    def get_video(self, video_id: str) -> VideoRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT record FROM videos WHERE id = ?", (video_id,)).fetchone()
+        return _video(row[0]) if row else None
+
+    def list_videos(self) -> list[VideoRecord]:
+        with self._lock:
+            rows = self._db.execute("SELECT record FROM videos").fetchall()
+        videos = [_video(r[0]) for r in rows]
+        return sorted(videos, key=lambda v: (v.title, v.episode or "", v.filename))
+
+    # scenes
+    def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
+        rows = [(b, video.id, s.start, s.at, s.end, s.frames, s.signature) for b, s in scenes]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM scenes WHERE video_id = ?", (video.id,))
+                self._db.executemany("INSERT OR REPLACE INTO scenes VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, json.dumps(video.to_dict()))
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def add_scenes(self, video_id: str, scenes: Iterable[tuple[str, Scene]]) -> int:
+        rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature) for b, s in scenes]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO scenes VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return len(rows)
+
+    def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
+        if not buckets:
+            return []
+        marks = ",".join("?" * len(buckets))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT video_id, start, at, end, signature FROM scenes WHERE bucket IN ({marks})", tuple(buckets)
+            ).fetchall()
+        return [Candidate(v, s, a, e, bytes(sig)) for v, s, a, e, sig in rows]
+
+    def remove_video(self, video_id: str) -> bool:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM scenes WHERE video_id = ?", (video_id,))
+                gone = self._db.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return gone > 0
+
+    def stats(self) -> StoreStats:
+        videos = self.list_videos()
+        with self._lock:
+            scenes = self._db.execute("SELECT COUNT(*) FROM scenes").fetchone()[0]
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return StoreStats(len(videos), sum(v.frames for v in videos), int(scenes), size)
+
+    def bucket_sizes(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT bucket, COUNT(*) FROM scenes GROUP BY bucket").fetchall()
+        return {b: int(n) for b, n in rows}
+
+
+def _video(text: str) -> VideoRecord:
+    data = json.loads(text)
+    return VideoRecord(**{k: v for k, v in data.items() if k in _VIDEO_FIELDS})

@@ -1,0 +1,117 @@
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ashen.cli import main
+from tests.conftest import SHARED_MEDIA, export_frame
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, clip):
+    h = tmp_path_factory.mktemp("home")
+    assert main(["--home", str(h), "index", str(clip), "--title", "Sintel", "--episode", "1", "-q"]) == 0
+    return h
+
+
+def run(home, *args):
+    return main(["--home", str(home), *args])
+
+
+@pytest.mark.parametrize("at", [1.0, 7.44, 12.3, 21.0])
+def test_search_finds_the_second(home, clip, tmp_path, capsys, at):
+    png = export_frame(clip, at, tmp_path / "q.png")
+    capsys.readouterr()
+    assert run(home, "search", "--json", str(png)) == 0
+    out = json.loads(capsys.readouterr().out)
+    top = out["result"][0]
+    assert top["title"] == "Sintel" and top["episode"] == "1" and top["filename"] == clip.name
+    assert top["from"] - 0.5 <= at <= top["to"] + 0.5  # the right second (neighbour frames can tie)
+    assert top["similarity"] >= 0.9
+    assert out["frameCount"] > 0
+
+
+def test_many_images_one_process_json_lines(home, clip, tmp_path, capsys):
+    paths = [str(export_frame(clip, t, tmp_path / f"q{i}.jpg")) for i, t in enumerate([2.0, 15.0])]
+    capsys.readouterr()
+    assert run(home, "search", "--json", *paths) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert [json.loads(x)["image"] for x in lines] == paths
+
+
+def test_reindex_replaces_and_stats_and_list(home, clip, capsys):
+    capsys.readouterr()
+    run(home, "stats", "--json")
+    before = json.loads(capsys.readouterr().out)
+    assert run(home, "index", str(clip), "--title", "Sintel", "--episode", "1", "-q") == 0
+    capsys.readouterr()
+    run(home, "stats", "--json")
+    after = json.loads(capsys.readouterr().out)
+    before.pop("storeBytes"), after.pop("storeBytes")  # WAL file size varies
+    assert before == after and after["videos"] == 1 and after["frames"] == 652
+    run(home, "list")
+    assert "Sintel" in capsys.readouterr().out
+
+
+def test_signature_command(clip, tmp_path, capsys):
+    png = export_frame(clip, 3.0, tmp_path / "s.png")
+    assert main(["signature", "--json", str(png)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["values"]) == 33 and len(data["hex"]) == 42
+
+
+def bomb_png(path: Path) -> Path:
+    """A tiny PNG that claims 30000x30000 pixels."""
+
+    def chunk(kind, data):
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    ihdr = (30000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+                     + chunk(b"IEND", b""))  # fmt: skip
+    return path
+
+
+def test_bad_inputs_exit_nonzero_with_one_line_and_store_unchanged(home, bad_inputs, tmp_path, capsys):
+    capsys.readouterr()
+    run(home, "stats", "--json")
+    before = json.loads(capsys.readouterr().out)
+    for kind, path in bad_inputs.items():
+        assert run(home, "index", str(path), "-q") == 1, kind
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("ashen: "), (kind, err)
+    not_image = tmp_path / "x.png"
+    not_image.write_text("hello")
+    truncated = tmp_path / "t.jpg"
+    Image.new("RGB", (400, 300), "red").save(truncated, quality=90)
+    truncated.write_bytes(truncated.read_bytes()[:200])
+    for path in [not_image, truncated, bomb_png(tmp_path / "bomb.png"), tmp_path / "none.png"]:
+        assert run(home, "search", str(path)) == 1, path
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("ashen: "), (path, err)
+    run(home, "stats", "--json")
+    after = json.loads(capsys.readouterr().out)
+    before.pop("storeBytes"), after.pop("storeBytes")
+    assert after == before
+    assert run(home, "remove", "no-such-video") == 1
+
+
+def test_remove_by_filename(tmp_path, clip, capsys):
+    assert main(["--home", str(tmp_path), "index", str(clip), "-q"]) == 0
+    assert main(["--home", str(tmp_path), "remove", clip.name]) == 0
+    capsys.readouterr()
+    main(["--home", str(tmp_path), "stats", "--json"])
+    assert json.loads(capsys.readouterr().out)["scenes"] == 0
+
+
+@pytest.mark.skipif(not (SHARED_MEDIA / "video").exists(), reason="../shared/media not present")
+def test_folder_index_and_distractors(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "index", "-q", str(SHARED_MEDIA / "video" / "chaplin-640x360.mp4"),
+                 str(SHARED_MEDIA / "video" / "pigs-in-a-polka-1943.gif")]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["--home", str(tmp_path), "search", "--json", str(SHARED_MEDIA / "images" / "rocket.jpg")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert all(r["similarity"] < 0.9 for r in out["result"])
