@@ -21,11 +21,12 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ashen.color_layout import color_layout  # noqa: E402
-from ashen.images import image_signature  # noqa: E402
-from ashen.signature import distances  # noqa: E402
-from ashen.video import ffmpeg_exe, probe, read_all  # noqa: E402
-from media import long_film, shared_videos  # noqa: E402
+from media import long_film, shared_videos
+
+from ashen.color_layout import color_layout
+from ashen.images import image_signature
+from ashen.signature import distances
+from ashen.video import ffmpeg_exe, probe, read_all
 
 
 def measure(video: Path, every: int, seconds: float) -> dict[str, np.ndarray]:

@@ -29,7 +29,8 @@ def long_film() -> Path | None:
         return target
     OUT.mkdir(parents=True, exist_ok=True)
     dl = OUT / "sdist"
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "moviepy==2.2.1", "-d", str(dl)]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "moviepy==2.2.1"]
+    cmd += ["-d", str(dl)]
     if subprocess.run(cmd, capture_output=True).returncode != 0:
         return None
     sdist = next(dl.glob("moviepy-2.2.1.tar.gz"), None)
