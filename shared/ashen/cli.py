@@ -9,13 +9,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
-from ashen.errors import AshenError
-from ashen.images import image_signature, read_image_file
+from ashen.errors import AshenError, ImageError, MediaError
+from ashen.images import image_signature, load_frames, read_image_file
 from ashen.indexer import find_videos, index_video, video_id_for
-from ashen.search import DEFAULT_LIMIT, search
+from ashen.search import DEFAULT_LIMIT, search_clip
 from ashen.store import SqliteStore
+from ashen.video import clip_frames
 
 
 def _fmt_time(seconds: float) -> str:
@@ -76,14 +78,29 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _query_frames(path: str) -> list[tuple[float, np.ndarray]]:
+    """A query file as frames: an image (one frame), an animation, or a short video clip."""
+    try:
+        return load_frames(read_image_file(path))
+    except ImageError as image_error:
+        if not Path(path).is_file() or "not an image" not in str(image_error):
+            raise
+        try:
+            return clip_frames(path)
+        except MediaError:
+            raise ImageError(f"{path}: neither an image Pillow can open nor a video clip") from None
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     store = _store(args)
     failures = 0
+    options = {"limit": args.limit, "title": args.title, "mirrors": not args.no_mirror,
+               "borders": not args.no_borders, "crops": not args.no_crops}  # fmt: skip
     for path in args.images:
         try:
-            signature = image_signature(read_image_file(path))
+            frames = _query_frames(path)
             began = time.perf_counter()
-            result = search(store, signature, limit=args.limit, title=args.title)
+            result = search_clip(store, frames, **options)
             elapsed = time.perf_counter() - began
         except AshenError as exc:
             failures += 1
@@ -96,14 +113,16 @@ def cmd_search(args: argparse.Namespace) -> int:
             continue
         total = store.stats().scenes
         share = f"{result.frame_count / total:.2%}" if total else "0%"
-        print(f"{path}: compared {result.frame_count} scenes from {result.buckets_read} buckets "
+        kind = f"clip of {len(frames)} frames" if len(frames) > 1 else "image"
+        print(f"{path} ({kind}): compared {result.frame_count} scenes from {result.buckets_read} buckets "
               f"({share} of {total}) in {elapsed * 1000:.1f} ms")  # fmt: skip
         if not result.matches:
             print("  no match")
         for m in result.matches:
             ep = f" ep {m.video.episode}" if m.video.episode else ""
+            flag = "" if m.confident else "  (not confident)"
             print(f"  {m.similarity:6.1%}  {m.video.title}{ep}  {m.video.filename}  at {_fmt_time(m.at)} "
-                  f"({_fmt_time(m.start)} - {_fmt_time(m.end)})")  # fmt: skip
+                  f"({_fmt_time(m.start)} - {_fmt_time(m.end)}){flag}")  # fmt: skip
     return 1 if failures else 0
 
 
@@ -187,11 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("search", help="find where images come from")
+    p = sub.add_parser("search", help="find where images, GIFs or short clips come from")
     p.add_argument("images", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON object per image (JSON Lines)")
     p.add_argument("--limit", type=int, default=DEFAULT_LIMIT)
     p.add_argument("--title", help="only videos whose title contains this")
+    p.add_argument("--no-mirror", action="store_true", help="do not also search the mirrored image")
+    p.add_argument("--no-borders", action="store_true", help="do not also search the picture inside borders")
+    p.add_argument("--no-crops", action="store_true", help="do not also try un-cropping the image")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("signature", help="print an image's 33 Color Layout values and hex signature")

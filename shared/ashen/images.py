@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,12 @@ def read_image_file(path: str | os.PathLike[str]) -> bytes:
 
 def load_rgb(data: bytes) -> npt.NDArray[np.uint8]:
     """Decode image bytes (first frame of an animation) to an HxWx3 uint8 array."""
+    return load_frames(data, max_frames=1)[0][1]
+
+
+def load_frames(data: bytes, *, max_frames: int = 16, step: float = 0.25) -> list[tuple[float, npt.NDArray[np.uint8]]]:
+    """Decode an image to (offset seconds, RGB) frames: one for a still image, for an animation
+    (GIF, APNG, WebP) frames about ``step`` seconds apart, at most ``max_frames``."""
     if not data:
         raise ImageError("image is empty")
     if len(data) > MAX_IMAGE_BYTES:
@@ -52,11 +59,11 @@ def load_rgb(data: bytes) -> npt.NDArray[np.uint8]:
             if factor > 1 and img.format == "JPEG":
                 img.draft("RGB", (width // factor, height // factor))  # decode at reduced size
             img.load()
-            img = ImageOps.exif_transpose(img)
-            img = img.convert("RGB")
-            factor = max(1, max(img.size) // REDUCE_ABOVE)
-            if factor > 1:
-                img = img.reduce(factor)
+            frames = []
+            for offset, frame in _animation(img, max_frames, step):
+                frame = ImageOps.exif_transpose(frame).convert("RGB")
+                factor = max(1, max(frame.size) // REDUCE_ABOVE)
+                frames.append((offset, frame.reduce(factor) if factor > 1 else frame))
         except ImageError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -65,9 +72,25 @@ def load_rgb(data: bytes) -> npt.NDArray[np.uint8]:
             raise ImageError("not an image Pillow can open") from None
         except (OSError, SyntaxError, ValueError) as exc:
             raise ImageError(f"image could not be decoded ({exc})") from None
-    if img.width < 8 or img.height < 8:
-        raise ImageError(f"image is {img.width}x{img.height}; at least 8x8 pixels are needed")
-    return np.asarray(img, dtype=np.uint8)
+    w, h = frames[0][1].size
+    if w < 8 or h < 8:
+        raise ImageError(f"image is {w}x{h}; at least 8x8 pixels are needed")
+    return [(offset, np.asarray(frame, dtype=np.uint8)) for offset, frame in frames]
+
+
+def _animation(img: Image.Image, max_frames: int, step: float) -> Iterator[tuple[float, Image.Image]]:
+    """Frames of an animation at least ``step`` seconds apart (the first frame of a still image)."""
+    count = getattr(img, "n_frames", 1)
+    clock, last = 0.0, None
+    taken = 0
+    for index in range(count):
+        img.seek(index)
+        if last is None or clock - last >= step - 1e-9:
+            yield clock, img.copy()
+            last, taken = clock, taken + 1
+            if taken >= max_frames:
+                return
+        clock += max(float(img.info.get("duration", 100) or 100), 20.0) / 1000.0
 
 
 def image_signature(data: bytes) -> Signature:

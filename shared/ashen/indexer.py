@@ -18,13 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ashen.borders import Box, common_box, picture_box
 from ashen.buckets import bucket_keys
 from ashen.errors import MediaError
 from ashen.models import VideoRecord
 from ashen.scenes import Scene, join_segments, scenes_of
 from ashen.signature import unpack
 from ashen.store.port import SceneStore
-from ashen.video import VideoInfo, probe, read_range
+from ashen.video import VideoInfo, grab_frame, probe, read_range
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".flv", ".wmv",
                   ".ogv", ".gif", ".3gp"}  # fmt: skip
@@ -75,17 +76,61 @@ def plan_segments(duration: float | None, parallelism: int, max_segment: float =
     return [Segment(i, b, bounds[i + 1] if i + 1 < count else None) for i, b in enumerate(bounds)]
 
 
+PICTURE_SAMPLES = 5
+
+
+def detect_picture(source: str, info: VideoInfo, samples: int = PICTURE_SAMPLES) -> Box | None:
+    """The picture area inside bars baked into the whole video (letterbox, pillarbox), or None.
+
+    Looks at a few keyframes spread over the video; bars count only if every frame that is not too
+    flat to judge shows them. Queries are trimmed the same way (ashen.borders), so both sides hash
+    the picture itself.
+    """
+    duration = info.duration or 0.0
+    times = [duration * (i + 0.5) / samples for i in range(samples)] if duration > 1 else [0.0]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        frames = list(pool.map(lambda t: _try_grab(source, t), times))
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        return None
+    h, w = frames[0].shape[:2]
+    box = common_box([picture_box(f) if f.shape[:2] == (h, w) else None for f in frames], h, w,
+                     min_votes=min(2, len(frames)))  # fmt: skip
+    if box is None:
+        return None
+    fy, fx = info.height / h, info.width / w
+    t, b, l_, r = box
+    # Round towards keeping picture, to even numbers (chroma planes are subsampled).
+    top, left = int(t * fy) // 2 * 2, int(l_ * fx) // 2 * 2
+    bottom = min(info.height, -(-math.ceil(b * fy) // 2) * 2)
+    right = min(info.width, -(-math.ceil(r * fx) // 2) * 2)
+    if bottom - top < 16 or right - left < 16 or (top, bottom, left, right) == (0, info.height, 0, info.width):
+        return None
+    return top, bottom, left, right
+
+
+def _try_grab(source: str, at: float) -> np.ndarray | None:
+    try:
+        return grab_frame(source, at, max_width=4096)
+    except MediaError:
+        return None
+
+
 def hash_segment(
     source: str,
     segment: Segment,
     info: VideoInfo,
     *,
     threads: int = 1,
+    crop: Box | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> SegmentHash:
-    """Signatures and scenes of one segment (every frame with start <= t < end)."""
+    """Signatures and scenes of one segment (every frame with start <= t < end) of the picture
+    inside ``crop`` (see detect_picture)."""
     times, sigs = [], []
-    for batch in read_range(source, segment.start, segment.end, info=info, threads=threads, on_progress=on_progress):
+    batches = read_range(source, segment.start, segment.end, info=info, threads=threads, crop=crop,
+                         on_progress=on_progress)  # fmt: skip
+    for batch in batches:
         times.append(batch.times)
         sigs.append(batch.signatures)
     if not times:
@@ -136,6 +181,7 @@ def index_video(
     if on_start is not None:
         on_start(info)
     workers = workers or os.cpu_count() or 1
+    crop = detect_picture(source, info)
     segments = plan_segments(info.duration, workers)
     lock = threading.Lock()
     reached = {s.index: s.start for s in segments}
@@ -154,7 +200,7 @@ def index_video(
     threads_each = max(1, (os.cpu_count() or 1) // min(workers, len(segments)))
     with ThreadPoolExecutor(max_workers=min(workers, len(segments))) as pool:
         futures = [
-            pool.submit(hash_segment, source, seg, info, threads=threads_each, on_progress=progress_of(seg))
+            pool.submit(hash_segment, source, seg, info, threads=threads_each, crop=crop, on_progress=progress_of(seg))
             for seg in segments
         ]
         parts = [f.result() for f in futures]
@@ -179,6 +225,7 @@ def index_video(
         segments_planned=len(segments),
         segments_done=len(segments),
         indexed_at=time.time(),
+        picture=list(crop) if crop else None,
     )
     store.replace_video(video, keyed(scenes))
     return IndexReport(video, frames, len(scenes), time.perf_counter() - began)

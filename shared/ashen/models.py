@@ -25,6 +25,7 @@ class VideoRecord:
     segments_planned: int = 0
     segments_done: int = 0
     indexed_at: float = 0.0
+    picture: list[int] | None = None  # [top, bottom, left, right] inside baked-in bars, if any
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:

@@ -1,17 +1,32 @@
-"""Search: signature -> bucket keys -> candidates -> ranked by distance -> best scene per video."""
+"""Search: query variants -> bucket keys -> candidates -> ranked by distance -> best scene per video.
+
+``search_image`` ranks every variant of a screenshot together (as given, border-trimmed, mirrored,
+un-cropped); ``search_clip`` hashes several frames of a clip or GIF and votes for the video and
+time offset they agree on. ``search`` is the plain single-signature form (the API's
+``{"signature": hex}``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from ashen.buckets import query_buckets
-from ashen.models import VideoRecord
+from ashen.models import Candidate, VideoRecord
+from ashen.query import Variant, query_variants
 from ashen.signature import Signature, distances, similarity_of, unpack
 from ashen.store.port import SceneStore
 
 DEFAULT_LIMIT = 10
+# At or above this similarity an answer is reported as confident (calibrated on the robustness
+# benchmark, see README); below MIN_SIMILARITY nothing is reported at all.
+CONFIDENT_SIMILARITY = 0.8
+MIN_SIMILARITY = 0.3
+CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
+CLIP_TOLERANCE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -22,6 +37,11 @@ class Match:
     end: float
     distance: float
     similarity: float
+    variant: str = "original"
+
+    @property
+    def confident(self) -> bool:
+        return self.similarity >= CONFIDENT_SIMILARITY
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -33,6 +53,8 @@ class Match:
             "at": round(self.at, 3),
             "to": round(self.end, 3),
             "similarity": round(self.similarity, 4),
+            "confident": self.confident,
+            "variant": self.variant,
         }
 
 
@@ -46,33 +68,172 @@ class SearchResult:
         return {"frameCount": self.frame_count, "result": [m.to_dict() for m in self.matches]}
 
 
+def _buckets_for(store: SceneStore, variants: Sequence[Variant], brute_force: bool) -> list[str]:
+    if brute_force:
+        return sorted(store.bucket_sizes())
+    keys: dict[str, None] = {}
+    for v in variants:
+        keys.update(dict.fromkeys(query_buckets(v.values)))
+    return list(keys)
+
+
+def _candidate_values(candidates: Sequence[Candidate]) -> npt.NDArray[np.uint8]:
+    return unpack(np.frombuffer(b"".join(c.signature for c in candidates), dtype=np.uint8).reshape(-1, 21))
+
+
+def _variant_distances(variants: Sequence[Variant], values: npt.NDArray[np.uint8]) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: the smallest penalised distance over the variants, and which variant gave it."""
+    q = np.stack([v.values for v in variants]).astype(np.float64)
+    d = distances(q[:, None, :], values[None, :, :]) + np.array([v.penalty for v in variants])[:, None]
+    which = np.argmin(d, axis=0)
+    return d[which, np.arange(d.shape[1])], which
+
+
+class _Videos:
+    """Video records looked up once per search, with the title filter applied."""
+
+    def __init__(self, store: SceneStore, title: str | None) -> None:
+        self.store, self.title, self.cache = store, title.lower() if title else None, {}
+
+    def get(self, video_id: str) -> VideoRecord | None:
+        if video_id not in self.cache:
+            v = self.store.get_video(video_id)
+            self.cache[video_id] = v if v and (self.title is None or self.title in v.title.lower()) else None
+        return self.cache[video_id]
+
+
+def search_variants(
+    store: SceneStore,
+    variants: Sequence[Variant],
+    *,
+    limit: int = DEFAULT_LIMIT,
+    title: str | None = None,
+    brute_force: bool = False,
+) -> SearchResult:
+    buckets = _buckets_for(store, variants, brute_force)
+    candidates = store.candidates(buckets)
+    if not candidates:
+        return SearchResult(0, len(buckets), [])
+    dist, which = _variant_distances(variants, _candidate_values(candidates))
+    videos = _Videos(store, title)
+    seen: set[str] = set()
+    matches: list[Match] = []
+    for i in np.argsort(dist, kind="stable"):
+        c = candidates[i]
+        if c.video_id in seen:
+            continue
+        seen.add(c.video_id)
+        sim = float(similarity_of(dist[i]))
+        if sim < MIN_SIMILARITY:
+            break
+        video = videos.get(c.video_id)
+        if video is None:
+            continue
+        matches.append(Match(video, c.start, c.at, c.end, float(dist[i]), sim, variants[which[i]].name))
+        if len(matches) >= limit:
+            break
+    return SearchResult(len(candidates), len(buckets), matches)
+
+
 def search(
     store: SceneStore,
     query: Signature,
     *,
     limit: int = DEFAULT_LIMIT,
     title: str | None = None,
+    brute_force: bool = False,
 ) -> SearchResult:
-    buckets = query_buckets(query.values)
+    """Search one signature as it is (no variants)."""
+    return search_variants(store, [Variant("original", query.array, 0.0)], limit=limit, title=title,
+                           brute_force=brute_force)  # fmt: skip
+
+
+def search_image(
+    store: SceneStore,
+    rgb: npt.NDArray[np.uint8],
+    *,
+    limit: int = DEFAULT_LIMIT,
+    title: str | None = None,
+    mirrors: bool = True,
+    borders: bool = True,
+    crops: bool = True,
+    brute_force: bool = False,
+) -> SearchResult:
+    """Search a screenshot with all its variants ranked together."""
+    variants = query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops)
+    return search_variants(store, variants, limit=limit, title=title, brute_force=brute_force)
+
+
+def search_clip(
+    store: SceneStore,
+    frames: Sequence[tuple[float, npt.NDArray[np.uint8]]],
+    *,
+    limit: int = DEFAULT_LIMIT,
+    title: str | None = None,
+    mirrors: bool = True,
+    borders: bool = True,
+    crops: bool = True,
+    brute_force: bool = False,
+) -> SearchResult:
+    """Search a clip: frames (offset in seconds, RGB) vote for one video and one time offset.
+
+    A match's ``at`` is the video time of the clip's offset 0; its similarity is the mean, over the
+    clip's frames, of each frame's best similarity consistent with that offset.
+    """
+    if not frames:
+        return SearchResult(0, 0, [])
+    if len(frames) == 1:
+        return search_image(store, frames[0][1], limit=limit, title=title, mirrors=mirrors, borders=borders,
+                            crops=crops, brute_force=brute_force)  # fmt: skip
+    per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops) for _, rgb in frames]
+    buckets = _buckets_for(store, [v for vs in per_frame for v in vs], brute_force)
     candidates = store.candidates(buckets)
     if not candidates:
         return SearchResult(0, len(buckets), [])
-    values = unpack(np.frombuffer(b"".join(c.signature for c in candidates), dtype=np.uint8).reshape(-1, 21))
-    dist = distances(query.values, values)
-    best: dict[str, int] = {}
-    for i in np.argsort(dist, kind="stable"):
-        vid = candidates[i].video_id
-        if vid not in best:
-            best[vid] = int(i)
-    videos: dict[str, VideoRecord] = {}
+    values = _candidate_values(candidates)
+    vid_index = {v: i for i, v in enumerate(dict.fromkeys(c.video_id for c in candidates))}
+    vids = np.array([vid_index[c.video_id] for c in candidates])
+    starts = np.array([c.start for c in candidates])
+    ends = np.array([c.end for c in candidates])
+    # Evidence: for each frame, its top-K candidates as (video, interval of clip start, similarity).
+    ev_vid, ev_lo, ev_hi, ev_sim, ev_frame = [], [], [], [], []
+    for f, ((offset, _), variants) in enumerate(zip(frames, per_frame, strict=True)):
+        dist, _ = _variant_distances(variants, values)
+        top = np.argsort(dist, kind="stable")[:CLIP_TOP_K]
+        ev_vid.append(vids[top])
+        ev_lo.append(starts[top] - offset - CLIP_TOLERANCE_S)
+        ev_hi.append(ends[top] - offset + CLIP_TOLERANCE_S)
+        ev_sim.append(similarity_of(dist[top]))
+        ev_frame.append(np.full(len(top), f))
+    v, lo, hi, sim, fr = (np.concatenate(x) for x in (ev_vid, ev_lo, ev_hi, ev_sim, ev_frame))
+    # Hypotheses: the centre of each piece of evidence; support: the best similarity per frame
+    # among evidence of the same video whose interval contains the hypothesis.
+    hyp = (lo + hi) / 2
+    inside = (v[None, :] == v[:, None]) & (lo[None, :] <= hyp[:, None]) & (hyp[:, None] <= hi[None, :])
+    support = np.zeros((len(hyp), len(frames)))
+    for f in range(len(frames)):
+        cols = fr == f
+        support[:, f] = np.max(np.where(inside[:, cols], sim[None, cols], 0.0), axis=1, initial=0.0)
+    score = support.mean(axis=1)
+    names = list(vid_index)
+    videos = _Videos(store, title)
+    span = max(o for o, _ in frames)
     matches: list[Match] = []
-    for vid, i in best.items():  # already in distance order
-        video = videos.get(vid) or store.get_video(vid)
-        if video is None or (title is not None and title.lower() not in video.title.lower()):
+    taken: set[int] = set()
+    for h in np.argsort(-score, kind="stable"):
+        if int(v[h]) in taken:
             continue
-        videos[vid] = video
-        c = candidates[i]
-        matches.append(Match(video, c.start, c.at, c.end, float(dist[i]), float(similarity_of(dist[i]))))
+        taken.add(int(v[h]))
+        if score[h] < MIN_SIMILARITY:
+            break
+        video = videos.get(names[int(v[h])])
+        if video is None:
+            continue
+        # Refine the offset: the middle of what all supporting evidence of this video agrees on.
+        agree = inside[h] & (v == v[h])
+        at = float(max(0.0, (lo[agree].max() + hi[agree].min()) / 2)) if agree.any() else float(hyp[h])
+        sim_h = float(score[h])
+        matches.append(Match(video, at, at, at + span, float((1 - sim_h) * 40), sim_h, "clip"))
         if len(matches) >= limit:
             break
     return SearchResult(len(candidates), len(buckets), matches)

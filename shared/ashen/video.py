@@ -21,6 +21,7 @@ import imageio_ffmpeg
 import numpy as np
 import numpy.typing as npt
 
+from ashen.borders import Box
 from ashen.color_layout import from_block_means
 from ashen.errors import MediaError
 
@@ -38,6 +39,7 @@ RGB24_BIAS = np.array([0.5, 1.0, 0.6])
 _SHOWINFO = re.compile(rb"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*(-?\d+) pts_time:(-?[\d.e+-]+)")
 _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?), start: (-?[\d.]+)")
 _VIDEO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
+_PPM = re.compile(rb"P6\s+(\d+)\s+(\d+)\s+255\s")
 _FPS = re.compile(r"([\d.]+) (?:fps|tbr)")
 
 
@@ -140,8 +142,11 @@ def _means_to_signatures(raw: bytes, count: int) -> npt.NDArray[np.uint8]:
 class _FfmpegReader:
     """One ffmpeg process piping 64x64 RGB48 frames, with a watchdog and timestamp collection."""
 
-    def __init__(self, source: str, seek: float, threads: int) -> None:
+    def __init__(self, source: str, seek: float, threads: int, crop: Box | None = None) -> None:
         vf = f"scale={GRID}:{GRID}:flags=area+accurate_rnd,showinfo"
+        if crop is not None:
+            t, b, l_, r = crop
+            vf = f"crop={r - l_}:{b - t}:{l_}:{t}:exact=1," + vf
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", str(threads)]
         if seek > 0:
             cmd += ["-noaccurate_seek", "-ss", f"{seek:.6f}"]
@@ -216,17 +221,19 @@ def read_range(
     info: VideoInfo | None = None,
     threads: int = 1,
     batch: int = 256,
+    crop: Box | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> Iterator[FrameBatch]:
     """Signatures of every frame whose presentation time t (seconds from the start) is in [t0, t1).
 
-    ``on_progress`` is called with the time reached, after each batch.
+    ``crop`` (top, bottom, left, right) hashes only that part of each frame (the picture inside
+    baked-in bars). ``on_progress`` is called with the time reached, after each batch.
     """
     info = info or probe(source)
     end = float("inf") if t1 is None else t1
     seek = max(0.0, t0)
     while True:
-        reader = _FfmpegReader(source, seek, threads)
+        reader = _FfmpegReader(source, seek, threads, crop)
         first_seen: float | None = None
         produced = 0
         done = False
@@ -259,6 +266,61 @@ def read_range(
             detail = reader.errors[-1] if reader.errors else f"ffmpeg exited with status {code}"
             raise MediaError(f"{_describe_source(source)}: could not decode video ({detail})")
         return
+
+
+def grab_frame(source: str, at: float, max_width: int = 640, timeout: float = PROBE_TIMEOUT_S) -> npt.NDArray[np.uint8]:
+    """A frame near ``at`` as 8-bit RGB, at most max_width wide: the keyframe at or before it when
+    the demuxer finds one (decoding one frame only), else the first frame decoded after the seek."""
+    vf = f"scale='min({max_width},iw)':-2:flags=area"
+    for fast in (True, False):
+        cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", *(["-skip_frame", "nokey"] if fast else []),
+               "-noaccurate_seek", "-ss", f"{max(0.0, at):.3f}", "-i", source, "-map", "0:v:0", "-frames:v", "1",
+               "-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]  # fmt: skip
+        try:
+            out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
+        except subprocess.TimeoutExpired:
+            raise MediaError(f"{_describe_source(source)}: reading a frame timed out") from None
+        if out:
+            return _parse_ppm(out)
+    raise MediaError(f"{_describe_source(source)}: no frame near {at:.2f} s")
+
+
+def clip_frames(
+    source: str, *, fps: float = 4.0, max_frames: int = 16, max_width: int = 640, timeout: float = PROBE_TIMEOUT_S
+) -> list[tuple[float, npt.NDArray[np.uint8]]]:
+    """Frames of a short query clip (a video or animated image file): (offset in seconds, RGB),
+    sampled at ``fps`` from its start, at most ``max_frames``, 8-bit RGB like a screenshot."""
+    _check_local(source)
+    vf = f"fps={fps},scale='min({max_width},iw)':-2:flags=area"
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", source, "-map", "0:v:0", "-frames:v", str(max_frames),
+           "-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]  # fmt: skip
+    try:
+        out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
+    except subprocess.TimeoutExpired:
+        raise MediaError(f"{_describe_source(source)}: reading the clip timed out") from None
+    frames = []
+    pos = 0
+    while pos < len(out):
+        frame, pos = _parse_ppm_at(out, pos)
+        frames.append((len(frames) / fps, frame))
+    if not frames:
+        raise MediaError(f"{_describe_source(source)}: no frames could be decoded")
+    return frames
+
+
+def _parse_ppm(data: bytes) -> npt.NDArray[np.uint8]:
+    return _parse_ppm_at(data, 0)[0]
+
+
+def _parse_ppm_at(data: bytes, pos: int) -> tuple[npt.NDArray[np.uint8], int]:
+    m = _PPM.match(data, pos)
+    if m is None:
+        raise MediaError("ffmpeg returned no frame")
+    w, h = int(m.group(1)), int(m.group(2))
+    end = m.end() + w * h * 3
+    if end > len(data):
+        raise MediaError("ffmpeg returned a truncated frame")
+    return np.frombuffer(data[m.end() : end], dtype=np.uint8).reshape(h, w, 3), end
 
 
 def read_all(source: str, **kwargs: object) -> FrameBatch:

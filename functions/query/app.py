@@ -1,0 +1,34 @@
+"""Query: the HTTP API. Routes live in ashen.http_api (the same resolver `ashen serve` runs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ashen.http_api import create_app
+from ashen.search import SearchResult
+from ashen.store.dynamodb import DynamoStore
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def record_search(result: SearchResult, seconds: float) -> None:
+    metrics.add_metric(name="SearchLatency", unit=MetricUnit.Milliseconds, value=seconds * 1000)
+    metrics.add_metric(name="CandidatesRead", unit=MetricUnit.Count, value=result.frame_count)
+    metrics.add_metric(name="BucketsRead", unit=MetricUnit.Count, value=result.buckets_read)
+
+
+app = create_app(store_factory=DynamoStore.from_env, on_search=record_search)
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,96 @@
+"""Find the picture inside a screenshot: flat borders of any colour, letterbox / pillarbox bars,
+player-window frames with progress bars, meme banners.
+
+A row (or column) belongs to a border when one colour covers most of it: plain bars are one
+colour, a progress bar or a banner line of text is still mostly one colour. Scanning stops at the
+first row that is not. Because this can also eat a dark or flat edge of the picture itself, the
+trimmed image is only ever an extra query variant, ranked together with the untouched one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+DOMINANT_SHARE = 0.72  # a border row has at least this share of pixels within TOLERANCE of its mode
+TOLERANCE = 10  # per-channel distance to the row's dominant colour
+MIN_PICTURE = 0.4  # never trim the picture below this share of either dimension
+MIN_BORDER_PX = 2
+SIDE_AGREEMENT = 0.01
+SIDE_MAJORITY = 0.6
+
+
+def _dominant_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
+    """For each line (L, N, 3): share of its pixels close to its median colour."""
+    med = np.median(lines, axis=1, keepdims=True)
+    close = np.all(np.abs(lines.astype(np.int16) - med.astype(np.int16)) <= TOLERANCE, axis=2)
+    return close.mean(axis=1)
+
+
+def _edge_run(share: npt.NDArray[np.float64]) -> int:
+    """How many leading lines are border lines."""
+    bad = np.flatnonzero(share < DOMINANT_SHARE)
+    return int(bad[0]) if bad.size else len(share)
+
+
+Box = tuple[int, int, int, int]  # top, bottom, left, right (bottom and right exclusive)
+
+
+def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
+    """(top, bottom, left, right) of the picture inside its borders (the whole image when there
+    are none), or None when the image is too flat to tell."""
+    h, w = rgb.shape[:2]
+    # Every line is looked at (bars end on an exact line), but only every few pixels along it.
+    step = max(1, min(h, w) // 360)
+    row_share = _dominant_share(rgb[:, ::step])
+    col_share = _dominant_share(rgb[::step, :].transpose(1, 0, 2))
+    t, b = _edge_run(row_share), h - _edge_run(row_share[::-1])
+    l_, r = _edge_run(col_share), w - _edge_run(col_share[::-1])
+    if b - t < MIN_PICTURE * h or r - l_ < MIN_PICTURE * w:
+        return None  # a flat image, or borders that would leave almost nothing: do not trust them
+    if max(t, h - b, l_, w - r) < MIN_BORDER_PX:
+        return 0, h, 0, w
+    return t, b, l_, r
+
+
+def symmetric_box(box: Box, height: int, width: int) -> Box:
+    """Bars come in equal pairs and a dark picture edge can only make one of them look deeper:
+    take the shallower of each pair on both sides."""
+    t, b, l_, r = box
+    tb, lr = min(t, height - b), min(l_, width - r)
+    return tb, height - tb, lr, width - lr
+
+
+def trim_borders(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+    box = picture_box(rgb)
+    if box is None or box == (0, rgb.shape[0], 0, rgb.shape[1]):
+        return None
+    t, b, l_, r = box
+    return rgb[t:b, l_:r]
+
+
+def common_box(boxes: list[Box | None], height: int, width: int, min_votes: int = 2) -> Box | None:
+    """The bars of a whole video from the boxes of sampled frames, or None when it has none.
+
+    Baked-in bars are identical in every frame, and most frames show exactly them (a dark edge of
+    the picture can only make one look deeper); a flat background that merely looks like a border
+    moves with the content. So on each side the bar is the smallest depth seen, and it counts only
+    when most trustworthy samples agree on it.
+    """
+    good = [b for b in boxes if b is not None]
+    if len(good) < min_votes:
+        return None
+    sides = np.array(good)  # (n, 4): top, bottom, left, right
+    depth = np.stack([sides[:, 0], height - sides[:, 1], sides[:, 2], width - sides[:, 3]], axis=1)
+    tol = np.maximum(MIN_BORDER_PX, SIDE_AGREEMENT * np.array([height, height, width, width]))
+    shallowest = depth.min(axis=0)
+    agree = (depth <= shallowest + tol).mean(axis=0) >= SIDE_MAJORITY
+    bar = np.where(agree, shallowest, 0)
+    # Letterbox and pillarbox bars come in symmetric pairs; a one-sided "bar" is picture content.
+    for a, b in ((0, 1), (2, 3)):
+        lopsided = abs(int(bar[a]) - int(bar[b])) > max(tol[a], 0.25 * max(bar[a], bar[b]))
+        if min(bar[a], bar[b]) < MIN_BORDER_PX or lopsided:
+            bar[a] = bar[b] = 0
+    if bar.max() < MIN_BORDER_PX:
+        return None
+    return int(bar[0]), int(height - bar[1]), int(bar[2]), int(width - bar[3])

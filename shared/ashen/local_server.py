@@ -1,0 +1,151 @@
+"""`ashen serve`: the Powertools resolver of ashen.http_api behind a real local HTTP server.
+
+Each request is translated into an API Gateway HTTP API (payload v2) event, resolved by the very
+same app the query Lambda runs, and the proxy response is written back, so curl, the SDK and the
+web page behave alike against local and cloud.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import parse_qsl
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from ashen.http_api import create_app
+from ashen.store.port import SceneStore
+
+MAX_BODY = 32 * 1024 * 1024  # larger than the API's own image limit, so it can answer 413 itself
+_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+            413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}  # fmt: skip
+
+
+@dataclass
+class LocalContext:
+    """The bits of a Lambda context the resolver and Powertools may read."""
+
+    function_name: str = "ashen-local"
+    memory_limit_in_mb: int = 0
+    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:ashen-local"
+    aws_request_id: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def wsgi_to_event(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """An HTTP API payload v2 event for one WSGI request."""
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    raw_query = environ.get("QUERY_STRING", "")
+    params: dict[str, str] = {}
+    for k, v in parse_qsl(raw_query, keep_blank_values=True):
+        params[k] = f"{params[k]},{v}" if k in params else v  # API Gateway joins repeated keys with commas
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    path = environ.get("PATH_INFO", "/") or "/"
+    now = time.time()
+    request_id = uuid.uuid4().hex
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "cookies": [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()] or None,
+        "headers": headers,
+        "queryStringParameters": params or None,
+        "requestContext": {
+            "accountId": "local",
+            "apiId": "local",
+            "domainName": headers.get("host", "localhost"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                "sourceIp": environ.get("REMOTE_ADDR", "127.0.0.1"),
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "body": base64.b64encode(body).decode("ascii") if body else None,
+        "isBase64Encoded": bool(body),
+    }
+
+
+def make_wsgi_app(app: APIGatewayHttpResolver) -> Callable[..., Iterable[bytes]]:
+    lock = threading.Lock()  # the resolver keeps the current event on itself: one request at a time
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY:
+            start_response("413 Payload Too Large", [("Content-Type", "application/json")])
+            return [b'{"error": "request body too large"}']
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        event = wsgi_to_event(environ, body)
+        with lock:
+            response = app.resolve(event, LocalContext(aws_request_id=event["requestContext"]["requestId"]))  # type: ignore[arg-type]
+        status = int(response.get("statusCode", 200))
+        payload = response.get("body") or ""
+        data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
+        headers: list[tuple[str, str]] = []
+        for name, value in (response.get("headers") or {}).items():
+            headers.append((name, str(value)))
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers += [(name, str(v)) for v in values]
+        headers += [("Set-Cookie", c) for c in response.get("cookies") or []]
+        if not any(n.lower() == "content-length" for n, _ in headers):
+            headers.append(("Content-Length", str(len(data))))
+        start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
+        return [data]
+
+    return wsgi
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        print(f"{self.address_string()} {format % args}", flush=True)
+
+
+def make_local_server(store: SceneStore, host: str = "127.0.0.1", port: int = 8000) -> WSGIServer:
+    """A server (not yet serving) running the API on ``store``; port 0 picks a free port."""
+    return make_server(host, port, make_wsgi_app(create_app(store)), server_class=_ThreadingServer,
+                       handler_class=_QuietHandler)  # fmt: skip
+
+
+def serve(store: SceneStore, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the search API until interrupted."""
+    server = make_local_server(store, host, port)
+    bound_host, bound_port = server.server_address[:2]
+    print(f"Ashen API on http://{bound_host}:{bound_port} (POST /search, GET /videos, GET /openapi.json); "
+          "Ctrl-C stops", flush=True)  # fmt: skip
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

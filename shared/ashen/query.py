@@ -1,0 +1,85 @@
+"""Query variants: the signatures one query image is searched with, ranked together.
+
+- the image as given;
+- the picture inside detected borders (bars, player frames, meme banners);
+- the horizontal mirror of each (exact: the block means are simply flipped);
+- light "uncrop" hypotheses: the picture padded back with its edge pixels, as if 5% had been cut
+  all round or 10% off one side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ashen.borders import picture_box, symmetric_box
+from ashen.color_layout import block_means, from_block_means
+
+# (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
+UNCROP = {
+    "uncrop-all": (0.056, 0.056, 0.056, 0.056),  # 5% cut all round: 0.05 / 0.9
+    "uncrop-sides": (0.0, 0.0, 0.056, 0.056),  # the same where the top and bottom were bars
+    "uncrop-left": (0.0, 0.0, 0.11, 0.0),  # 10% cut off one side: 0.1 / 0.9
+    "uncrop-right": (0.0, 0.0, 0.0, 0.11),
+}
+# Distance added to hypotheses, so that an exact match of the image as given always wins ties.
+PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5}
+UNCROP_PENALTY = 1.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    values: npt.NDArray[np.uint8]  # (33,)
+    penalty: float
+
+
+def _padded_means(rgb: npt.NDArray[np.uint8], pad: tuple[float, float, float, float]) -> npt.NDArray[np.float64]:
+    h, w = rgb.shape[:2]
+    t, b, l_, r = (round(p * s) for p, s in zip(pad, (h, h, w, w), strict=True))
+    return block_means(np.pad(rgb, ((t, b), (l_, r), (0, 0)), mode="edge"))
+
+
+def _reduced(rgb: npt.NDArray[np.uint8], target: int = 480) -> npt.NDArray[np.uint8]:
+    """Box-reduce large images for the hypotheses (they are approximate by nature)."""
+    k = max(1, min(rgb.shape[:2]) // target)
+    if k == 1:
+        return rgb
+    h, w = (rgb.shape[0] // k) * k, (rgb.shape[1] // k) * k
+    return rgb[:h, :w].reshape(h // k, k, w // k, k, 3).mean(axis=(1, 3)).round().astype(np.uint8)
+
+
+def query_variants(
+    rgb: npt.NDArray[np.uint8], *, mirrors: bool = True, borders: bool = True, crops: bool = True
+) -> list[Variant]:
+    """All signatures to search for one image, the image as given first."""
+    means: list[tuple[str, npt.NDArray[np.float64], float]] = [("original", block_means(rgb), 0.0)]
+    base = rgb
+    h, w = rgb.shape[:2]
+    if borders and (box := picture_box(rgb)) is not None and box != (0, h, 0, w):
+        t, b, l_, r = box
+        base = rgb[t:b, l_:r]
+        means.append(("trim", block_means(base), PENALTY["trim"]))
+        # Videos with baked-in bars are hashed inside them (ashen.indexer.detect_picture). Those
+        # bars come in equal pairs: also try the symmetric reading, on both or on one pair only.
+        st, sb, sl, sr = symmetric_box(box, h, w)
+        for name, crop in (("trim-sym", (st, sb, sl, sr)), ("trim-tb", (st, sb, 0, w)), ("trim-lr", (0, h, sl, sr))):
+            if crop != box and crop != (0, h, 0, w) and crop[1] - crop[0] >= 8 and crop[3] - crop[2] >= 8:
+                means.append((name, block_means(rgb[crop[0] : crop[1], crop[2] : crop[3]]), PENALTY["trim"]))
+    if crops:
+        small = _reduced(base)
+        means += [(name, _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
+    if mirrors:
+        means += [(f"{name}-mirror" if name != "original" else "mirror", m[:, ::-1], p + PENALTY["mirror"])
+                  for name, m, p in list(means)]  # fmt: skip
+    values = from_block_means(np.stack([m for _, m, _ in means]))
+    out: list[Variant] = []
+    seen: set[bytes] = set()
+    for (name, _, penalty), v in zip(means, values, strict=True):
+        key = v.tobytes()
+        if key not in seen:
+            seen.add(key)
+            out.append(Variant(name, v, penalty))
+    return out

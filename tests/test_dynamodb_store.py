@@ -1,0 +1,136 @@
+"""The DynamoDB adapter of the storage port, against moto, held to the SQLite reference semantics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from moto import mock_aws
+
+from ashen.buckets import bucket_key
+from ashen.models import VideoRecord
+from ashen.scenes import Scene
+from ashen.signature import pack
+from ashen.store.dynamodb import DynamoStore, is_hot
+from ashen.store.sqlite import SqliteStore
+
+
+@pytest.fixture()
+def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                 "AWS_REGION": "us-east-1"}.items():  # fmt: skip
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        store = DynamoStore("scenes", "videos", hot_shards=4)
+        store.create_tables()
+        yield store
+
+
+def sig(values: list[int]) -> bytes:
+    return pack(np.array(values, dtype=np.int64)).tobytes()
+
+
+def flat(level: int) -> list[int]:
+    """A near-uniform frame (black, grey...): its bucket is a hot one."""
+    v = [16] * 33
+    v[0], v[21], v[27] = level, 32, 32
+    return v
+
+
+def detailed(seed: int) -> list[int]:
+    rng = np.random.default_rng(seed)
+    v = rng.integers(0, 32, 33).tolist()
+    v[0], v[21], v[27] = rng.integers(0, 64, 3).tolist()
+    v[1], v[2] = 3, 28  # AC cells far from neutral: not hot
+    return v
+
+
+def scenes_for(video: int, count: int) -> list[tuple[str, Scene]]:
+    out = []
+    for i in range(count):
+        values = flat(2) if i % 3 == 0 else detailed(video * 100 + i)
+        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 1.5, i * 2.0 + 0.75, 10 + i, sig(values))))
+    return out
+
+
+def record(i: int, **kw: object) -> VideoRecord:
+    return VideoRecord(
+        id=f"vid{i}",
+        title=f"Show {i}",
+        filename=f"show - {i:02d}.mkv",
+        source=f"s3://b/show{i}.mkv",
+        episode=f"{i:02d}",
+        duration=100.0 + i,
+        fps=24.0,
+        width=1280,
+        height=720,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
+    sqlite = SqliteStore(tmp_path / "ref.sqlite3")
+    for store in (dynamo, sqlite):
+        store.replace_video(record(1, frames=300, scenes=12), scenes_for(1, 12))
+        store.replace_video(record(2, frames=200, scenes=6), scenes_for(2, 6))
+        # add_scenes is idempotent: the same scenes again change nothing
+        store.add_scenes("vid2", scenes_for(2, 6))
+        # replace_video drops what the new set does not hold
+        store.replace_video(record(1, frames=300, scenes=9), scenes_for(1, 9))
+        store.put_video(record(3, status="indexing"))
+
+    def view(store: DynamoStore | SqliteStore) -> tuple:
+        buckets = sorted({b for b, _ in scenes_for(1, 12) + scenes_for(2, 6)})
+        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature) for c in store.candidates(buckets))
+        return ([v.to_dict() for v in store.list_videos()], cands, store.bucket_sizes(),
+                store.get_video("vid1"), store.get_video("nope"))  # fmt: skip
+
+    assert view(dynamo) == view(sqlite)
+    assert dynamo.stats().videos == sqlite.stats().videos == 3
+    assert dynamo.stats().scenes == sqlite.stats().scenes == 15
+    for store in (dynamo, sqlite):
+        assert store.remove_video("vid1") is True
+        assert store.remove_video("vid1") is False
+    assert view(dynamo) == view(sqlite)
+    assert dynamo.scene_count("vid1") == 0 and dynamo.scene_count("vid2") == 6
+
+
+def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> None:
+    black = bucket_key(flat(2))
+    assert is_hot(black) and not is_hot(bucket_key(detailed(1)))
+    scenes = [(black, Scene(t, t + 0.5, t + 0.25, 12, sig(flat(2)))) for t in np.arange(0, 40, 1.0).tolist()]
+    dynamo.replace_video(record(5), scenes)
+    partitions = {item.pk for item in dynamo.Scene.scan()}
+    assert partitions <= set(dynamo.partitions(black)) and len(partitions) == 4  # spread over every shard
+    assert len(dynamo.candidates([black])) == 40
+    assert dynamo.bucket_sizes() == {black: 40}
+    assert dynamo.remove_video("vid5") and not list(dynamo.Scene.scan())
+
+
+def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
+    video = record(7, status="indexing", segments_planned=2)
+    assert dynamo.begin_indexing(video, "rev1") is True
+    assert dynamo.begin_indexing(video, "rev1") is False  # the same S3 event again
+    assert dynamo.mark_segment_done("vid7", "rev1", 0, 100, 4) is True
+    assert dynamo.mark_segment_done("vid7", "rev1", 0, 100, 4) is False  # redelivered
+    assert dynamo.finish_if_complete("vid7", "rev1") is False
+    assert dynamo.mark_segment_done("vid7", "rev0", 1, 100, 4) is False  # a stale revision
+    assert dynamo.mark_segment_done("vid7", "rev1", 1, 120, 5) is True
+    assert dynamo.finish_if_complete("vid7", "rev1") is True
+    assert dynamo.finish_if_complete("vid7", "rev1") is False  # flipped exactly once
+    got = dynamo.get_video("vid7")
+    assert got is not None and (got.status, got.segments_done, got.frames, got.scenes) == ("indexed", 2, 220, 9)
+    # A new revision of the object starts over and clears the old entries.
+    dynamo.add_scenes("vid7", scenes_for(7, 3))
+    assert dynamo.begin_indexing(record(7, status="indexing", segments_planned=1), "rev2") is True
+    got = dynamo.get_video("vid7")
+    assert got is not None and (got.status, got.segments_done, got.frames) == ("indexing", 0, 0)
+    assert dynamo.scene_count("vid7") == 0
+    assert dynamo.fail_video("vid7", "rev1", "old") is False
+    assert dynamo.fail_video("vid7", "rev2", "decoder said no") is True
+    got = dynamo.get_video("vid7")
+    assert got is not None and (got.status, got.error) == ("failed", "decoder said no")
+    assert dynamo.revision_of("vid7") == ("rev2", "failed") and dynamo.revision_of("nope") is None

@@ -1,0 +1,79 @@
+"""The fan-out's seam rule and segment messages, and file-name parsing for the S3 library."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from ashen.fanout import SegmentTask, hash_owned, plan_tasks
+from ashen.indexer import Segment, hash_segment
+from ashen.naming import naming_for_key, parse_filename
+from ashen.scenes import scenes_of
+from ashen.video import VideoInfo, probe, read_all
+
+CLIP = str(Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sintel-26s-848x480.mp4")
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[VideoInfo, list]:
+    info = probe(CLIP)
+    full = read_all(CLIP, info=info)
+    return info, scenes_of(full.times, full.signatures)
+
+
+def test_independent_segments_leave_no_duplicate_at_the_seams(reference: tuple[VideoInfo, list]) -> None:
+    info, ref = reference
+    runs = [s for s in ref if s.frames >= 3]
+    assert len(runs) >= 2, "the clip needs static runs to put seams in"
+    # Seams in the middle of two multi-frame runs (their scenes cross a seam), one between scenes.
+    bounds = sorted({0.0, round((runs[0].start + runs[0].end) / 2, 3), round((runs[1].start + runs[1].end) / 2, 3),
+                     13.0})  # fmt: skip
+    segments = [Segment(i, b, bounds[i + 1] if i + 1 < len(bounds) else None) for i, b in enumerate(bounds)]
+    parts = [hash_owned(CLIP, s, info) for s in segments]
+    owned = [scene for p in parts for scene in p.scenes]
+    assert owned == ref  # exactly one full read's scenes, each with its full extent
+    assert sum(p.frames for p in parts) == sum(s.frames for s in ref)
+    # Without the rule, the runs cut by a seam would be stored twice.
+    cut = sum(1 for b in bounds for r in ref if r.start < b <= r.end)
+    assert cut >= 2
+    naive = [scene for s in segments for scene in hash_segment(CLIP, s, info).scenes]
+    assert len(naive) == len(ref) + cut
+
+
+def test_tasks_round_trip_and_cover_the_time_line() -> None:
+    info = VideoInfo(duration=1450.0, start_time=0.0, width=1920, height=1080, fps=23.976, codec="hevc")
+    tasks = plan_tasks("vid", "rev", "bucket", "library/A/b.mkv", info, segment_seconds=90.0, version_id="v1")
+    assert len(tasks) == 17 and all(t.planned == 17 for t in tasks)
+    assert tasks[0].start == 0.0 and tasks[-1].end is None
+    assert all(a.end == b.start for a, b in itertools.pairwise(tasks))
+    assert all((b.end or info.duration) - b.start <= 90.0 for b in tasks)
+    assert SegmentTask.from_message(tasks[3].to_message()) == tasks[3]
+    assert tasks[3].video_info == info
+    assert len(tasks[3].to_message()) < 1024  # far under SQS's 256 KiB
+
+
+@pytest.mark.parametrize(
+    ("key", "title", "episode"),
+    [
+        (
+            "library/Boku no Hero Academia/[HorribleSubs] Boku no Hero Academia - 65 [1080p].mkv",
+            "Boku no Hero Academia",
+            "65",
+        ),
+        ("library/Cowboy Bebop/Cowboy Bebop - S01E05 - Ballad of Fallen Angels.mkv", "Cowboy Bebop", "S01E05"),
+        ("library/Sintel/sintel-26s-848x480.mp4", "Sintel", None),
+        ("library/[SubsPlease] Frieren - 12 (720p) [ABCD1234].mkv", "Frieren", "12"),
+    ],
+)
+def test_title_and_episode_from_the_key(key: str, title: str, episode: str | None) -> None:
+    naming = naming_for_key(key)
+    assert (naming.title, naming.episode) == (title, episode)
+
+
+def test_metadata_wins_and_odd_names_do_not_crash() -> None:
+    assert naming_for_key("library/X/y - 03.mkv", {"Title": "Real", "episode": "7"}).title == "Real"
+    assert naming_for_key("library/X/y - 03.mkv", {"Title": "Real", "episode": "7"}).episode == "7"
+    assert parse_filename("") == (None, None)
+    assert naming_for_key("library/X/.mkv").title == "X"
