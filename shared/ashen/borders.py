@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 DOMINANT_SHARE = 0.72  # a border row has at least this share of pixels within TOLERANCE of its mode
 TOLERANCE = 10  # per-channel distance to the row's dominant colour
+FEW_COLOUR_SHARE = 0.95
 MIN_PICTURE = 0.4  # never trim the picture below this share of either dimension
 MIN_BORDER_PX = 2
 SIDE_AGREEMENT = 0.01
@@ -27,9 +28,25 @@ def _dominant_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
     return close.mean(axis=1)
 
 
+def _few_colour_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
+    """For each line (L, N, 3): share of its pixels in its three most common coarse colours (a
+    progress bar: the played part, the rest, the frame around it)."""
+    q = lines.astype(np.int64) >> 5
+    codes = (q[..., 0] << 6) | (q[..., 1] << 3) | q[..., 2]
+    n_lines, n = codes.shape
+    counts = np.bincount((codes + 512 * np.arange(n_lines)[:, None]).ravel(), minlength=512 * n_lines)
+    top = np.sort(counts.reshape(n_lines, 512), axis=1)[:, -3:].sum(axis=1)
+    return top / n
+
+
+def _border_lines(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
+    """1.0 for lines that look like border (one flat colour, or a few as in a progress bar), else 0."""
+    return ((_dominant_share(lines) >= DOMINANT_SHARE) | (_few_colour_share(lines) >= FEW_COLOUR_SHARE)).astype(float)
+
+
 def _edge_run(share: npt.NDArray[np.float64]) -> int:
     """How many leading lines are border lines."""
-    bad = np.flatnonzero(share < DOMINANT_SHARE)
+    bad = np.flatnonzero(share < 0.5)
     return int(bad[0]) if bad.size else len(share)
 
 
@@ -42,8 +59,8 @@ def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
     h, w = rgb.shape[:2]
     # Every line is looked at (bars end on an exact line), but only every few pixels along it.
     step = max(1, min(h, w) // 360)
-    row_share = _dominant_share(rgb[:, ::step])
-    col_share = _dominant_share(rgb[::step, :].transpose(1, 0, 2))
+    row_share = _border_lines(rgb[:, ::step])
+    col_share = _border_lines(rgb[::step, :].transpose(1, 0, 2))
     t, b = _edge_run(row_share), h - _edge_run(row_share[::-1])
     l_, r = _edge_run(col_share), w - _edge_run(col_share[::-1])
     if b - t < MIN_PICTURE * h or r - l_ < MIN_PICTURE * w:
@@ -91,6 +108,8 @@ def common_box(boxes: list[Box | None], height: int, width: int, min_votes: int 
         lopsided = abs(int(bar[a]) - int(bar[b])) > max(tol[a], 0.25 * max(bar[a], bar[b]))
         if min(bar[a], bar[b]) < MIN_BORDER_PX or lopsided:
             bar[a] = bar[b] = 0
+        else:  # equal pairs, the shallower one (see symmetric_box)
+            bar[a] = bar[b] = min(bar[a], bar[b])
     if bar.max() < MIN_BORDER_PX:
         return None
     return int(bar[0]), int(height - bar[1]), int(bar[2]), int(width - bar[3])

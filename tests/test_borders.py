@@ -1,0 +1,53 @@
+import numpy as np
+
+from ashen.borders import common_box, picture_box, symmetric_box, trim_borders
+
+
+def picture(h=180, w=320, seed=0):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (h // 10, w // 10, 3), dtype=np.uint8)
+    return np.kron(base, np.ones((10, 10, 1), dtype=np.uint8))  # blocky, like a real frame
+
+
+def test_no_borders_means_whole_image():
+    img = picture()
+    assert picture_box(img) == (0, 180, 0, 320)
+    assert trim_borders(img) is None
+
+
+def test_bars_of_any_flat_colour():
+    img = picture()
+    for colour in ((0, 0, 0), (128, 128, 128), (250, 250, 250), (0, 90, 200)):
+        framed = np.empty((260, 380, 3), dtype=np.uint8)
+        framed[:] = colour
+        framed[40:220, 30:350] = img
+        assert picture_box(framed) == (40, 220, 30, 350), colour
+
+
+def test_player_window_with_progress_bar():
+    img = picture()
+    frame = np.full((240, 360, 3), 60, dtype=np.uint8)
+    frame[20:200, 20:340] = img
+    frame[215:221, 20:200] = (230, 30, 30)  # played part of the progress bar
+    frame[215:221, 200:340] = (120, 120, 120)
+    t, b, l_, r = picture_box(frame)
+    assert (t, b, l_, r) == (20, 200, 20, 340)
+
+
+def test_flat_image_is_not_trusted():
+    assert picture_box(np.full((100, 100, 3), 7, dtype=np.uint8)) is None
+
+
+def test_symmetric_box_takes_the_shallower_bar():
+    assert symmetric_box((70, 420, 0, 848), 480, 848) == (60, 420, 0, 848)
+
+
+def test_common_box_needs_agreeing_symmetric_bars():
+    h, w = 480, 848
+    letterbox = [(58, 422, 0, 848)] * 4 + [(75, 422, 0, 848)]  # one dark frame looks deeper
+    assert common_box(letterbox, h, w) == (58, 422, 0, 848)
+    one_sided = [(0, 400, 0, 848)] * 5  # a flat floor is not a bar
+    assert common_box(one_sided, h, w) is None
+    wandering = [(40 + 9 * i, 440 - 9 * i, 0, 848) for i in range(5)]  # flat background moving with content
+    assert common_box(wandering, h, w) is None
+    assert common_box([None, None, (58, 422, 0, 848)], h, w) is None

@@ -1,0 +1,80 @@
+"""Queries the plain CLD misses and the variants find: mirrors, extra bars, crops, clips."""
+
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ashen.images import load_frames
+from ashen.indexer import index_video
+from ashen.search import search_clip, search_image
+from ashen.store import SqliteStore
+from ashen.video import clip_frames, ffmpeg_exe, probe, read_range
+from tests.conftest import export_frame
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, clip):
+    s = SqliteStore(tmp_path_factory.mktemp("q") / "s.sqlite3")
+    report = index_video(s, str(clip), title="Sintel")
+    assert report.video.picture == [58, 422, 0, 848]  # the clip's baked-in letterbox
+    return s
+
+
+def true_time(clip, at):
+    return next(iter(read_range(str(clip), at, at + 1, info=probe(str(clip))))).times[0]
+
+
+def frame(clip, at, tmp_path):
+    return np.asarray(Image.open(export_frame(clip, at, tmp_path / "f.png")).convert("RGB"))
+
+
+def found(result, t, tol=2.0):
+    top = result.matches[0]
+    return top.video.title == "Sintel" and top.start - tol <= t <= top.end + tol
+
+
+@pytest.mark.parametrize("at", [3.0, 12.3, 19.7])
+def test_clean_mirrored_and_letterboxed_screenshots(store, clip, tmp_path, at):
+    img, t = frame(clip, at, tmp_path), true_time(clip, at)
+    assert found(search_image(store, img), t)
+    mirrored = search_image(store, img[:, ::-1].copy())
+    assert found(mirrored, t) and "mirror" in mirrored.matches[0].variant
+    boxed = np.zeros((img.shape[0] + 120, img.shape[1], 3), np.uint8)
+    boxed[60:-60] = img
+    assert found(search_image(store, boxed), t)
+
+
+def test_mirror_needs_the_variant(store, clip, tmp_path):
+    img, t = frame(clip, 12.3, tmp_path), true_time(clip, 12.3)
+    plain = search_image(store, img[:, ::-1].copy(), mirrors=False, borders=False, crops=False)
+    assert not plain.matches or not found(plain, t) or plain.matches[0].similarity < 0.9
+
+
+def test_clip_query_votes_for_one_offset(store, clip, tmp_path):
+    out = tmp_path / "c.mp4"
+    cmd = [ffmpeg_exe(), "-v", "error", "-y", "-ss", "8", "-t", "2", "-i", str(clip), "-vf",
+           "crop=iw*0.9:ih:0:0,hflip,scale=480:-2", "-an", str(out)]  # fmt: skip
+    subprocess.run(cmd, check=True, timeout=60)
+    result = search_clip(store, clip_frames(str(out)))
+    top = result.matches[0]
+    assert top.video.title == "Sintel" and abs(top.at - true_time(clip, 8.0)) <= 1.0
+    assert top.variant == "clip"
+
+
+def test_animated_gif_is_a_clip(store, clip, tmp_path):
+    frames = [Image.fromarray(frame(clip, 14 + 0.25 * i, tmp_path)).resize((424, 240)) for i in range(8)]
+    gif = tmp_path / "a.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=250, loop=0)
+    loaded = load_frames(gif.read_bytes())
+    assert len(loaded) == 8 and loaded[1][0] == pytest.approx(0.25)
+    top = search_clip(store, loaded).matches[0]
+    assert top.video.title == "Sintel" and abs(top.at - 14.0) <= 1.0
+
+
+def test_unrelated_photo_is_not_confident(store):
+    rng = np.random.default_rng(5)
+    noise = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    result = search_image(store, noise)
+    assert all(not m.confident for m in result.matches)
