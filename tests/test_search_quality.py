@@ -78,3 +78,21 @@ def test_unrelated_photo_is_not_confident(store):
     noise = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
     result = search_image(store, noise)
     assert all(not m.confident for m in result.matches)
+
+
+def test_near_uniform_query_is_flagged_not_matched(store):
+    for colour in (0, 255, 90):
+        result = search_image(store, np.full((180, 320, 3), colour, np.uint8))
+        assert result.flat and not result.matches and result.to_dict()["flat"] is True
+
+
+def test_flat_frames_are_not_stored(tmp_path):
+    from ashen.buckets import is_flat
+    from ashen.indexer import keyed
+    from ashen.scenes import scenes_of
+
+    black = np.array([[2] + [16] * 20 + [32] + [16] * 5 + [32] + [16] * 5], dtype=np.uint8)
+    detailed = np.random.default_rng(0).integers(8, 24, (1, 33)).astype(np.uint8)
+    assert is_flat(black[0]) and not is_flat(detailed[0])
+    rows = keyed(scenes_of(np.array([0.0, 1.0]), np.concatenate([black, detailed])))
+    assert len(rows) == 1 and rows[0][1].start == 1.0

@@ -69,7 +69,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         totals["duration"] += v.duration or 0.0
         totals["seconds"] += report.seconds
         print(f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
-              f"{report.frames} frames read, {report.scenes} scenes stored, {report.seconds:.2f} s wall, "
+              f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
+            f"{report.seconds:.2f} s wall, "
               f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime")  # fmt: skip
     if len(sources) > 1:
         rt = totals["duration"] / totals["seconds"] if totals["seconds"] else 0
@@ -116,7 +117,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         kind = f"clip of {len(frames)} frames" if len(frames) > 1 else "image"
         print(f"{path} ({kind}): compared {result.frame_count} scenes from {result.buckets_read} buckets "
               f"({share} of {total}) in {elapsed * 1000:.1f} ms")  # fmt: skip
-        if not result.matches:
+        if result.flat:
+            print("  the image is nearly uniform (black, white or one colour): no video can be told from it")
+        elif not result.matches:
             print("  no match")
         for m in result.matches:
             ep = f" ep {m.video.episode}" if m.video.episode else ""

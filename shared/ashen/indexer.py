@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ashen.borders import Box, common_box, picture_box
-from ashen.buckets import bucket_keys
+from ashen.buckets import bucket_keys, is_flat
 from ashen.errors import MediaError
 from ashen.models import VideoRecord
 from ashen.scenes import Scene, join_segments, scenes_of
@@ -51,8 +51,9 @@ class SegmentHash:
 class IndexReport:
     video: VideoRecord
     frames: int
-    scenes: int
+    scenes: int  # stored
     seconds: float  # wall time
+    flat: int = 0  # scenes of near-uniform frames, not stored
 
     @property
     def realtime_factor(self) -> float:
@@ -141,12 +142,14 @@ def hash_segment(
 
 
 def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:
-    """Attach each scene's bucket key."""
+    """Attach each scene's bucket key, leaving out near-uniform frames (see ashen.buckets.is_flat)."""
     scenes = list(scenes)
     if not scenes:
         return []
     values = unpack(np.frombuffer(b"".join(s.signature for s in scenes), dtype=np.uint8).reshape(-1, 21))
-    return list(zip(bucket_keys(values), scenes, strict=True))
+    keep = ~is_flat(values)
+    kept = [s for s, k in zip(scenes, keep, strict=True) if k]
+    return list(zip(bucket_keys(values[keep]), kept, strict=True))
 
 
 def find_videos(paths: Iterable[str]) -> list[str]:
@@ -208,6 +211,7 @@ def index_video(
     if frames == 0:
         raise MediaError(f"{source}: no frames could be decoded")
     scenes = join_segments(p.scenes for p in parts)
+    rows = keyed(scenes)
     name = Path(source.split("?", 1)[0]).name
     video = VideoRecord(
         id=video_id_for(source),
@@ -220,12 +224,12 @@ def index_video(
         width=info.width,
         height=info.height,
         frames=frames,
-        scenes=len(scenes),
+        scenes=len(rows),
         status="indexed",
         segments_planned=len(segments),
         segments_done=len(segments),
         indexed_at=time.time(),
         picture=list(crop) if crop else None,
     )
-    store.replace_video(video, keyed(scenes))
-    return IndexReport(video, frames, len(scenes), time.perf_counter() - began)
+    store.replace_video(video, rows)
+    return IndexReport(video, frames, len(rows), time.perf_counter() - began, flat=len(scenes) - len(rows))

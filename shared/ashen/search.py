@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.buckets import query_buckets
+from ashen.buckets import is_flat, query_buckets
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
 from ashen.signature import Signature, distances, similarity_of, unpack
@@ -63,9 +63,13 @@ class SearchResult:
     frame_count: int  # candidates compared
     buckets_read: int
     matches: list[Match]
+    flat: bool = False  # the query is a near-uniform image: no video can be told from it
 
     def to_dict(self) -> dict[str, object]:
-        return {"frameCount": self.frame_count, "result": [m.to_dict() for m in self.matches]}
+        out: dict[str, object] = {"frameCount": self.frame_count, "result": [m.to_dict() for m in self.matches]}
+        if self.flat:
+            out["flat"] = True
+        return out
 
 
 def _buckets_for(store: SceneStore, variants: Sequence[Variant], brute_force: bool) -> list[str]:
@@ -110,6 +114,9 @@ def search_variants(
     title: str | None = None,
     brute_force: bool = False,
 ) -> SearchResult:
+    variants = [v for v in variants if not is_flat(v.values)]
+    if not variants:
+        return SearchResult(0, 0, [], flat=True)
     buckets = _buckets_for(store, variants, brute_force)
     candidates = store.candidates(buckets)
     if not candidates:
@@ -186,6 +193,13 @@ def search_clip(
         return search_image(store, frames[0][1], limit=limit, title=title, mirrors=mirrors, borders=borders,
                             crops=crops, brute_force=brute_force)  # fmt: skip
     per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops) for _, rgb in frames]
+    per_frame = [[v for v in vs if not is_flat(v.values)] for vs in per_frame]
+    kept = [(f, vs) for f, vs in zip(frames, per_frame, strict=True) if vs]
+    if not kept:
+        return SearchResult(0, 0, [], flat=True)
+    frames, per_frame = [f for f, _ in kept], [vs for _, vs in kept]
+    if len(frames) == 1:
+        return search_variants(store, per_frame[0], limit=limit, title=title, brute_force=brute_force)
     buckets = _buckets_for(store, [v for vs in per_frame for v in vs], brute_force)
     candidates = store.candidates(buckets)
     if not candidates:

@@ -38,18 +38,18 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from ashen.buckets import is_hot_bucket
 from ashen.models import Candidate, StoreStats, VideoRecord
 from ashen.scenes import Scene
 
 DEFAULT_HOT_SHARDS = 8
-_HOT_SUFFIX = "0404"  # both Y AC cells neutral: a near-uniform frame (see ashen.buckets)
 _READ_THREADS = 8
 _VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
 
 
 def is_hot(bucket: str) -> bool:
-    """Buckets of near-uniform frames, which every video fills: spread over shards."""
-    return bucket.endswith(_HOT_SUFFIX)
+    """Buckets of low-texture frames, which every video fills: spread over shards."""
+    return is_hot_bucket(bucket)
 
 
 def sort_key(video_id: str, start: float) -> str:
