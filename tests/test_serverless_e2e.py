@@ -241,6 +241,7 @@ def test_upload_to_search_result(cloud: Cloud) -> None:
     video = cloud.store.get_video(video_id)
     assert video is not None and video.status == "indexed", video
     assert video.segments_done == 4 and video.frames > 600
+    assert video.picture == [58, 422, 0, 848]  # the same letterbox the local indexer finds
     rows = items_of(cloud, video_id)
     assert len(rows) == video.scenes == cloud.store.scene_count(video_id)
     starts = [r["start"] for r in rows]

@@ -17,6 +17,7 @@ TOLERANCE = 10  # per-channel distance to the row's dominant colour
 FEW_COLOUR_SHARE = 0.95
 MIN_PICTURE = 0.4  # never trim the picture below this share of either dimension
 MIN_BORDER_PX = 2
+LINE_SAMPLES = 200
 SIDE_AGREEMENT = 0.01
 SIDE_MAJORITY = 0.6
 
@@ -57,10 +58,9 @@ def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
     """(top, bottom, left, right) of the picture inside its borders (the whole image when there
     are none), or None when the image is too flat to tell."""
     h, w = rgb.shape[:2]
-    # Every line is looked at (bars end on an exact line), but only every few pixels along it.
-    step = max(1, min(h, w) // 360)
-    row_share = _border_lines(rgb[:, ::step])
-    col_share = _border_lines(rgb[::step, :].transpose(1, 0, 2))
+    # Every line is looked at (bars end on an exact line), but only about 200 pixels along it.
+    row_share = _border_lines(rgb[:, :: max(1, w // LINE_SAMPLES)])
+    col_share = _border_lines(rgb[:: max(1, h // LINE_SAMPLES), :].transpose(1, 0, 2))
     t, b = _edge_run(row_share), h - _edge_run(row_share[::-1])
     l_, r = _edge_run(col_share), w - _edge_run(col_share[::-1])
     if b - t < MIN_PICTURE * h or r - l_ < MIN_PICTURE * w:

@@ -27,8 +27,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ashen.borders import Box
 from ashen.errors import MediaError
-from ashen.indexer import Segment, SegmentHash, keyed, plan_segments
+from ashen.indexer import Segment, SegmentHash, detect_picture, keyed, plan_segments
 from ashen.models import VideoRecord
 from ashen.scenes import scenes_of
 from ashen.video import VideoInfo, read_range
@@ -53,6 +54,7 @@ class SegmentTask:
     planned: int
     info: dict[str, Any]
     version_id: str | None = None  # the S3 object version to read (None: unversioned bucket)
+    crop: list[int] | None = None  # the picture inside baked-in bars (ashen.indexer.detect_picture)
 
     @property
     def segment(self) -> Segment:
@@ -79,11 +81,15 @@ def plan_tasks(
     info: VideoInfo,
     segment_seconds: float = SEGMENT_S,
     version_id: str | None = None,
+    crop: Box | None = None,
 ) -> list[SegmentTask]:
     """Cut the time line into segments of at most ``segment_seconds``; one task each."""
     segments = plan_segments(info.duration, 1, max_segment=segment_seconds)
+    picture = list(crop) if crop else None
     return [
-        SegmentTask(video_id, revision, bucket, key, s.index, s.start, s.end, len(segments), asdict(info), version_id)
+        SegmentTask(
+            video_id, revision, bucket, key, s.index, s.start, s.end, len(segments), asdict(info), version_id, picture
+        )
         for s in segments
     ]
 
@@ -96,6 +102,7 @@ def hash_owned(
     lookback: float = LOOKBACK_S,
     lookahead_cap: float = LOOKAHEAD_CAP_S,
     threads: int = 1,
+    crop: Box | None = None,
 ) -> SegmentHash:
     """The scenes a segment owns (see the module doc): ``frames`` counts frames in [start, end)."""
     t0 = max(0.0, segment.start - lookback) if segment.start > 0 else 0.0
@@ -103,7 +110,7 @@ def hash_owned(
     times: list[np.ndarray] = []
     sigs: list[np.ndarray] = []
     last_inside: np.ndarray | None = None
-    for batch in read_range(source, t0, None, info=info, threads=threads, batch=READ_BATCH):
+    for batch in read_range(source, t0, None, info=info, threads=threads, batch=READ_BATCH, crop=crop):
         times.append(batch.times)
         sigs.append(batch.signatures)
         inside = batch.times < end
@@ -179,7 +186,8 @@ def run_segment(store: FanoutStore, task: SegmentTask, source: str, *, threads: 
     if current[1] == "failed":
         return SegmentOutcome("stale")
     try:
-        part = hash_owned(source, task.segment, task.video_info, threads=threads)
+        crop = tuple(task.crop) if task.crop else None
+        part = hash_owned(source, task.segment, task.video_info, threads=threads, crop=crop)  # type: ignore[arg-type]
     except MediaError as exc:
         store.fail_video(task.video_id, task.revision, f"segment {task.index}: {exc}")
         return SegmentOutcome("failed")
@@ -219,7 +227,9 @@ def start_video(
         video.status, video.error = "failed", str(exc).replace(source.split("?", 1)[0], video.source)
         store.begin_indexing(video, revision)
         return video, []
-    tasks = plan_tasks(video_id, revision, bucket, key, info, segment_seconds, version_id)
+    crop = detect_picture(source, info)
+    tasks = plan_tasks(video_id, revision, bucket, key, info, segment_seconds, version_id, crop)
+    video.picture = list(crop) if crop else None
     video.duration, video.fps, video.width, video.height = info.duration, info.fps, info.width, info.height
     video.segments_planned = len(tasks)
     if not store.begin_indexing(video, revision):

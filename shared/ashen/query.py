@@ -4,7 +4,9 @@
 - the picture inside detected borders (bars, player frames, meme banners);
 - the horizontal mirror of each (exact: the block means are simply flipped);
 - light "uncrop" hypotheses: the picture padded back with its edge pixels, as if 5% had been cut
-  all round or 10% off one side.
+  all round or 10% off one side;
+- tone hypotheses: the picture with a common colour edit undone (brightened or darkened by 15%,
+  contrast lowered by 20%, gamma lifted), computed on the block means.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 from ashen.borders import picture_box, symmetric_box
 from ashen.color_layout import block_means, from_block_means
@@ -27,6 +30,20 @@ UNCROP = {
 # Distance added to hypotheses, so that an exact match of the image as given always wins ties.
 PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5}
 UNCROP_PENALTY = 1.0
+TONE_PENALTY = 1.0
+WORKING_SIZE = 360  # queries are box-reduced to about this short side first
+
+
+def _tones(means: npt.NDArray[np.float64]) -> list[tuple[str, npt.NDArray[np.float64]]]:
+    """Block means with common edits undone. Brightness and contrast are linear, so undoing them on
+    block means is exact but for clipping; gamma is close for the smooth 8x8 averages."""
+    centre = means.mean(axis=(0, 1), keepdims=True)
+    return [
+        ("tone-darker", means / 1.15),
+        ("tone-brighter", np.clip(means * 1.15, 0, 255)),
+        ("tone-contrast", np.clip(centre + (means - centre) * 1.25, 0, 255)),
+        ("tone-gamma", 255.0 * (np.clip(means, 0, 255) / 255.0) ** 1.25),
+    ]
 
 
 @dataclass(frozen=True)
@@ -42,19 +59,19 @@ def _padded_means(rgb: npt.NDArray[np.uint8], pad: tuple[float, float, float, fl
     return block_means(np.pad(rgb, ((t, b), (l_, r), (0, 0)), mode="edge"))
 
 
-def _reduced(rgb: npt.NDArray[np.uint8], target: int = 480) -> npt.NDArray[np.uint8]:
-    """Box-reduce large images for the hypotheses (they are approximate by nature)."""
+def _reduced(rgb: npt.NDArray[np.uint8], target: int = 180) -> npt.NDArray[np.uint8]:
+    """Box-reduce by an integer factor to about ``target`` on the short side (Pillow's C box filter)."""
     k = max(1, min(rgb.shape[:2]) // target)
     if k == 1:
         return rgb
-    h, w = (rgb.shape[0] // k) * k, (rgb.shape[1] // k) * k
-    return rgb[:h, :w].reshape(h // k, k, w // k, k, 3).mean(axis=(1, 3)).round().astype(np.uint8)
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).reduce(k))
 
 
 def query_variants(
-    rgb: npt.NDArray[np.uint8], *, mirrors: bool = True, borders: bool = True, crops: bool = True
+    rgb: npt.NDArray[np.uint8], *, mirrors: bool = True, borders: bool = True, crops: bool = True, tones: bool = True
 ) -> list[Variant]:
     """All signatures to search for one image, the image as given first."""
+    rgb = _reduced(rgb, WORKING_SIZE)  # block means barely move; border search and padding get cheap
     means: list[tuple[str, npt.NDArray[np.float64], float]] = [("original", block_means(rgb), 0.0)]
     base = rgb
     h, w = rgb.shape[:2]
@@ -71,9 +88,12 @@ def query_variants(
     if crops:
         small = _reduced(base)
         means += [(name, _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
+    picture = block_means(base) if base is not rgb else means[0][1]
     if mirrors:
         means += [(f"{name}-mirror" if name != "original" else "mirror", m[:, ::-1], p + PENALTY["mirror"])
                   for name, m, p in list(means)]  # fmt: skip
+    if tones:
+        means += [(name, m, TONE_PENALTY) for name, m in _tones(picture)]
     values = from_block_means(np.stack([m for _, m, _ in means]))
     out: list[Variant] = []
     seen: set[bytes] = set()
