@@ -13,9 +13,11 @@ import numpy as np
 from tqdm import tqdm
 
 from ashen.errors import AshenError, ImageError, MediaError
-from ashen.images import image_signature, load_frames, read_image_file
+from ashen.images import load_frames, load_rgb, read_image_file
 from ashen.indexer import find_videos, index_video, video_id_for
+from ashen.query import query_variants
 from ashen.search import DEFAULT_LIMIT, search_clip
+from ashen.signature import Signature
 from ashen.store import SqliteStore
 from ashen.video import clip_frames
 
@@ -130,12 +132,19 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_signature(args: argparse.Namespace) -> int:
-    sig = image_signature(read_image_file(args.image))
+    rgb = load_rgb(read_image_file(args.image))
+    sig = Signature.of_image(rgb)
+    # Videos with baked-in bars are stored inside them: the border-trimmed readings, for clients
+    # that search by signature ({"signature": hex}) on such videos.
+    trimmed = [v for v in query_variants(rgb, mirrors=False, crops=False, tones=False) if v.name != "original"]
     if args.json:
-        print(json.dumps({"values": list(sig.values), "hex": str(sig)}))
+        inside = [{"name": v.name, "hex": str(Signature(v.values))} for v in trimmed]
+        print(json.dumps({"values": list(sig.values), "hex": str(sig), "inside_borders": inside}))
     else:
         print(" ".join(str(v) for v in sig.values))
         print(sig)
+        for v in trimmed:
+            print(f"{Signature(v.values)}  ({v.name}: the picture inside detected borders)")
     return 0
 
 
