@@ -98,7 +98,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     store = _store(args)
     failures = 0
     options = {"limit": args.limit, "title": args.title, "mirrors": not args.no_mirror,
-               "borders": not args.no_borders, "crops": not args.no_crops}  # fmt: skip
+               "borders": not args.no_borders, "crops": not args.no_crops, "tones": not args.no_tones}  # fmt: skip
     for path in args.images:
         try:
             frames = _query_frames(path)
@@ -226,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-mirror", action="store_true", help="do not also search the mirrored image")
     p.add_argument("--no-borders", action="store_true", help="do not also search the picture inside borders")
     p.add_argument("--no-crops", action="store_true", help="do not also try un-cropping the image")
+    p.add_argument("--no-tones", action="store_true", help="do not also try undoing brightness/contrast/gamma edits")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("signature", help="print an image's 33 Color Layout values and hex signature")

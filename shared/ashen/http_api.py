@@ -171,7 +171,8 @@ def create_app(
         if not 1 <= limit <= MAX_LIMIT:
             raise ApiError(400, f"limit must be between 1 and {MAX_LIMIT}")
         variants = {"borders": _flag(params.get("cutBorders"), default=True), "mirrors": _flag(params.get("mirror"),
-                    default=True), "crops": _flag(params.get("uncrop"), default=True)}  # fmt: skip
+                    default=True), "crops": _flag(params.get("uncrop"), default=True),
+                    "tones": _flag(params.get("tones"), default=True)}  # fmt: skip
         return title, limit, variants
 
     def answer(query: Signature | list[tuple[float, npt.NDArray[np.uint8]]]) -> Response[str]:

@@ -164,10 +164,11 @@ def search_image(
     mirrors: bool = True,
     borders: bool = True,
     crops: bool = True,
+    tones: bool = True,
     brute_force: bool = False,
 ) -> SearchResult:
     """Search a screenshot with all its variants ranked together."""
-    variants = query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops)
+    variants = query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones)
     return search_variants(store, variants, limit=limit, title=title, brute_force=brute_force)
 
 
@@ -180,6 +181,7 @@ def search_clip(
     mirrors: bool = True,
     borders: bool = True,
     crops: bool = True,
+    tones: bool = True,
     brute_force: bool = False,
 ) -> SearchResult:
     """Search a clip: frames (offset in seconds, RGB) vote for one video and one time offset.
@@ -191,8 +193,8 @@ def search_clip(
         return SearchResult(0, 0, [])
     if len(frames) == 1:
         return search_image(store, frames[0][1], limit=limit, title=title, mirrors=mirrors, borders=borders,
-                            crops=crops, brute_force=brute_force)  # fmt: skip
-    per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops) for _, rgb in frames]
+                            crops=crops, tones=tones, brute_force=brute_force)  # fmt: skip
+    per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones) for _, rgb in frames]
     per_frame = [[v for v in vs if not is_flat(v.values)] for vs in per_frame]
     kept = [(f, vs) for f, vs in zip(frames, per_frame, strict=True) if vs]
     if not kept:
