@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 DOMINANT_SHARE = 0.72  # a border row has at least this share of pixels within TOLERANCE of its mode
 TOLERANCE = 10  # per-channel distance to the row's dominant colour
-FEW_COLOUR_SHARE = 0.95
+FEW_COLOUR_SHARE = 0.9
 MIN_PICTURE = 0.4  # never trim the picture below this share of either dimension
 MIN_BORDER_PX = 2
 LINE_SAMPLES = 200

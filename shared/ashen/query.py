@@ -37,7 +37,8 @@ WORKING_SIZE = 360  # queries are box-reduced to about this short side first
 def _tones(means: npt.NDArray[np.float64]) -> list[tuple[str, npt.NDArray[np.float64]]]:
     """Block means with common edits undone. Brightness and contrast are linear, so undoing them on
     block means is exact but for clipping; gamma is close for the smooth 8x8 averages."""
-    centre = means.mean(axis=(0, 1), keepdims=True)
+    # Editors lower contrast towards the picture's mean grey (Pillow's ImageEnhance.Contrast does).
+    centre = float((means @ np.array([0.299, 0.587, 0.114])).mean())
     return [
         ("tone-darker", means / 1.15),
         ("tone-brighter", np.clip(means * 1.15, 0, 255)),
