@@ -41,17 +41,18 @@ def bucket_key(values: npt.ArrayLike) -> str:
     return bucket_keys(np.asarray(values, dtype=np.int64)[None, :])[0]
 
 
-def query_buckets(values: npt.ArrayLike) -> list[str]:
-    """The buckets a query reads: its own first, then neighbours across nearby cell edges."""
+def query_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
+    """The buckets a query reads: its own first, then neighbours across nearby cell edges
+    (``margin``: how close to an edge a value must be for the neighbour to be read)."""
     v = np.asarray(values, dtype=np.int64)[_DIMS]
     cell = v // _WIDTH
     offset = v - cell * _WIDTH
     options: list[list[int]] = []
     for c, off, w in zip(cell.tolist(), offset.tolist(), _WIDTH.tolist(), strict=True):
         opts = [c]
-        if off < _MARGIN and c > 0:
+        if off < margin and c > 0:
             opts.append(c - 1)
-        if off >= w - _MARGIN:
+        if off >= w - margin:
             opts.append(c + 1)
         options.append(opts)
     return [_format(np.array(combo)) for combo in product(*options)]

@@ -25,6 +25,8 @@ DEFAULT_LIMIT = 10
 # benchmark, see README); below MIN_SIMILARITY nothing is reported at all.
 CONFIDENT_SIMILARITY = 0.8
 MIN_SIMILARITY = 0.3
+WIDE_MARGIN = 2  # second, wider probe when the first finds nothing confident
+WIDE_VARIANTS = 4  # ...for this many readings of the query
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
 CLIP_TOLERANCE_S = 0.5
 
@@ -72,12 +74,12 @@ class SearchResult:
         return out
 
 
-def _buckets_for(store: SceneStore, variants: Sequence[Variant], brute_force: bool) -> list[str]:
+def _buckets_for(store: SceneStore, variants: Sequence[Variant], brute_force: bool, margin: int = 1) -> list[str]:
     if brute_force:
         return sorted(store.bucket_sizes())
     keys: dict[str, None] = {}
     for v in variants:
-        keys.update(dict.fromkeys(query_buckets(v.values)))
+        keys.update(dict.fromkeys(query_buckets(v.values, margin)))
     return list(keys)
 
 
@@ -91,6 +93,20 @@ def _variant_distances(variants: Sequence[Variant], values: npt.NDArray[np.uint8
     d = distances(q[:, None, :], values[None, :, :]) + np.array([v.penalty for v in variants])[:, None]
     which = np.argmin(d, axis=0)
     return d[which, np.arange(d.shape[1])], which
+
+
+def _most_promising(variants: Sequence[Variant], dist: np.ndarray, which: np.ndarray) -> list[Variant]:
+    best = np.full(len(variants), np.inf)
+    if len(dist):
+        np.minimum.at(best, which, dist)
+    order = np.argsort(best, kind="stable")  # unmatched readings keep their order (the image as given first)
+    return [variants[i] for i in order[:WIDE_VARIANTS]]
+
+
+def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    if not candidates:
+        return np.zeros(0), np.zeros(0, dtype=np.intp)
+    return _variant_distances(variants, _candidate_values(candidates))
 
 
 class _Videos:
@@ -119,9 +135,18 @@ def search_variants(
         return SearchResult(0, 0, [], flat=True)
     buckets = _buckets_for(store, variants, brute_force)
     candidates = store.candidates(buckets)
+    dist, which = _rank(variants, candidates)
+    if not brute_force and (not len(dist) or similarity_of(dist.min()) < CONFIDENT_SIMILARITY):
+        # No confident answer: widen the probe once. Heavier edits (subtitles over a crop, a
+        # strong colour change) can move a value two steps; easy queries never pay for this.
+        # Only the most promising readings: those whose first-pass best match was closest.
+        promising = _most_promising(variants, dist, which)
+        wider = [b for b in _buckets_for(store, promising, False, margin=WIDE_MARGIN) if b not in set(buckets)]
+        candidates += store.candidates(wider)
+        buckets += wider
+        dist, which = _rank(variants, candidates)
     if not candidates:
         return SearchResult(0, len(buckets), [])
-    dist, which = _variant_distances(variants, _candidate_values(candidates))
     videos = _Videos(store, title)
     seen: set[str] = set()
     matches: list[Match] = []
