@@ -26,7 +26,7 @@ from PIL import Image
 
 from ashen.buckets import query_buckets
 from ashen.color_layout import color_layout, color_layout_batch
-from ashen.signature import Signature, distances, similarity_of, unpack
+from ashen.signature import Signature, distances, similarity_of, unpack_all
 from ashen.store import SqliteStore
 
 RGB = npt.NDArray[np.uint8]
@@ -94,7 +94,7 @@ def _plain_search(index: _Index, values: Sequence[int], brute_force: bool) -> Ou
     cands = index.store.candidates(index.all_buckets if brute_force else query_buckets(values))
     if not cands:
         return Outcome(None, 0)
-    sigs = unpack(np.frombuffer(b"".join(c.signature for c in cands), dtype=np.uint8).reshape(-1, 21))
+    sigs = unpack_all(c.signature for c in cands)
     dist = distances(values, sigs)
     i = int(np.argmin(dist))
     c = cands[i]

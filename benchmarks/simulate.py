@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from ashen.buckets import is_flat
 from ashen.scenes import scenes_of
-from ashen.signature import unpack
+from ashen.signature import unpack_all
 from ashen.video import ffmpeg_exe, read_all
 
 DC = np.array([0, 21, 27])
@@ -30,7 +30,7 @@ MAXIMA[DC] = 63
 
 def scene_values(times: npt.NDArray[np.float64], sigs: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     scenes = scenes_of(times, sigs)
-    return unpack(np.frombuffer(b"".join(s.signature for s in scenes), dtype=np.uint8).reshape(-1, 21))
+    return unpack_all(s.signature for s in scenes)
 
 
 def reencode_pairs(film: Path, out: Path) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8], npt.NDArray]:

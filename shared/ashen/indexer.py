@@ -23,7 +23,7 @@ from ashen.buckets import bucket_keys, is_flat
 from ashen.errors import MediaError
 from ashen.models import VideoRecord
 from ashen.scenes import Scene, join_segments, scenes_of
-from ashen.signature import unpack
+from ashen.signature import unpack_all
 from ashen.store.port import SceneStore
 from ashen.video import VideoInfo, grab_frame, probe, read_range
 
@@ -146,7 +146,7 @@ def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:
     scenes = list(scenes)
     if not scenes:
         return []
-    values = unpack(np.frombuffer(b"".join(s.signature for s in scenes), dtype=np.uint8).reshape(-1, 21))
+    values = unpack_all(s.signature for s in scenes)
     keep = ~is_flat(values)
     kept = [s for s, k in zip(scenes, keep, strict=True) if k]
     return list(zip(bucket_keys(values[keep]), kept, strict=True))

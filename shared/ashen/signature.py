@@ -72,6 +72,11 @@ def unpack(packed: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     return out.astype(np.uint8)
 
 
+def unpack_all(packed: Iterable[bytes]) -> npt.NDArray[np.uint8]:
+    """Many packed signatures (21 bytes each, as stores hold them) -> (N, 33) values."""
+    return unpack(np.frombuffer(b"".join(packed), dtype=np.uint8).reshape(-1, PACKED_SIZE))
+
+
 class Signature:
     """An immutable Color Layout signature."""
 
