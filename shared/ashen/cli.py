@@ -99,6 +99,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     failures = 0
     options = {"limit": args.limit, "title": args.title, "mirrors": not args.no_mirror,
                "borders": not args.no_borders, "crops": not args.no_crops, "tones": not args.no_tones}  # fmt: skip
+    total = store.stats().scenes  # searching does not change the store: count once, not per image
     for path in args.images:
         try:
             frames = _query_frames(path)
@@ -114,7 +115,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"image": path, **result.to_dict()}), flush=True)
             continue
-        total = store.stats().scenes
         share = f"{result.frame_count / total:.2%}" if total else "0%"
         kind = f"clip of {len(frames)} frames" if len(frames) > 1 else "image"
         print(f"{path} ({kind}): compared {result.frame_count} scenes from {result.buckets_read} buckets "

@@ -74,12 +74,13 @@ def query_variants(
     """All signatures to search for one image, the image as given first."""
     rgb = _reduced(rgb, WORKING_SIZE)  # block means barely move; border search and padding get cheap
     means: list[tuple[str, npt.NDArray[np.float64], float]] = [("original", block_means(rgb), 0.0)]
-    base = rgb
+    base, picture = rgb, means[0][1]  # the picture (trimmed when borders are found) and its block means
     h, w = rgb.shape[:2]
     if borders and (box := picture_box(rgb)) is not None and box != (0, h, 0, w):
         t, b, l_, r = box
         base = rgb[t:b, l_:r]
-        means.append(("trim", block_means(base), PENALTY["trim"]))
+        picture = block_means(base)
+        means.append(("trim", picture, PENALTY["trim"]))
         # Videos with baked-in bars are hashed inside them (ashen.indexer.detect_picture). Those
         # bars come in equal pairs: also try the symmetric reading, on both or on one pair only.
         st, sb, sl, sr = symmetric_box(box, h, w)
@@ -89,7 +90,6 @@ def query_variants(
     if crops:
         small = _reduced(base)
         means += [(name, _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
-    picture = block_means(base) if base is not rgb else means[0][1]
     if mirrors:
         means += [(f"{name}-mirror" if name != "original" else "mirror", m[:, ::-1], p + PENALTY["mirror"])
                   for name, m, p in list(means)]  # fmt: skip

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from ashen.buckets import is_flat, query_buckets
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
-from ashen.signature import Signature, distances, similarity_of, unpack
+from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
 from ashen.store.port import SceneStore
 
 DEFAULT_LIMIT = 10
@@ -84,7 +84,7 @@ def _buckets_for(store: SceneStore, variants: Sequence[Variant], brute_force: bo
 
 
 def _candidate_values(candidates: Sequence[Candidate]) -> npt.NDArray[np.uint8]:
-    return unpack(np.frombuffer(b"".join(c.signature for c in candidates), dtype=np.uint8).reshape(-1, 21))
+    return unpack_all(c.signature for c in candidates)
 
 
 def _variant_distances(variants: Sequence[Variant], values: npt.NDArray[np.uint8]) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +141,8 @@ def search_variants(
         # strong colour change) can move a value two steps; easy queries never pay for this.
         # Only the most promising readings: those whose first-pass best match was closest.
         promising = _most_promising(variants, dist, which)
-        wider = [b for b in _buckets_for(store, promising, False, margin=WIDE_MARGIN) if b not in set(buckets)]
+        read = set(buckets)
+        wider = [b for b in _buckets_for(store, promising, False, margin=WIDE_MARGIN) if b not in read]
         candidates += store.candidates(wider)
         buckets += wider
         dist, which = _rank(variants, candidates)
@@ -216,9 +217,6 @@ def search_clip(
     """
     if not frames:
         return SearchResult(0, 0, [])
-    if len(frames) == 1:
-        return search_image(store, frames[0][1], limit=limit, title=title, mirrors=mirrors, borders=borders,
-                            crops=crops, tones=tones, brute_force=brute_force)  # fmt: skip
     per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones) for _, rgb in frames]
     per_frame = [[v for v in vs if not is_flat(v.values)] for vs in per_frame]
     kept = [(f, vs) for f, vs in zip(frames, per_frame, strict=True) if vs]
@@ -274,7 +272,7 @@ def search_clip(
         agree = inside[h] & (v == v[h])
         at = float(max(0.0, (lo[agree].max() + hi[agree].min()) / 2)) if agree.any() else float(hyp[h])
         sim_h = float(score[h])
-        matches.append(Match(video, at, at, at + span, float((1 - sim_h) * 40), sim_h, "clip"))
+        matches.append(Match(video, at, at, at + span, (1 - sim_h) * SIMILARITY_SCALE, sim_h, "clip"))
         if len(matches) >= limit:
             break
     return SearchResult(len(candidates), len(buckets), matches)
