@@ -40,15 +40,15 @@ def _few_colour_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
     return top / n
 
 
-def _border_lines(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
-    """1.0 for lines that look like border (one flat colour, or a few as in a progress bar), else 0."""
-    return ((_dominant_share(lines) >= DOMINANT_SHARE) | (_few_colour_share(lines) >= FEW_COLOUR_SHARE)).astype(float)
+def _border_lines(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Which lines look like border: one flat colour, or a few as in a progress bar."""
+    return (_dominant_share(lines) >= DOMINANT_SHARE) | (_few_colour_share(lines) >= FEW_COLOUR_SHARE)
 
 
-def _edge_run(share: npt.NDArray[np.float64]) -> int:
+def _edge_run(border: npt.NDArray[np.bool_]) -> int:
     """How many leading lines are border lines."""
-    bad = np.flatnonzero(share < 0.5)
-    return int(bad[0]) if bad.size else len(share)
+    picture = np.flatnonzero(~border)
+    return int(picture[0]) if picture.size else len(border)
 
 
 Box = tuple[int, int, int, int]  # top, bottom, left, right (bottom and right exclusive)
@@ -59,10 +59,10 @@ def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
     are none), or None when the image is too flat to tell."""
     h, w = rgb.shape[:2]
     # Every line is looked at (bars end on an exact line), but only about 200 pixels along it.
-    row_share = _border_lines(rgb[:, :: max(1, w // LINE_SAMPLES)])
-    col_share = _border_lines(rgb[:: max(1, h // LINE_SAMPLES), :].transpose(1, 0, 2))
-    t, b = _edge_run(row_share), h - _edge_run(row_share[::-1])
-    l_, r = _edge_run(col_share), w - _edge_run(col_share[::-1])
+    rows = _border_lines(rgb[:, :: max(1, w // LINE_SAMPLES)])
+    cols = _border_lines(rgb[:: max(1, h // LINE_SAMPLES), :].transpose(1, 0, 2))
+    t, b = _edge_run(rows), h - _edge_run(rows[::-1])
+    l_, r = _edge_run(cols), w - _edge_run(cols[::-1])
     if b - t < MIN_PICTURE * h or r - l_ < MIN_PICTURE * w:
         return None  # a flat image, or borders that would leave almost nothing: do not trust them
     if max(t, h - b, l_, w - r) < MIN_BORDER_PX:

@@ -83,9 +83,9 @@ PICTURE_SAMPLES = 5
 def detect_picture(source: str, info: VideoInfo, samples: int = PICTURE_SAMPLES) -> Box | None:
     """The picture area inside bars baked into the whole video (letterbox, pillarbox), or None.
 
-    Looks at a few keyframes spread over the video; bars count only if every frame that is not too
-    flat to judge shows them. Queries are trimmed the same way (ashen.borders), so both sides hash
-    the picture itself.
+    Looks at a few keyframes spread over the video; bars count only when most frames that are not
+    too flat to judge agree on them and they come in symmetric pairs (ashen.borders.common_box).
+    Queries are trimmed the same way, so both sides hash the picture itself.
     """
     duration = info.duration or 0.0
     times = [duration * (i + 0.5) / samples for i in range(samples)] if duration > 1 else [0.0]
