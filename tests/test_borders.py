@@ -1,6 +1,6 @@
 import numpy as np
 
-from ashen.borders import common_box, picture_box, symmetric_box, trim_borders
+from ashen.borders import common_box, picture_box, picture_boxes, symmetric_box
 
 
 def picture(h=180, w=320, seed=0):
@@ -12,7 +12,6 @@ def picture(h=180, w=320, seed=0):
 def test_no_borders_means_whole_image():
     img = picture()
     assert picture_box(img) == (0, 180, 0, 320)
-    assert trim_borders(img) is None
 
 
 def test_bars_of_any_flat_colour():
@@ -51,3 +50,21 @@ def test_common_box_needs_agreeing_symmetric_bars():
     wandering = [(40 + 9 * i, 440 - 9 * i, 0, 848) for i in range(5)]  # flat background moving with content
     assert common_box(wandering, h, w) is None
     assert common_box([None, None, (58, 422, 0, 848)], h, w) is None
+
+
+def test_banner_with_a_line_of_text_is_trimmed_whole():
+    # A meme caption: white banner, black text across 40% of some lines (anti-aliased edges too).
+    img = np.pad(picture(), ((40, 40), (0, 0), (0, 0)), constant_values=255)
+    img[12:28, 60:188] = 0
+    img[12:28, 188:190] = 128
+    assert picture_box(img) == (40, 220, 0, 320)
+
+
+def test_black_bars_around_a_white_picture_edge():
+    # The picture's own white background touches its edge: the black bar alone is the border.
+    img = picture()
+    img[:, :40] = 255
+    framed = np.pad(img, ((0, 0), (50, 50), (0, 0)))
+    full, outer = picture_boxes(framed)
+    assert full == (0, 180, 90, 370)  # black bar and white background together
+    assert outer == (0, 180, 50, 370)  # the black bar only

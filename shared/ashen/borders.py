@@ -9,6 +9,8 @@ trimmed image is only ever an extra query variant, ranked together with the unto
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -20,6 +22,8 @@ MIN_BORDER_PX = 2
 LINE_SAMPLES = 200
 SIDE_AGREEMENT = 0.01
 SIDE_MAJORITY = 0.6
+TEXT_LINE_SHARE = 0.5  # a line of banner text: the banner's colour still covers this share of it
+BAND_CHANGE = 48  # a border line this far from the outermost colour starts another band
 
 
 def _dominant_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
@@ -45,29 +49,74 @@ def _border_lines(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     return (_dominant_share(lines) >= DOMINANT_SHARE) | (_few_colour_share(lines) >= FEW_COLOUR_SHARE)
 
 
-def _edge_run(border: npt.NDArray[np.bool_]) -> int:
-    """How many leading lines are border lines."""
-    picture = np.flatnonzero(~border)
-    return int(picture[0]) if picture.size else len(border)
+@dataclass(frozen=True)
+class _Edge:
+    depth: int  # lines of border from this edge
+    outer: int  # lines of the outermost colour band (a black bar before a white background)
+
+
+def _edge_run(lines: npt.NDArray[np.uint8], border: npt.NDArray[np.bool_]) -> _Edge:
+    """How deep the border goes from the first line of ``lines`` (L, N, 3).
+
+    The run goes on through border lines, and through lines of text on a banner: lines where the
+    colour of the border line before them still covers much of the line. It ends on a border line.
+    """
+    depth, outer = 0, -1
+    colour: npt.NDArray[np.int16] | None = None
+    first: npt.NDArray[np.int16] | None = None
+    for i in range(len(lines)):
+        line = lines[i].astype(np.int16)
+        if border[i]:
+            colour = np.median(line, axis=0).astype(np.int16)
+            if first is None:
+                first = colour
+            elif outer < 0 and np.abs(colour - first).max() > BAND_CHANGE:
+                outer = i
+            depth = i + 1
+        elif colour is None or np.all(np.abs(line - colour) <= TOLERANCE, axis=1).mean() < TEXT_LINE_SHARE:
+            break
+    return _Edge(depth, outer if outer >= 0 else depth)
 
 
 Box = tuple[int, int, int, int]  # top, bottom, left, right (bottom and right exclusive)
+
+
+def _edges(rgb: npt.NDArray[np.uint8]) -> tuple[_Edge, _Edge, _Edge, _Edge]:
+    h, w = rgb.shape[:2]
+    # Every line is looked at (bars end on an exact line), but only about 200 pixels along it,
+    # and never more than half the picture from each edge.
+    rows = rgb[: h // 2 + 1, :: max(1, w // LINE_SAMPLES)], rgb[: h // 2 - 1 : -1, :: max(1, w // LINE_SAMPLES)]
+    cols_img = rgb[:: max(1, h // LINE_SAMPLES), :].transpose(1, 0, 2)
+    cols = cols_img[: w // 2 + 1], cols_img[: w // 2 - 1 : -1]
+    top, bottom, left, right = (_edge_run(lines, _border_lines(lines)) for lines in (*rows, *cols))
+    return top, bottom, left, right
+
+
+def _box(depths: tuple[int, int, int, int], h: int, w: int) -> Box | None:
+    t, b, l_, r = depths[0], h - depths[1], depths[2], w - depths[3]
+    if b - t < MIN_PICTURE * h or r - l_ < MIN_PICTURE * w:
+        return None  # a flat image, or borders that would leave almost nothing: do not trust them
+    if max(t, h - b, l_, w - r) < MIN_BORDER_PX:
+        return 0, h, 0, w
+    return t, b, l_, r
 
 
 def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
     """(top, bottom, left, right) of the picture inside its borders (the whole image when there
     are none), or None when the image is too flat to tell."""
     h, w = rgb.shape[:2]
-    # Every line is looked at (bars end on an exact line), but only about 200 pixels along it.
-    rows = _border_lines(rgb[:, :: max(1, w // LINE_SAMPLES)])
-    cols = _border_lines(rgb[:: max(1, h // LINE_SAMPLES), :].transpose(1, 0, 2))
-    t, b = _edge_run(rows), h - _edge_run(rows[::-1])
-    l_, r = _edge_run(cols), w - _edge_run(cols[::-1])
-    if b - t < MIN_PICTURE * h or r - l_ < MIN_PICTURE * w:
-        return None  # a flat image, or borders that would leave almost nothing: do not trust them
-    if max(t, h - b, l_, w - r) < MIN_BORDER_PX:
-        return 0, h, 0, w
-    return t, b, l_, r
+    return _box(tuple(e.depth for e in _edges(rgb)), h, w)  # type: ignore[arg-type]
+
+
+def picture_boxes(rgb: npt.NDArray[np.uint8]) -> tuple[Box | None, Box | None]:
+    """The picture inside all its borders, and inside only the outermost colour band of each (a
+    black bar around a picture on a white background: the white is picture, not border). When
+    all the bands together would leave too little, the outer ones alone are the picture."""
+    h, w = rgb.shape[:2]
+    edges = _edges(rgb)
+    full = _box(tuple(e.depth for e in edges), h, w)  # type: ignore[arg-type]
+    outer = _box(tuple(e.outer for e in edges), h, w)  # type: ignore[arg-type]
+    return (full, outer) if full is not None else (outer, None)
 
 
 def symmetric_box(box: Box, height: int, width: int) -> Box:
@@ -76,14 +125,6 @@ def symmetric_box(box: Box, height: int, width: int) -> Box:
     t, b, l_, r = box
     tb, lr = min(t, height - b), min(l_, width - r)
     return tb, height - tb, lr, width - lr
-
-
-def trim_borders(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
-    box = picture_box(rgb)
-    if box is None or box == (0, rgb.shape[0], 0, rgb.shape[1]):
-        return None
-    t, b, l_, r = box
-    return rgb[t:b, l_:r]
 
 
 def common_box(boxes: list[Box | None], height: int, width: int, min_votes: int = 2) -> Box | None:

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ashen.borders import picture_box, symmetric_box
+from ashen.borders import picture_boxes, symmetric_box
 from ashen.color_layout import block_means, from_block_means
 
 # (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
@@ -76,7 +76,8 @@ def query_variants(
     means: list[tuple[str, npt.NDArray[np.float64], float]] = [("original", block_means(rgb), 0.0)]
     base, picture = rgb, means[0][1]  # the picture (trimmed when borders are found) and its block means
     h, w = rgb.shape[:2]
-    if borders and (box := picture_box(rgb)) is not None and box != (0, h, 0, w):
+    box, outer = picture_boxes(rgb) if borders else (None, None)
+    if box is not None and box != (0, h, 0, w):
         t, b, l_, r = box
         base = rgb[t:b, l_:r]
         picture = block_means(base)
@@ -87,6 +88,9 @@ def query_variants(
         for name, crop in (("trim-sym", (st, sb, sl, sr)), ("trim-tb", (st, sb, 0, w)), ("trim-lr", (0, h, sl, sr))):
             if crop != box and crop != (0, h, 0, w) and crop[1] - crop[0] >= 8 and crop[3] - crop[2] >= 8:
                 means.append((name, block_means(rgb[crop[0] : crop[1], crop[2] : crop[3]]), PENALTY["trim"]))
+        # Bars around a picture whose own edge is flat (a white background): only the outer band.
+        if outer is not None and outer not in (box, (0, h, 0, w)):
+            means.append(("trim-outer", block_means(rgb[outer[0] : outer[1], outer[2] : outer[3]]), PENALTY["trim"]))
     if crops:
         small = _reduced(base)
         means += [(name, _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
@@ -94,7 +98,11 @@ def query_variants(
         means += [(f"{name}-mirror" if name != "original" else "mirror", m[:, ::-1], p + PENALTY["mirror"])
                   for name, m, p in list(means)]  # fmt: skip
     if tones:
-        means += [(name, m, TONE_PENALTY) for name, m in _tones(picture)]
+        # On the image as given and on the trimmed picture: a false trim (a flat road read as a
+        # bar) must not take the colour-corrected readings with it.
+        means += [(name, m, TONE_PENALTY) for name, m in _tones(means[0][1])]
+        if base is not rgb:
+            means += [(f"trim-{name}", m, TONE_PENALTY) for name, m in _tones(picture)]
     values = from_block_means(np.stack([m for _, m, _ in means]))
     out: list[Variant] = []
     seen: set[bytes] = set()
