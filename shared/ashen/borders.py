@@ -22,8 +22,13 @@ MIN_BORDER_PX = 2
 LINE_SAMPLES = 200
 SIDE_AGREEMENT = 0.01
 SIDE_MAJORITY = 0.6
-TEXT_LINE_SHARE = 0.5  # a line of banner text: the banner's colour still covers this share of it
-BAND_CHANGE = 48  # a border line this far from the outermost colour starts another band
+# Inside a border, short stretches of other lines are let through: banner text (the border's
+# colour still covers TEXT_LINE_SHARE of the line) or a progress bar smeared by JPEG (still mostly
+# a few colours), at most MAX_LOOSE of the image's height (width) long.
+TEXT_LINE_SHARE = 0.5
+LOOSE_FEW_COLOUR_SHARE = 0.75
+MAX_LOOSE = 0.06
+BAND_CHANGE = 32  # a border line this far from its band's colour starts another band
 
 
 def _dominant_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
@@ -52,30 +57,40 @@ def _border_lines(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
 @dataclass(frozen=True)
 class _Edge:
     depth: int  # lines of border from this edge
-    outer: int  # lines of the outermost colour band (a black bar before a white background)
+    outer: int  # lines of border before its innermost colour band (= depth when it has one colour)
 
 
-def _edge_run(lines: npt.NDArray[np.uint8], border: npt.NDArray[np.bool_]) -> _Edge:
+def _edge_run(lines: npt.NDArray[np.uint8], border: npt.NDArray[np.bool_], max_loose: int) -> _Edge:
     """How deep the border goes from the first line of ``lines`` (L, N, 3).
 
-    The run goes on through border lines, and through lines of text on a banner: lines where the
-    colour of the border line before them still covers much of the line. It ends on a border line.
+    The run goes on through border lines, and across short stretches (at most ``max_loose``
+    lines) of banner text or a smeared progress bar: lines where the border's colour still covers
+    much of the line, or that are still mostly a few colours, followed by the same colour again.
+    A border made of several colour bands (a player's frame, then its control bar) may end on a
+    picture whose own edge is flat (a white background): ``outer`` leaves the last band out.
     """
-    depth, outer = 0, -1
+    depth, band_start, loose = 0, 0, 0
     colour: npt.NDArray[np.int16] | None = None
-    first: npt.NDArray[np.int16] | None = None
+    band: npt.NDArray[np.int16] | None = None
+    few = _few_colour_share(lines)
     for i in range(len(lines)):
         line = lines[i].astype(np.int16)
         if border[i]:
-            colour = np.median(line, axis=0).astype(np.int16)
-            if first is None:
-                first = colour
-            elif outer < 0 and np.abs(colour - first).max() > BAND_CHANGE:
-                outer = i
+            here = np.median(line, axis=0).astype(np.int16)
+            if loose and colour is not None and np.abs(here - colour).max() > BAND_CHANGE:
+                break  # text or a bar of the border comes back to the border's colour; this is picture
+            colour, loose = here, 0
+            if band is None or np.abs(colour - band).max() > BAND_CHANGE:
+                band, band_start = colour, i
             depth = i + 1
-        elif colour is None or np.all(np.abs(line - colour) <= TOLERANCE, axis=1).mean() < TEXT_LINE_SHARE:
+            continue
+        if colour is None or loose >= max_loose:
             break
-    return _Edge(depth, outer if outer >= 0 else depth)
+        on_border = np.all(np.abs(line - colour) <= TOLERANCE, axis=1).mean() >= TEXT_LINE_SHARE
+        if not (on_border or few[i] >= LOOSE_FEW_COLOUR_SHARE):
+            break
+        loose += 1
+    return _Edge(depth, band_start if band_start > 0 else depth)
 
 
 Box = tuple[int, int, int, int]  # top, bottom, left, right (bottom and right exclusive)
@@ -88,7 +103,9 @@ def _edges(rgb: npt.NDArray[np.uint8]) -> tuple[_Edge, _Edge, _Edge, _Edge]:
     rows = rgb[: h // 2 + 1, :: max(1, w // LINE_SAMPLES)], rgb[: h // 2 - 1 : -1, :: max(1, w // LINE_SAMPLES)]
     cols_img = rgb[:: max(1, h // LINE_SAMPLES), :].transpose(1, 0, 2)
     cols = cols_img[: w // 2 + 1], cols_img[: w // 2 - 1 : -1]
-    top, bottom, left, right = (_edge_run(lines, _border_lines(lines)) for lines in (*rows, *cols))
+    loose_rows, loose_cols = max(4, round(MAX_LOOSE * h)), max(4, round(MAX_LOOSE * w))
+    top, bottom = (_edge_run(lines, _border_lines(lines), loose_rows) for lines in rows)
+    left, right = (_edge_run(lines, _border_lines(lines), loose_cols) for lines in cols)
     return top, bottom, left, right
 
 
@@ -109,7 +126,7 @@ def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
 
 
 def picture_boxes(rgb: npt.NDArray[np.uint8]) -> tuple[Box | None, Box | None]:
-    """The picture inside all its borders, and inside only the outermost colour band of each (a
+    """The picture inside all its borders, and inside all but the innermost colour band of each (a
     black bar around a picture on a white background: the white is picture, not border). When
     all the bands together would leave too little, the outer ones alone are the picture."""
     h, w = rgb.shape[:2]

@@ -31,16 +31,22 @@ UNCROP = {
 PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5}
 UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
+CLIPPED_BEFORE_BRIGHTENING = 1.15 * (255 + 255 / 1.15) / 2  # in the brightened scale
 WORKING_SIZE = 360  # queries are box-reduced to about this short side first
 
 
-def _tones(means: npt.NDArray[np.float64]) -> list[tuple[str, npt.NDArray[np.float64]]]:
-    """Block means with common edits undone. Brightness and contrast are linear, so undoing them on
-    block means is exact but for clipping; gamma is close for the smooth 8x8 averages."""
+def _tones(rgb: npt.NDArray[np.uint8]) -> list[tuple[str, npt.NDArray[np.float64]]]:
+    """Block means of ``rgb`` with common edits undone. Brightness and contrast are linear, so
+    undoing them on block means is exact but for clipping; gamma is close for the smooth 8x8
+    averages. A brightened picture's clipped pixels were anywhere from 255 / 1.15 up: they are
+    taken back to the middle of that range, not its bottom."""
+    means = block_means(rgb)
+    clipped = rgb >= 254
+    darker = block_means(np.where(clipped, CLIPPED_BEFORE_BRIGHTENING, rgb)) / 1.15 if clipped.any() else means / 1.15
     # Editors lower contrast towards the picture's mean grey (Pillow's ImageEnhance.Contrast does).
     centre = float((means @ np.array([0.299, 0.587, 0.114])).mean())
     return [
-        ("tone-darker", means / 1.15),
+        ("tone-darker", darker),
         ("tone-brighter", np.clip(means * 1.15, 0, 255)),
         ("tone-contrast", np.clip(centre + (means - centre) * 1.25, 0, 255)),
         ("tone-gamma", 255.0 * (np.clip(means, 0, 255) / 255.0) ** 1.25),
@@ -100,9 +106,9 @@ def query_variants(
     if tones:
         # On the image as given and on the trimmed picture: a false trim (a flat road read as a
         # bar) must not take the colour-corrected readings with it.
-        means += [(name, m, TONE_PENALTY) for name, m in _tones(means[0][1])]
+        means += [(name, m, TONE_PENALTY) for name, m in _tones(rgb)]
         if base is not rgb:
-            means += [(f"trim-{name}", m, TONE_PENALTY) for name, m in _tones(picture)]
+            means += [(f"trim-{name}", m, TONE_PENALTY) for name, m in _tones(base)]
     values = from_block_means(np.stack([m for _, m, _ in means]))
     out: list[Variant] = []
     seen: set[bytes] = set()
