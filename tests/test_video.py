@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
+from ashen import video
 from ashen.errors import MediaError
 from ashen.indexer import plan_segments
 from ashen.video import probe, read_all, read_range
@@ -26,6 +27,27 @@ def test_consecutive_ranges_equal_one_full_read(clip):
     sigs = np.concatenate([p.signatures for p in parts])
     assert np.array_equal(times, full.times)
     assert np.array_equal(sigs, full.signatures)
+
+
+def test_range_reader_hashes_only_the_frames_it_keeps(clip, monkeypatch):
+    # 9.99 s lies about 5 s after a keyframe: the reader decodes those frames, then drops them.
+    decoded, hashed = [], []
+    frames, signatures = video._FfmpegReader.frames, video._grid_signatures
+
+    def counted_frames(self, batch):
+        for times, raw in frames(self, batch):
+            decoded.extend(times)
+            yield times, raw
+
+    def counted_signatures(grids):
+        hashed.append(len(grids))
+        return signatures(grids)
+
+    monkeypatch.setattr(video._FfmpegReader, "frames", counted_frames)
+    monkeypatch.setattr(video, "_grid_signatures", counted_signatures)
+    part = read_all(str(clip), t0=9.99, t1=17.52, batch=64)
+    assert len(decoded) > len(part) > 0
+    assert sum(hashed) == len(part)
 
 
 def test_range_reader_reports_progress(clip):

@@ -132,10 +132,11 @@ def _line_of(text: str, pos: int) -> str:
     return text[text.rfind("\n", 0, pos) + 1 : end if end >= 0 else len(text)]
 
 
-def _means_to_signatures(raw: bytes, count: int) -> npt.NDArray[np.uint8]:
-    grid = np.frombuffer(raw, dtype="<u2", count=count * GRID * GRID * 3).reshape(count, 8, GRID // 8, 8, GRID // 8, 3)
+def _grid_signatures(grids: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint8]:
+    """CLD values of frames piped out by ffmpeg, given as (n, GRID, GRID, 3) 16-bit RGB."""
+    blocks = grids.reshape(len(grids), 8, GRID // 8, 8, GRID // 8, 3)
     # 16-bit full scale is 65535 = 255 * 257; each block is an 8x8 patch of the grid.
-    means = grid.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS
+    means = blocks.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS
     return from_block_means(means)
 
 
@@ -246,8 +247,11 @@ def read_range(
                         break  # the demuxer seeked past t0 (imprecise formats): seek earlier
                 keep = (t >= t0) & (t < end)
                 if keep.any():
+                    # Hash only the kept frames: those between the keyframe seeked to and t0, or
+                    # past t1, were decoded but are dropped.
                     idx = np.flatnonzero(keep)
-                    sigs = _means_to_signatures(raw, len(times))[idx]
+                    grids = np.frombuffer(raw, dtype="<u2").reshape(len(times), GRID, GRID, 3)
+                    sigs = _grid_signatures(grids[idx])
                     produced += len(idx)
                     yield FrameBatch(times=t[idx], signatures=sigs)
                 if on_progress is not None:
