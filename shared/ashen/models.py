@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 
@@ -30,6 +31,11 @@ class VideoRecord:
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def listing_order(videos: Iterable[VideoRecord]) -> list[VideoRecord]:
+    """Videos in the order every store lists them: by title, then episode, then file name."""
+    return sorted(videos, key=lambda v: (v.title, v.episode or "", v.filename))
 
 
 @dataclass(frozen=True)

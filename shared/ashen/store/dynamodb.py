@@ -39,7 +39,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ashen.buckets import is_hot_bucket
-from ashen.models import Candidate, StoreStats, VideoRecord
+from ashen.models import Candidate, StoreStats, VideoRecord, listing_order
 from ashen.scenes import Scene
 
 DEFAULT_HOT_SHARDS = 8
@@ -201,8 +201,7 @@ class DynamoStore:
 
     def list_videos(self) -> list[VideoRecord]:
         # The videos table holds one small item per video: a scan of it is the listing.
-        videos = [self._to_record(item) for item in self.Video.scan()]
-        return sorted(videos, key=lambda v: (v.title, v.episode or "", v.filename))
+        return listing_order(self._to_record(item) for item in self.Video.scan())
 
     # scenes
     def _scene_item(self, video_id: str, bucket: str, scene: Scene) -> Any:

@@ -16,7 +16,8 @@ class SceneStore(Protocol):
 
     def get_video(self, video_id: str) -> VideoRecord | None: ...
 
-    def list_videos(self) -> list[VideoRecord]: ...
+    def list_videos(self) -> list[VideoRecord]:
+        """Every video, in ``models.listing_order``."""
 
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
         """Atomically make ``scenes`` (bucket key, scene) the only entries of ``video``."""

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
 
-from ashen.models import Candidate, StoreStats, VideoRecord
+from ashen.models import Candidate, StoreStats, VideoRecord, listing_order
 from ashen.scenes import Scene
 
 DB_NAME = "ashen.sqlite3"
@@ -79,8 +79,7 @@ class SqliteStore:
     def list_videos(self) -> list[VideoRecord]:
         with self._lock:
             rows = self._db.execute("SELECT record FROM videos").fetchall()
-        videos = [_video(r[0]) for r in rows]
-        return sorted(videos, key=lambda v: (v.title, v.episode or "", v.filename))
+        return listing_order(_video(r[0]) for r in rows)
 
     # scenes
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
