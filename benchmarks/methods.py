@@ -174,37 +174,51 @@ class FrameTable:
     times: npt.NDArray[np.float64]
     cld: npt.NDArray[np.float32]  # (N, 33), trace.moe's 320x180 CLD
     phash: npt.NDArray[np.uint64]  # (N,), 64-bit pHash
+    thumbs: npt.NDArray[np.uint8]  # (N, 45, 80, 3): to tell which moments show the same picture
 
     def __len__(self) -> int:
         return len(self.times)
+
+    def identical_times(self, name: str, t: float, min_psnr: float) -> list[float]:
+        """Times of the frames of video ``name`` that show the same picture as its frame at ``t``
+        (thumbnail PSNR at least ``min_psnr`` dB): a screencast back on the same screen."""
+        rows = np.flatnonzero(self.video == self.names.index(name))
+        if not len(rows):
+            return []
+        ref = self.thumbs[rows[np.argmin(np.abs(self.times[rows] - t))]].astype(np.float64)
+        mse = ((self.thumbs[rows].astype(np.float64) - ref) ** 2).mean(axis=(1, 2, 3))
+        psnr = 10 * np.log10(255.0**2 / np.maximum(mse, 1e-9))
+        return self.times[rows[psnr >= min_psnr]].tolist()
 
 
 def phash_bits(img: Image.Image) -> int:
     return int("".join("1" if b else "0" for b in imagehash.phash(img).hash.flatten()), 2)
 
 
-def scan_video(path: Path) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.uint64]]:
-    """Times, 320x180 CLDs and pHashes of every frame of one video (bounded memory: chunks)."""
+def scan_video(path: Path) -> tuple[npt.NDArray[np.float64], ...]:
+    """Times, 320x180 CLDs, pHashes and 80x45 thumbnails of every frame of one video (in chunks)."""
     scan = Scan(path)
-    clds, hashes = [], []
+    clds, hashes, thumbs = [], [], []
     for chunk in scan.chunks():
         clds.append(color_layout_batch(chunk).astype(np.float32))
         hashes.append(np.array([phash_bits(Image.fromarray(f)) for f in chunk], dtype=np.uint64))
-    return scan.times, np.concatenate(clds), np.concatenate(hashes)
+        thumbs.append(chunk.reshape(len(chunk), 45, 4, 80, 4, 3).mean(axis=(2, 4)).round().astype(np.uint8))
+    return scan.times, np.concatenate(clds), np.concatenate(hashes), np.concatenate(thumbs)
 
 
 def build_frame_table(paths: Sequence[Path], on_video: Callable[[Path, int], None] | None = None) -> FrameTable:
-    names, vids, times, clds, hashes = [], [], [], [], []
+    names, vids, times, clds, hashes, thumbs = [], [], [], [], [], []
     for i, path in enumerate(paths):
-        t, c, h = scan_video(path)
+        t, c, h, th = scan_video(path)
         names.append(path.name)
         vids.append(np.full(len(t), i, dtype=np.int32))
         times.append(t)
         clds.append(c)
         hashes.append(h)
+        thumbs.append(th)
         if on_video is not None:
             on_video(path, len(t))
-    return FrameTable(names, np.concatenate(vids), np.concatenate(times), np.concatenate(clds), np.concatenate(hashes))
+    return FrameTable(names, *(np.concatenate(x) for x in (vids, times, clds, hashes, thumbs)))
 
 
 class _FrameMethod:
