@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import re
@@ -17,12 +16,15 @@ from PIL import Image
 from ashen.buckets import bucket_key
 from ashen.http_api import create_app, openapi_document
 from ashen.images import MAX_IMAGE_BYTES
+from ashen.local_server import http_event
 from ashen.models import VideoRecord
 from ashen.scenes import Scene
 from ashen.signature import Signature
 from ashen.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
+PNG = {"content-type": "image/png"}
+JSON = {"content-type": "application/json"}
 
 
 def picture(seed: int, size: tuple[int, int] = (160, 90)) -> np.ndarray:
@@ -48,25 +50,6 @@ def store(tmp_path: Path) -> SqliteStore:
     return s
 
 
-def event(method: str, path: str, *, body: bytes | str | None = None, content_type: str | None = None,
-          query: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-    sample = json.loads((ROOT / "events" / "http-search.json").read_text())
-    sample["rawPath"] = sample["requestContext"]["http"]["path"] = path
-    sample["requestContext"]["http"]["method"] = method
-    sample["routeKey"] = sample["requestContext"]["routeKey"] = "$default"
-    sample["queryStringParameters"] = query
-    sample["rawQueryString"] = ""
-    headers = {k: v for k, v in sample["headers"].items() if k not in ("content-type", "content-length")}
-    if content_type:
-        headers["content-type"] = content_type
-    sample["headers"] = headers
-    if isinstance(body, bytes):
-        sample["body"], sample["isBase64Encoded"] = base64.b64encode(body).decode(), True
-    else:
-        sample["body"], sample["isBase64Encoded"] = body, False
-    return sample
-
-
 def call(app: Any, ev: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     response = app.resolve(ev, None)
     return response["statusCode"], json.loads(response["body"])
@@ -83,15 +66,16 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
     app = create_app(store)
     data = png(picture(1))
     if kind == "image":
-        ev = event("POST", "/search", body=data, content_type="image/png")
+        ev = http_event("POST", "/search", body=data, headers=PNG)
     elif kind == "multipart":
         boundary = "----ashen-test"
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
                 f"Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
-        ev = event("POST", "/search", body=body, content_type=f"multipart/form-data; boundary={boundary}")
+        form = {"content-type": f"multipart/form-data; boundary={boundary}"}
+        ev = http_event("POST", "/search", body=body, headers=form)
     else:
         hexsig = str(Signature.of_image(picture(1)))
-        ev = event("POST", "/search", body=json.dumps({"signature": hexsig}), content_type="application/json")
+        ev = http_event("POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON)
     status, body = call(app, ev)
     assert status == 200, body
     assert set(body) == {"frameCount", "error", "result"} and body["error"] == ""
@@ -110,8 +94,8 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
 def test_title_filter_and_limit(store: SqliteStore) -> None:
     app = create_app(store)
     hexsig = str(Signature.of_image(picture(1)))
-    ev = event("POST", "/search", body=json.dumps({"signature": hexsig}), content_type="application/json",
-               query={"title": "sintel", "limit": "1"})  # fmt: skip
+    ev = http_event("POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON,
+                    query="title=sintel&limit=1")  # fmt: skip
     status, body = call(app, ev)
     assert status == 200 and all(r["title"] == "Sintel" for r in body["result"]) and len(body["result"]) <= 1
 
@@ -120,63 +104,64 @@ def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: Sqlite
     framed = np.zeros((140, 160, 3), dtype=np.uint8)
     framed[25:115] = picture(0)
     for query in (framed, picture(0)[:, ::-1]):
-        status, body = call(create_app(store), event("POST", "/search", body=png(query), content_type="image/png"))
+        status, body = call(create_app(store), http_event("POST", "/search", body=png(query), headers=PNG))
         assert status == 200 and body["result"][0]["title"] == "Sintel" and body["result"][0]["similarity"] > 0.95
-    status, body = call(create_app(store), event("POST", "/search", body=png(framed), content_type="image/png",
-                                                  query={"cutBorders": "0", "mirror": "0", "uncrop": "0"}))  # fmt: skip
+    ev = http_event("POST", "/search", body=png(framed), headers=PNG, query="cutBorders=0&mirror=0&uncrop=0")
+    status, body = call(create_app(store), ev)
     assert status == 200 and (not body["result"] or body["result"][0]["similarity"] < 0.95)
 
 
 @pytest.mark.parametrize(
     ("body", "content_type", "query", "status", "message"),
     [
-        (b"not an image at all", "image/png", None, 400, "not an image"),
-        (b"", "image/jpeg", None, 400, "empty"),
-        ('{"signature": "zz"}', "application/json", None, 400, "bad signature"),
-        ('{"signature": "00"}', "application/json", None, 400, "bad signature"),
-        ('{"url": "ftp://example.com/a.png"}', "application/json", None, 400, "bad url"),
-        ('{"url": "http://127.0.0.1:1/a.png"}', "application/json", None, 400, "bad url"),
-        ("{not json", "application/json", None, 400, "not valid JSON"),
-        ("[1, 2]", "application/json", None, 400, "must be an object"),
-        ('{"other": 1}', "application/json", None, 400, "needs"),
-        ("hello", "text/plain", None, 415, "unsupported Content-Type"),
-        (b"x" * (MAX_IMAGE_BYTES + 1), "image/png", None, 413, "MiB"),
-        ('{"signature": "00"}', "application/json", {"limit": "ten"}, 400, "limit"),
-        ('{"signature": "00"}', "application/json", {"limit": "0"}, 400, "limit"),
+        (b"not an image at all", "image/png", "", 400, "not an image"),
+        (b"", "image/jpeg", "", 400, "empty"),
+        (b'{"signature": "zz"}', "application/json", "", 400, "bad signature"),
+        (b'{"signature": "00"}', "application/json", "", 400, "bad signature"),
+        (b'{"url": "ftp://example.com/a.png"}', "application/json", "", 400, "bad url"),
+        (b'{"url": "http://127.0.0.1:1/a.png"}', "application/json", "", 400, "bad url"),
+        (b"{not json", "application/json", "", 400, "not valid JSON"),
+        (b"[1, 2]", "application/json", "", 400, "must be an object"),
+        (b'{"other": 1}', "application/json", "", 400, "needs"),
+        (b"hello", "text/plain", "", 415, "unsupported Content-Type"),
+        (b"x" * (MAX_IMAGE_BYTES + 1), "image/png", "", 413, "MiB"),
+        (b'{"signature": "00"}', "application/json", "limit=ten", 400, "limit"),
+        (b'{"signature": "00"}', "application/json", "limit=0", 400, "limit"),
         (
             b'--b\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n--b--\r\n',
             "multipart/form-data; boundary=b",
-            None,
+            "",
             400,
             "'image'",
         ),
     ],
 )
-def test_bad_input_is_4xx_never_500(store: SqliteStore, body: Any, content_type: str, query: Any, status: int,
+def test_bad_input_is_4xx_never_500(store: SqliteStore, body: bytes, content_type: str, query: str, status: int,
                                     message: str) -> None:  # fmt: skip
-    got, answer = call(create_app(store), event("POST", "/search", body=body, content_type=content_type, query=query))
+    ev = http_event("POST", "/search", body=body, headers={"content-type": content_type}, query=query)
+    got, answer = call(create_app(store), ev)
     assert got == status, answer
     assert set(answer) == {"error"} and message in answer["error"]
 
 
 def test_get_search_needs_a_url(store: SqliteStore) -> None:
-    status, body = call(create_app(store), event("GET", "/search"))
+    status, body = call(create_app(store), http_event("GET", "/search"))
     assert status == 400 and "url" in body["error"]
 
 
 def test_videos_routes(store: SqliteStore) -> None:
     app = create_app(store)
-    status, body = call(app, event("GET", "/videos"))
+    status, body = call(app, http_event("GET", "/videos"))
     assert status == 200 and [v["title"] for v in body["videos"]] == ["Big Buck Bunny", "Sintel"]
-    status, body = call(app, event("GET", "/videos/v0"))
+    status, body = call(app, http_event("GET", "/videos/v0"))
     assert status == 200 and body["status"] == "indexed" and body["progress"] == 1.0
-    status, body = call(app, event("GET", "/videos/nope"))
+    status, body = call(app, http_event("GET", "/videos/nope"))
     assert status == 404 and "nope" in body["error"]
 
 
 def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore) -> None:
     app = create_app(store)
-    status, body = call(app, event("GET", "/openapi.json"))
+    status, body = call(app, http_event("GET", "/openapi.json"))
     assert status == 200 and body == json.loads((ROOT / "openapi.json").read_text()) == openapi_document()
     validate(body)
     documented = {(m.upper(), p) for p, ops in body["paths"].items() for m in ops}

@@ -1,12 +1,12 @@
 """End to end on moto: S3 upload -> split -> SQS -> hash workers -> DynamoDB -> HTTP API search.
 
 moto runs as a real threaded server on 127.0.0.1, so ffmpeg reads the clip through presigned URLs
-with range requests, the way it reads S3 on AWS. Events are the samples in events/, filled in.
+with range requests, the way it reads S3 on AWS. S3 and SQS events are the samples in events/, filled
+in; HTTP API events come from the local server's builder (ashen.local_server.http_event).
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import importlib.util
 import json
@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from moto.server import ThreadedMotoServer
 
 from ashen.indexer import video_id_for
+from ashen.local_server import http_event
 from ashen.store.dynamodb import DynamoStore
 from ashen.video import ffmpeg_exe
 
@@ -35,6 +36,7 @@ BUCKET = "ashen-ingest-test"
 KEY = "library/Sintel/[Blender] Sintel - 01 [480p].mp4"
 KEY_B = "library/Sintel/[Blender] Sintel - 02 [480p].mp4"
 SEGMENT_SECONDS = 8.0  # 26.2 s -> 4 segments, 3 seams
+PNG = {"content-type": "image/png"}
 
 
 @dataclass
@@ -199,26 +201,6 @@ def frame_png(t: float) -> bytes:
     return subprocess.run(cmd, capture_output=True, check=True).stdout
 
 
-def http_event(method: str, path: str, *, body: bytes | str | None = None, content_type: str | None = None,
-               query: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-    event = event_sample("http-search.json")
-    event["routeKey"] = "$default"
-    event["requestContext"]["routeKey"] = "$default"
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["requestContext"]["http"]["method"] = method
-    event["queryStringParameters"] = query or None
-    event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
-    headers = {k: v for k, v in event["headers"].items() if k not in ("content-type", "content-length")}
-    if content_type:
-        headers["content-type"] = content_type
-    event["headers"] = headers
-    if isinstance(body, bytes):
-        event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
-    else:
-        event["body"], event["isBase64Encoded"] = body, False
-    return event
-
-
 def call_api(cloud: Cloud, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     response = cloud.query.handler(event, Context())
     return response["statusCode"], json.loads(response["body"])
@@ -248,7 +230,7 @@ def test_upload_to_search_result(cloud: Cloud) -> None:
     assert len(starts) == len(set(starts)), "a scene is stored twice"
 
     for t in (4.0, 12.0, 21.5):
-        status, body = call_api(cloud, http_event("POST", "/search", body=frame_png(t), content_type="image/png"))
+        status, body = call_api(cloud, http_event("POST", "/search", body=frame_png(t), headers=PNG))
         assert status == 200, body
         assert body["error"] == "" and body["frameCount"] > 0
         best = body["result"][0]

@@ -11,7 +11,7 @@ import base64
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -41,29 +41,28 @@ class LocalContext:
         return 60_000
 
 
-def wsgi_to_event(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
-    """An HTTP API payload v2 event for one WSGI request."""
-    headers: dict[str, str] = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").lower()] = value
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    if environ.get("CONTENT_LENGTH"):
-        headers["content-length"] = environ["CONTENT_LENGTH"]
-    raw_query = environ.get("QUERY_STRING", "")
+def http_event(
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+    source_ip: str = "127.0.0.1",
+    protocol: str = "HTTP/1.1",
+) -> dict[str, Any]:
+    """The API Gateway HTTP API (payload v2) event of one request, shaped as API Gateway shapes it:
+    header names lower-cased, cookies apart, repeated query keys joined with commas, body base64."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
     params: dict[str, str] = {}
-    for k, v in parse_qsl(raw_query, keep_blank_values=True):
-        params[k] = f"{params[k]},{v}" if k in params else v  # API Gateway joins repeated keys with commas
-    method = environ.get("REQUEST_METHOD", "GET").upper()
-    path = environ.get("PATH_INFO", "/") or "/"
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        params[k] = f"{params[k]},{v}" if k in params else v
     now = time.time()
-    request_id = uuid.uuid4().hex
     return {
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": raw_query,
+        "rawQueryString": query,
         "cookies": [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()] or None,
         "headers": headers,
         "queryStringParameters": params or None,
@@ -73,13 +72,13 @@ def wsgi_to_event(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
             "domainName": headers.get("host", "localhost"),
             "domainPrefix": "local",
             "http": {
-                "method": method,
+                "method": method.upper(),
                 "path": path,
-                "protocol": environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-                "sourceIp": environ.get("REMOTE_ADDR", "127.0.0.1"),
+                "protocol": protocol,
+                "sourceIp": source_ip,
                 "userAgent": headers.get("user-agent", ""),
             },
-            "requestId": request_id,
+            "requestId": uuid.uuid4().hex,
             "routeKey": "$default",
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
@@ -88,6 +87,24 @@ def wsgi_to_event(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
         "body": base64.b64encode(body).decode("ascii") if body else None,
         "isBase64Encoded": bool(body),
     }
+
+
+def wsgi_to_event(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """The HTTP API event of one WSGI request."""
+    headers = {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    return http_event(
+        environ.get("REQUEST_METHOD", "GET"),
+        environ.get("PATH_INFO", "/") or "/",
+        query=environ.get("QUERY_STRING", ""),
+        headers=headers,
+        body=body,
+        source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
+        protocol=environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+    )
 
 
 def make_wsgi_app(app: APIGatewayHttpResolver) -> Callable[..., Iterable[bytes]]:
