@@ -98,8 +98,13 @@ def query_variants(
         if outer is not None and outer not in (box, (0, h, 0, w)):
             means.append(("trim-outer", block_means(rgb[outer[0] : outer[1], outer[2] : outer[3]]), PENALTY["trim"]))
     if crops:
-        small = _reduced(base)
+        # Of the image as given, and of the trimmed picture: a false trim (a striped wallpaper
+        # read as bars) must not take the un-cropped readings with it.
+        small = _reduced(rgb)
         means += [(name, _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
+        if base is not rgb:
+            small = _reduced(base)
+            means += [(f"trim-{name}", _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
     if mirrors:
         means += [(f"{name}-mirror" if name != "original" else "mirror", m[:, ::-1], p + PENALTY["mirror"])
                   for name, m, p in list(means)]  # fmt: skip
