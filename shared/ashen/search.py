@@ -212,8 +212,10 @@ def search_clip(
 ) -> SearchResult:
     """Search a clip: frames (offset in seconds, RGB) vote for one video and one time offset.
 
-    A match's ``at`` is the video time of the clip's offset 0; its similarity is the mean, over the
-    clip's frames, of each frame's best similarity consistent with that offset.
+    A match's ``at`` is the video time of the clip's offset 0, ``from`` the earliest start the
+    frames agree on and ``to`` the end of the clip at the latest one (a still shot leaves a wide
+    range); its similarity is the mean, over the clip's frames, of each frame's best similarity
+    consistent with that offset.
     """
     if not frames:
         return SearchResult(0, 0, [])
@@ -269,10 +271,13 @@ def search_clip(
         if video is None:
             continue
         # Refine the offset: the middle of what all supporting evidence of this video agrees on.
+        # A still shot agrees on a wide range of starts; from / to say so, as a scene's do.
         agree = inside[h] & (v == v[h])
-        at = float(max(0.0, (lo[agree].max() + hi[agree].min()) / 2)) if agree.any() else float(hyp[h])
+        earliest, latest = float(lo[agree].max()), float(hi[agree].min())
+        at = max(0.0, (earliest + latest) / 2)
+        start, end = max(0.0, min(earliest + CLIP_TOLERANCE_S, at)), max(latest - CLIP_TOLERANCE_S, at) + span
         sim_h = float(score[h])
-        matches.append(Match(video, at, at, at + span, (1 - sim_h) * SIMILARITY_SCALE, sim_h, "clip"))
+        matches.append(Match(video, start, at, end, (1 - sim_h) * SIMILARITY_SCALE, sim_h, "clip"))
         if len(matches) >= limit:
             break
     return SearchResult(len(candidates), len(buckets), matches)
