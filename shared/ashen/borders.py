@@ -31,11 +31,13 @@ MAX_LOOSE = 0.06
 BAND_CHANGE = 32  # a border line this far from its band's colour starts another band
 
 
-def _dominant_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
-    """For each line (L, N, 3): share of its pixels close to its median colour."""
-    med = np.median(lines, axis=1, keepdims=True)
-    close = np.all(np.abs(lines.astype(np.int16) - med.astype(np.int16)) <= TOLERANCE, axis=2)
-    return close.mean(axis=1)
+def _medians(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
+    return np.median(lines, axis=1).astype(np.int16)
+
+
+def _close_share(lines: npt.NDArray[np.uint8], colours: npt.NDArray[np.int16]) -> npt.NDArray[np.float64]:
+    """For each line (L, N, 3): share of its pixels within TOLERANCE of its colour (L, 3)."""
+    return np.all(np.abs(lines.astype(np.int16) - colours[:, None, :]) <= TOLERANCE, axis=2).mean(axis=1)
 
 
 def _few_colour_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
@@ -49,9 +51,31 @@ def _few_colour_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
     return top / n
 
 
-def _border_lines(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    """Which lines look like border: one flat colour, or a few as in a progress bar."""
-    return (_dominant_share(lines) >= DOMINANT_SHARE) | (_few_colour_share(lines) >= FEW_COLOUR_SHARE)
+class _Lines:
+    """Lines (L, N, 3) seen from an edge, with what the border scan asks of each, worked out a
+    chunk at a time: most scans stop within the first few lines."""
+
+    CHUNK = 32
+
+    def __init__(self, lines: npt.NDArray[np.uint8]) -> None:
+        self.lines = lines
+        self.median = np.zeros((len(lines), 3), dtype=np.int16)
+        self.border = np.zeros(len(lines), dtype=bool)  # one flat colour, or a few as in a progress bar
+        self.few = np.zeros(len(lines))
+        self.done = 0
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def reach(self, i: int) -> None:
+        while i >= self.done:
+            chunk = slice(self.done, self.done + self.CHUNK)
+            lines = self.lines[chunk]
+            self.median[chunk] = _medians(lines)
+            self.few[chunk] = _few_colour_share(lines)
+            dominant = _close_share(lines, self.median[chunk])
+            self.border[chunk] = (dominant >= DOMINANT_SHARE) | (self.few[chunk] >= FEW_COLOUR_SHARE)
+            self.done += len(lines)
 
 
 @dataclass(frozen=True)
@@ -60,7 +84,7 @@ class _Edge:
     outer: int  # lines of border before its innermost colour band (= depth when it has one colour)
 
 
-def _edge_run(lines: npt.NDArray[np.uint8], border: npt.NDArray[np.bool_], max_loose: int) -> _Edge:
+def _edge_run(lines: _Lines, max_loose: int) -> _Edge:
     """How deep the border goes from the first line of ``lines`` (L, N, 3).
 
     The run goes on through border lines, and across short stretches (at most ``max_loose``
@@ -72,11 +96,10 @@ def _edge_run(lines: npt.NDArray[np.uint8], border: npt.NDArray[np.bool_], max_l
     depth, band_start, loose = 0, 0, 0
     colour: npt.NDArray[np.int16] | None = None
     band: npt.NDArray[np.int16] | None = None
-    few = _few_colour_share(lines)
     for i in range(len(lines)):
-        line = lines[i].astype(np.int16)
-        if border[i]:
-            here = np.median(line, axis=0).astype(np.int16)
+        lines.reach(i)
+        if lines.border[i]:
+            here = lines.median[i]
             if loose and colour is not None and np.abs(here - colour).max() > BAND_CHANGE:
                 break  # text or a bar of the border comes back to the border's colour; this is picture
             colour, loose = here, 0
@@ -86,8 +109,8 @@ def _edge_run(lines: npt.NDArray[np.uint8], border: npt.NDArray[np.bool_], max_l
             continue
         if colour is None or loose >= max_loose:
             break
-        on_border = np.all(np.abs(line - colour) <= TOLERANCE, axis=1).mean() >= TEXT_LINE_SHARE
-        if not (on_border or few[i] >= LOOSE_FEW_COLOUR_SHARE):
+        on_border = _close_share(lines.lines[i : i + 1], colour[None, :])[0] >= TEXT_LINE_SHARE
+        if not (on_border or lines.few[i] >= LOOSE_FEW_COLOUR_SHARE):
             break
         loose += 1
     return _Edge(depth, band_start if band_start > 0 else depth)
@@ -104,8 +127,8 @@ def _edges(rgb: npt.NDArray[np.uint8]) -> tuple[_Edge, _Edge, _Edge, _Edge]:
     cols_img = rgb[:: max(1, h // LINE_SAMPLES), :].transpose(1, 0, 2)
     cols = cols_img[: w // 2 + 1], cols_img[: w // 2 - 1 : -1]
     loose_rows, loose_cols = max(4, round(MAX_LOOSE * h)), max(4, round(MAX_LOOSE * w))
-    top, bottom = (_edge_run(lines, _border_lines(lines), loose_rows) for lines in rows)
-    left, right = (_edge_run(lines, _border_lines(lines), loose_cols) for lines in cols)
+    top, bottom = (_edge_run(_Lines(lines), loose_rows) for lines in rows)
+    left, right = (_edge_run(_Lines(lines), loose_cols) for lines in cols)
     return top, bottom, left, right
 
 

@@ -31,7 +31,7 @@ UNCROP = {
 PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5}
 UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
-CLIPPED_BEFORE_BRIGHTENING = 1.15 * (255 + 255 / 1.15) / 2  # in the brightened scale
+CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brightened scale
 WORKING_SIZE = 360  # queries are box-reduced to about this short side first
 
 
@@ -42,7 +42,10 @@ def _tones(rgb: npt.NDArray[np.uint8]) -> list[tuple[str, npt.NDArray[np.float64
     taken back to the middle of that range, not its bottom."""
     means = block_means(rgb)
     clipped = rgb >= 254
-    darker = block_means(np.where(clipped, CLIPPED_BEFORE_BRIGHTENING, rgb)) / 1.15 if clipped.any() else means / 1.15
+    if clipped.any():
+        darker = block_means(np.where(clipped, np.uint16(CLIPPED_BEFORE_BRIGHTENING), rgb.astype(np.uint16))) / 1.15
+    else:
+        darker = means / 1.15
     # Editors lower contrast towards the picture's mean grey (Pillow's ImageEnhance.Contrast does).
     centre = float((means @ np.array([0.299, 0.587, 0.114])).mean())
     return [
