@@ -5,6 +5,8 @@ and 5) into cells 3, 2, 2, 3, 3 and 3 values wide. A re-encode moves each value 
 (measured on a 10-minute film re-encoded at 640 px, CRF 32: never two), so a query reads, in each
 dimension where its value sits on a cell edge, the neighbour cell as well: every signature within
 one step per dimension is read, and buckets find what brute force over the same signatures finds.
+Heavier edits move values further; ``search`` then probes wider once (``query_buckets`` with a
+margin of 2, and ``reach_buckets``: up to four steps in any one value).
 ``benchmarks/scale.py`` measures the share of the index this reads as it grows.
 
 Near-uniform frames (black, white, a plain colour) say nothing about which video they come from and
@@ -41,10 +43,7 @@ def bucket_key(values: npt.ArrayLike) -> str:
     return bucket_keys(np.asarray(values, dtype=np.int64)[None, :])[0]
 
 
-def query_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
-    """The buckets a query reads: its own first, then neighbours across nearby cell edges
-    (``margin``: how close to an edge a value must be for the neighbour to be read)."""
-    v = np.asarray(values, dtype=np.int64)[_DIMS]
+def _cell_options(v: npt.NDArray[np.int64], margin: int) -> list[list[int]]:
     cell = v // _WIDTH
     offset = v - cell * _WIDTH
     options: list[list[int]] = []
@@ -55,7 +54,27 @@ def query_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
         if off >= w - margin:
             opts.append(c + 1)
         options.append(opts)
+    return options
+
+
+def query_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
+    """The buckets a query reads: its own first, then neighbours across nearby cell edges
+    (``margin``: how close to an edge a value must be for the neighbour to be read)."""
+    options = _cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin)
     return [_format(np.array(combo)) for combo in product(*options)]
+
+
+def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:
+    """Buckets holding signatures up to ``reach`` steps away in any one keyed value (and the
+    usual one step in the others): a caption or a player's bar moves one term far, not all."""
+    v = np.asarray(values, dtype=np.int64)[_DIMS]
+    near = _cell_options(v, _MARGIN)
+    keys: dict[str, None] = {}
+    for d in range(len(v)):
+        lo, hi = max(0, int(v[d]) - reach) // int(_WIDTH[d]), (int(v[d]) + reach) // int(_WIDTH[d])
+        options = [*near[:d], list(range(lo, hi + 1)), *near[d + 1 :]]
+        keys.update(dict.fromkeys(_format(np.array(combo)) for combo in product(*options)))
+    return list(keys)
 
 
 def is_flat(signatures: npt.ArrayLike) -> npt.NDArray[np.bool_]:

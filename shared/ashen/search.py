@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.buckets import is_flat, query_buckets
+from ashen.buckets import is_flat, query_buckets, reach_buckets
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
@@ -25,7 +25,8 @@ DEFAULT_LIMIT = 10
 # benchmark, see README); below MIN_SIMILARITY nothing is reported at all.
 CONFIDENT_SIMILARITY = 0.8
 MIN_SIMILARITY = 0.3
-WIDE_MARGIN = 2  # second, wider probe when the first finds nothing confident
+WIDE_MARGIN = 2  # second, wider probe when the first finds nothing confident: two steps in every value
+WIDE_REACH = 4  # ...and four in any one of them (subtitles and player bars move one term far)
 WIDE_VARIANTS = 4  # ...for this many readings of the query
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
 CLIP_TOLERANCE_S = 0.5
@@ -142,7 +143,10 @@ def search_variants(
         # Only the most promising readings: those whose first-pass best match was closest.
         promising = _most_promising(variants, dist, which)
         read = set(buckets)
-        wider = [b for b in _buckets_for(store, promising, False, margin=WIDE_MARGIN) if b not in read]
+        wide = dict.fromkeys(_buckets_for(store, promising, False, margin=WIDE_MARGIN))
+        for v in promising:
+            wide.update(dict.fromkeys(reach_buckets(v.values, WIDE_REACH)))
+        wider = [b for b in wide if b not in read]
         candidates += store.candidates(wider)
         buckets += wider
         dist, which = _rank(variants, candidates)
