@@ -3,10 +3,13 @@
 - the image as given;
 - the picture inside detected borders (bars, player frames, meme banners);
 - the horizontal mirror of each (exact: the block means are simply flipped);
-- light "uncrop" hypotheses: the picture padded back with its edge pixels, as if 5% had been cut
-  all round or 10% off one side;
-- tone hypotheses: the picture with a common colour edit undone (brightened or darkened by 15%,
-  contrast lowered by 20%, gamma lifted), computed on the block means.
+- light "uncrop" hypotheses: padded back with edge pixels, as if 5% had been cut all round or
+  10% off one side;
+- tone hypotheses: a common colour edit undone (brightened or darkened by 15%, contrast lowered
+  by 20%, gamma lifted), computed on the block means.
+
+Un-crop and tone hypotheses are made of the image as given and, when borders were found, of the
+trimmed picture too: a border detector can be fooled, and a wrong trim must not cost them.
 """
 
 from __future__ import annotations
