@@ -14,8 +14,9 @@ One run, from a fixed seed:
    imagehash pHash (Hamming, brute force);
 4. prints recall@1 per edit (right video, and the true time within 2 s of ``at`` or inside
    [from - 2 s, to + 2 s]; for an image, a moment more than 2 s away that shows the very same
-   picture counts too, as in a screencast back on the same screen), clip vs single frame, false positives and recall per similarity
-   threshold, candidates read and latency; writes everything to benchmarks/out/robustness.json.
+   picture counts too, as in a screencast back on the same screen), clip vs single frame, false
+   positives and recall per similarity threshold, candidates read and latency; writes everything
+   to benchmarks/out/robustness.json.
 
     .venv/bin/python benchmarks/robustness.py [--seed 0] [--per-video 12] [--film] [--unseen] [--quick]
 
