@@ -38,12 +38,11 @@ CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brig
 WORKING_SIZE = 360  # queries are box-reduced to about this short side first
 
 
-def _tones(rgb: npt.NDArray[np.uint8]) -> list[tuple[str, npt.NDArray[np.float64]]]:
-    """Block means of ``rgb`` with common edits undone. Brightness and contrast are linear, so
+def _tones(rgb: npt.NDArray[np.uint8], means: npt.NDArray[np.float64]) -> list[tuple[str, npt.NDArray[np.float64]]]:
+    """Block means (``means``, of ``rgb``) with common edits undone. Brightness and contrast are linear, so
     undoing them on block means is exact but for clipping; gamma is close for the smooth 8x8
     averages. A brightened picture's clipped pixels were anywhere from 255 / 1.15 up: they are
     taken back to the middle of that range, not its bottom."""
-    means = block_means(rgb)
     clipped = rgb >= 254
     if clipped.any():
         darker = block_means(np.where(clipped, np.uint16(CLIPPED_BEFORE_BRIGHTENING), rgb.astype(np.uint16))) / 1.15
@@ -117,9 +116,9 @@ def query_variants(
     if tones:
         # On the image as given and on the trimmed picture: a false trim (a flat road read as a
         # bar) must not take the colour-corrected readings with it.
-        means += [(name, m, TONE_PENALTY) for name, m in _tones(rgb)]
+        means += [(name, m, TONE_PENALTY) for name, m in _tones(rgb, means[0][1])]
         if base is not rgb:
-            means += [(f"trim-{name}", m, TONE_PENALTY) for name, m in _tones(base)]
+            means += [(f"trim-{name}", m, TONE_PENALTY) for name, m in _tones(base, picture)]
     values = from_block_means(np.stack([m for _, m, _ in means]))
     out: list[Variant] = []
     seen: set[bytes] = set()
