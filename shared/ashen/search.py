@@ -27,7 +27,7 @@ CONFIDENT_SIMILARITY = 0.8
 MIN_SIMILARITY = 0.3
 WIDE_MARGIN = 2  # second, wider probe when the first finds nothing confident: two steps in every value
 WIDE_REACH = 4  # ...and four in any one of them (subtitles and player bars move one term far)
-WIDE_VARIANTS = 4  # ...for this many readings of the query
+WIDE_VARIANTS = 8  # ...for this many readings of the query
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
 CLIP_TOLERANCE_S = 0.5
 
