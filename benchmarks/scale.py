@@ -147,6 +147,17 @@ def occupancy_only(size: int, tmpl: list[np.ndarray]) -> dict:
             "hottest": int(counts.max()), "p99_bucket": int(np.percentile(counts, 99))}  # fmt: skip
 
 
+def timed_image_searches(store: SqliteStore, images: list[np.ndarray]) -> tuple[list[float], list[int]]:
+    """Seconds each image search took (all variants), and the scenes each compared."""
+    seconds, compared = [], []
+    for rgb in images:
+        t = time.perf_counter()
+        result = search_image(store, rgb)
+        seconds.append(time.perf_counter() - t)
+        compared.append(result.frame_count)
+    return seconds, compared
+
+
 def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng) -> None:
     values, film, made = library(tmpl, size)
     keep = ~is_flat(values)
@@ -180,24 +191,13 @@ def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng)
               f"p95 {p95:.1f} ms; in-memory brute force p50 {b50:.1f} ms -> ratio {p50 / b50:.3f}")  # fmt: skip
         # Real screenshots of the film (film 0 of the library is the film itself), decoded first:
         # the timing covers variants (borders, mirror, un-crop), bucket reads and ranking.
-        shots = screenshots(long_film(), 40, rng)
-        full, frames_read = [], []
-        for rgb in shots:
-            t = time.perf_counter()
-            result = search_image(store, rgb)
-            full.append(time.perf_counter() - t)
-            frames_read.append(result.frame_count)
+        full, frames_read = timed_image_searches(store, screenshots(long_film(), 40, rng))
         print(f"search latency with all variants, real screenshots: p50 {np.median(full) * 1000:.1f} ms, "
               f"p95 {np.percentile(full, 95) * 1000:.1f} ms, {np.mean(frames_read):,.0f} scenes compared "
               f"({np.mean(frames_read) / len(values):.4%} of the index); target p50 <= 50 ms")  # fmt: skip
         # Photos that are in no video: no confident answer, so the second, wider probe runs.
         photos = [load_rgb(p.read_bytes()) for p in sorted(SHARED_IMAGES.glob("*")) if p.is_file()]
-        unmatched, read = [], []
-        for rgb in photos:
-            t = time.perf_counter()
-            result = search_image(store, rgb)
-            unmatched.append(time.perf_counter() - t)
-            read.append(result.frame_count)
+        unmatched, read = timed_image_searches(store, photos)
         if photos:
             print(f"must-not-match photos ({len(photos)}, wider second probe): "
                   f"p50 {np.median(unmatched) * 1000:.1f} ms, "
