@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from moto.server import ThreadedMotoServer
 
 from ashen.indexer import video_id_for
-from ashen.local_server import http_event
+from ashen.local_server import LocalContext, http_event
 from ashen.store.dynamodb import DynamoStore
 from ashen.video import ffmpeg_exe
 
@@ -37,17 +37,6 @@ KEY = "library/Sintel/[Blender] Sintel - 01 [480p].mp4"
 KEY_B = "library/Sintel/[Blender] Sintel - 02 [480p].mp4"
 SEGMENT_SECONDS = 8.0  # 26.2 s -> 4 segments, 3 seams
 PNG = {"content-type": "image/png"}
-
-
-@dataclass
-class Context:
-    function_name: str = "ashen-test"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ashen-test"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 600_000
 
 
 def load_handler(name: str) -> ModuleType:
@@ -157,7 +146,7 @@ def sqs_event(cloud: Cloud, messages: list[dict[str, Any]]) -> dict[str, Any]:
 def deliver(cloud: Cloud, messages: list[dict[str, Any]]) -> list[str]:
     """Run the hash function on one batch; delete what it reports done (as the poller does). Failed ids."""
     try:
-        response = cloud.hash.handler(sqs_event(cloud, messages), Context())
+        response = cloud.hash.handler(sqs_event(cloud, messages), LocalContext())
         failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
     except BatchProcessingError:  # every record failed: the invocation errors, the whole batch returns
         failed = {m["MessageId"] for m in messages}
@@ -202,7 +191,7 @@ def frame_png(t: float) -> bytes:
 
 
 def call_api(cloud: Cloud, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    response = cloud.query.handler(event, Context())
+    response = cloud.query.handler(event, LocalContext())
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -211,7 +200,7 @@ def call_api(cloud: Cloud, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 def test_upload_to_search_result(cloud: Cloud) -> None:
     event = upload(cloud, KEY, CLIP.read_bytes())
-    cloud.split.handler(event, Context())
+    cloud.split.handler(event, LocalContext())
     video_id = video_id_for(f"s3://{BUCKET}/{KEY}")
     video = cloud.store.get_video(video_id)
     assert video is not None and video.status == "indexing"
@@ -250,14 +239,14 @@ def test_same_s3_event_twice_changes_nothing(cloud: Cloud) -> None:
     before_rows, before_video = items_of(cloud, video_id), cloud.store.get_video(video_id)
     versions = cloud.s3.list_object_versions(Bucket=BUCKET, Prefix=KEY)["Versions"]
     event = s3_event("s3-put.json", KEY, versionId=versions[0]["VersionId"], eTag=versions[0]["ETag"].strip('"'))
-    cloud.split.handler(event, Context())
+    cloud.split.handler(event, LocalContext())
     assert receive_batch(cloud) == []  # nothing re-planned
     assert items_of(cloud, video_id) == before_rows
     assert cloud.store.get_video(video_id) == before_video
 
 
 def test_batch_redelivered_after_mid_batch_failure(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
-    cloud.split.handler(upload(cloud, KEY_B, CLIP.read_bytes()), Context())
+    cloud.split.handler(upload(cloud, KEY_B, CLIP.read_bytes()), LocalContext())
     video_b = video_id_for(f"s3://{BUCKET}/{KEY_B}")
     messages = receive_batch(cloud)
     assert len(messages) == 4
@@ -302,7 +291,7 @@ def test_poison_message_is_reported_not_looped(cloud: Cloud) -> None:
 
 def test_corrupt_upload_fails_with_reason(cloud: Cloud) -> None:
     key = "library/Broken/broken - 03.mp4"
-    cloud.split.handler(upload(cloud, key, b"\x00\x00\x00\x18ftypmp42" + os.urandom(4096)), Context())
+    cloud.split.handler(upload(cloud, key, b"\x00\x00\x00\x18ftypmp42" + os.urandom(4096)), LocalContext())
     video = cloud.store.get_video(video_id_for(f"s3://{BUCKET}/{key}"))
     assert video is not None and video.status == "failed"
     assert "not a readable video" in video.error and "s3://" in video.error and "X-Amz" not in video.error
@@ -314,7 +303,7 @@ def test_corrupt_upload_fails_with_reason(cloud: Cloud) -> None:
 def test_metadata_overrides_title_and_episode(cloud: Cloud) -> None:
     key = "library/Whatever/clip.mp4"
     event = upload(cloud, key, CLIP.read_bytes()[:1000], Metadata={"title": "Sintel (2010)", "episode": "SP1"})
-    cloud.split.handler(event, Context())
+    cloud.split.handler(event, LocalContext())
     video = cloud.store.get_video(video_id_for(f"s3://{BUCKET}/{key}"))
     assert video is not None and (video.title, video.episode) == ("Sintel (2010)", "SP1")
 
@@ -323,7 +312,7 @@ def test_deleting_the_object_removes_every_entry(cloud: Cloud) -> None:
     video_id = video_id_for(f"s3://{BUCKET}/{KEY}")
     assert cloud.store.scene_count(video_id) > 0
     deleted = cloud.s3.delete_object(Bucket=BUCKET, Key=KEY)
-    cloud.split.handler(s3_event("s3-delete.json", KEY, versionId=deleted["VersionId"]), Context())
+    cloud.split.handler(s3_event("s3-delete.json", KEY, versionId=deleted["VersionId"]), LocalContext())
     assert cloud.store.get_video(video_id) is None
     assert cloud.store.scene_count(video_id) == 0 and items_of(cloud, video_id) == []
     # The other upload is untouched.
