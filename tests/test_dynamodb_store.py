@@ -52,7 +52,8 @@ def scenes_for(video: int, count: int) -> list[tuple[str, Scene]]:
     out = []
     for i in range(count):
         values = flat(2) if i % 3 == 0 else detailed(video * 100 + i)
-        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 1.5, i * 2.0 + 0.75, 10 + i, sig(values))))
+        layout = bytes((video * 7 + i + k) % 256 for k in range(64)) if i % 2 else b""  # old rows had none
+        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 1.5, i * 2.0 + 0.75, 10 + i, sig(values), layout)))
     return out
 
 
@@ -84,7 +85,7 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
 
     def view(store: DynamoStore | SqliteStore) -> tuple:
         buckets = sorted({b for b, _ in scenes_for(1, 12) + scenes_for(2, 6)})
-        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature) for c in store.candidates(buckets))
+        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature, c.layout) for c in store.candidates(buckets))
         return ([v.to_dict() for v in store.list_videos()], cands, store.bucket_sizes(),
                 store.get_video("vid1"), store.get_video("nope"))  # fmt: skip
 

@@ -20,7 +20,7 @@ CLIP = str(Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sintel-
 def reference() -> tuple[VideoInfo, list]:
     info = probe(CLIP)
     full = read_all(CLIP, info=info)
-    return info, scenes_of(full.times, full.signatures)
+    return info, scenes_of(full.times, full.signatures, full.luma)
 
 
 def test_independent_segments_leave_no_duplicate_at_the_seams(reference: tuple[VideoInfo, list]) -> None:

@@ -32,19 +32,19 @@ def test_consecutive_ranges_equal_one_full_read(clip):
 def test_range_reader_hashes_only_the_frames_it_keeps(clip, monkeypatch):
     # 9.99 s lies about 5 s after a keyframe: the reader decodes those frames, then drops them.
     decoded, hashed = [], []
-    frames, signatures = video._FfmpegReader.frames, video._grid_signatures
+    frames, descriptors = video._FfmpegReader.frames, video._grid_descriptors
 
     def counted_frames(self, batch):
         for times, raw in frames(self, batch):
             decoded.extend(times)
             yield times, raw
 
-    def counted_signatures(grids):
+    def counted_descriptors(grids):
         hashed.append(len(grids))
-        return signatures(grids)
+        return descriptors(grids)
 
     monkeypatch.setattr(video._FfmpegReader, "frames", counted_frames)
-    monkeypatch.setattr(video, "_grid_signatures", counted_signatures)
+    monkeypatch.setattr(video, "_grid_descriptors", counted_descriptors)
     part = read_all(str(clip), t0=9.99, t1=17.52, batch=64)
     assert len(decoded) > len(part) > 0
     assert sum(hashed) == len(part)

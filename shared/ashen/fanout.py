@@ -109,10 +109,12 @@ def hash_owned(
     end = math.inf if segment.end is None else segment.end
     times: list[np.ndarray] = []
     sigs: list[np.ndarray] = []
+    lumas: list[np.ndarray] = []
     last_inside: np.ndarray | None = None
     for batch in read_range(source, t0, None, info=info, threads=threads, batch=READ_BATCH, crop=crop):
         times.append(batch.times)
         sigs.append(batch.signatures)
+        lumas.append(batch.luma)
         inside = batch.times < end
         if inside.any():
             last_inside = batch.signatures[np.flatnonzero(inside)[-1]]
@@ -142,7 +144,7 @@ def hash_owned(
         and t[last] >= end - lookback  # the next worker sees this frame in its look-back
     ):
         stop += 1
-    scenes = scenes_of(t[first:stop], s[first:stop])
+    scenes = scenes_of(t[first:stop], s[first:stop], np.concatenate(lumas)[first:stop])
     # Drop the first scene when its run started in the previous segment.
     if first > 0 and t[first] - t[first - 1] <= lookback and np.array_equal(s[first - 1], s[first]):
         scenes = scenes[1:]

@@ -128,17 +128,12 @@ def hash_segment(
 ) -> SegmentHash:
     """Signatures and scenes of one segment (every frame with start <= t < end) of the picture
     inside ``crop`` (see detect_picture)."""
-    times, sigs = [], []
-    batches = read_range(source, segment.start, segment.end, info=info, threads=threads, crop=crop,
-                         on_progress=on_progress)  # fmt: skip
-    for batch in batches:
-        times.append(batch.times)
-        sigs.append(batch.signatures)
-    if not times:
+    batches = list(read_range(source, segment.start, segment.end, info=info, threads=threads, crop=crop,
+                              on_progress=on_progress))  # fmt: skip
+    if not batches:
         return SegmentHash(segment, 0, [])
-    t = np.concatenate(times)
-    s = np.concatenate(sigs)
-    return SegmentHash(segment, len(t), scenes_of(t, s))
+    t, s, luma = (np.concatenate([getattr(b, f) for b in batches]) for f in ("times", "signatures", "luma"))
+    return SegmentHash(segment, len(t), scenes_of(t, s, luma))
 
 
 def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:

@@ -63,6 +63,7 @@ class Variant:
     name: str
     values: npt.NDArray[np.uint8]  # (33,)
     penalty: float
+    means: npt.NDArray[np.float64] | None = None  # (8, 8, 3) block means of this reading
 
 
 def _padded_means(rgb: npt.NDArray[np.uint8], pad: tuple[float, float, float, float]) -> npt.NDArray[np.float64]:
@@ -122,9 +123,9 @@ def query_variants(
     values = from_block_means(np.stack([m for _, m, _ in means]))
     out: list[Variant] = []
     seen: set[bytes] = set()
-    for (name, _, penalty), v in zip(means, values, strict=True):
+    for (name, m, penalty), v in zip(means, values, strict=True):
         key = v.tobytes()
         if key not in seen:
             seen.add(key)
-            out.append(Variant(name, v, penalty))
+            out.append(Variant(name, v, penalty, m))
     return out

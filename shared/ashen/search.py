@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.buckets import is_flat, query_buckets, reach_buckets
+from ashen.layout import LAYOUT_BYTES, TIE_MARGIN, layout_distances, luma_of, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
@@ -110,6 +111,27 @@ def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple
     return _variant_distances(variants, _candidate_values(candidates))
 
 
+def _moments(variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray,
+             which: np.ndarray) -> list[int]:  # fmt: skip
+    """One candidate per video, closest first: the video's closest scene or, among its scenes within
+    TIE_MARGIN of that, the one whose luma layout is closest to the reading that matched it."""
+    codes: dict[str, int] = {}
+    vid = np.array([codes.setdefault(c.video_id, len(codes)) for c in candidates])
+    best = np.full(len(codes), np.inf)
+    np.minimum.at(best, vid, dist)
+    readable = np.array([v.means is not None for v in variants])
+    stored = np.array([len(c.layout) == LAYOUT_BYTES for c in candidates])
+    near = np.flatnonzero((dist <= best[vid] + TIE_MARGIN) & stored & readable[which])
+    fine = np.full(len(candidates), np.inf)
+    if len(near) > 1:
+        luma = np.stack([luma_of(v.means) if v.means is not None else np.zeros((8, 8)) for v in variants])
+        fine[near] = layout_distances(luma[which[near]], unpack_layouts(candidates[i].layout for i in near))
+    chosen: dict[int, int] = {}
+    for i in np.lexsort((dist, fine)):  # by layout distance, then by CLD distance
+        chosen.setdefault(int(vid[i]), int(i))
+    return sorted(chosen.values(), key=lambda i: (dist[i], i))
+
+
 class _Videos:
     """Video records looked up once per search, with the title filter applied."""
 
@@ -153,13 +175,9 @@ def search_variants(
     if not candidates:
         return SearchResult(0, len(buckets), [])
     videos = _Videos(store, title)
-    seen: set[str] = set()
     matches: list[Match] = []
-    for i in np.argsort(dist, kind="stable"):
+    for i in _moments(variants, candidates, dist, which):
         c = candidates[i]
-        if c.video_id in seen:
-            continue
-        seen.add(c.video_id)
         sim = float(similarity_of(dist[i]))
         if sim < MIN_SIMILARITY:
             break

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from ashen.borders import Box
 from ashen.color_layout import from_block_means
 from ashen.errors import MediaError
+from ashen.layout import luma_of
 
 GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
 FRAME_BYTES = GRID * GRID * 3 * 2
@@ -61,10 +62,12 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class FrameBatch:
-    """Consecutive frames of one read: times in seconds from the start, and their 33 CLD values."""
+    """Consecutive frames of one read: times in seconds from the start, their 33 CLD values and
+    their 8x8 luma layouts (see ashen.layout)."""
 
     times: npt.NDArray[np.float64]
     signatures: npt.NDArray[np.uint8]
+    luma: npt.NDArray[np.float32]
 
     def __len__(self) -> int:
         return len(self.times)
@@ -132,12 +135,12 @@ def _line_of(text: str, pos: int) -> str:
     return text[text.rfind("\n", 0, pos) + 1 : end if end >= 0 else len(text)]
 
 
-def _grid_signatures(grids: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint8]:
-    """CLD values of frames piped out by ffmpeg, given as (n, GRID, GRID, 3) 16-bit RGB."""
+def _grid_descriptors(grids: npt.NDArray[np.uint16]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
+    """CLD values and luma layouts of frames piped out by ffmpeg, given as (n, GRID, GRID, 3) 16-bit RGB."""
     blocks = grids.reshape(len(grids), 8, GRID // 8, 8, GRID // 8, 3)
     # 16-bit full scale is 65535 = 255 * 257; each block is an 8x8 patch of the grid.
     means = blocks.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS
-    return from_block_means(means)
+    return from_block_means(means), luma_of(means)
 
 
 class _FfmpegReader:
@@ -251,9 +254,9 @@ def read_range(
                     # past t1, were decoded but are dropped.
                     idx = np.flatnonzero(keep)
                     grids = np.frombuffer(raw, dtype="<u2").reshape(len(times), GRID, GRID, 3)
-                    sigs = _grid_signatures(grids[idx])
+                    sigs, luma = _grid_descriptors(grids[idx])
                     produced += len(idx)
-                    yield FrameBatch(times=t[idx], signatures=sigs)
+                    yield FrameBatch(times=t[idx], signatures=sigs, luma=luma)
                 if on_progress is not None:
                     on_progress(float(min(t[-1], end)))
                 if t[-1] >= end:
@@ -331,5 +334,5 @@ def read_all(source: str, **kwargs: object) -> FrameBatch:
     """Every frame of a source in one batch (convenience for tests and small clips)."""
     batches = list(read_range(source, **kwargs))  # type: ignore[arg-type]
     if not batches:
-        return FrameBatch(np.zeros(0), np.zeros((0, 33), dtype=np.uint8))
-    return FrameBatch(np.concatenate([b.times for b in batches]), np.concatenate([b.signatures for b in batches]))
+        return FrameBatch(np.zeros(0), np.zeros((0, 33), dtype=np.uint8), np.zeros((0, 8, 8), dtype=np.float32))
+    return FrameBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in ("times", "signatures", "luma")))

@@ -88,6 +88,7 @@ def make_models(
         end = NumberAttribute()
         frames = NumberAttribute()
         sig = BinaryAttribute(legacy_encoding=False)
+        layout = BinaryAttribute(legacy_encoding=False, null=True)
         by_video = ByVideo()
 
     class VideoItem(Model):
@@ -215,6 +216,7 @@ class DynamoStore:
             end=scene.end,
             frames=scene.frames,
             sig=scene.signature,
+            layout=scene.layout or None,
         )
 
     def _delete_scenes(self, video_id: str) -> int:
@@ -242,7 +244,8 @@ class DynamoStore:
 
     def _query(self, partition: str) -> list[Candidate]:
         return [
-            Candidate(item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig))
+            Candidate(item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig),
+                      bytes(item.layout or b""))
             for item in self.Scene.query(partition)
         ]
 

@@ -28,11 +28,16 @@ CREATE TABLE IF NOT EXISTS scenes (
     end REAL NOT NULL,
     frames INTEGER NOT NULL,
     signature BLOB NOT NULL,
+    layout BLOB,
     PRIMARY KEY (bucket, video_id, start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS scenes_by_video ON scenes (video_id);
 """
 
+_INSERT_SCENE = (
+    "INSERT OR REPLACE INTO scenes (bucket, video_id, start, at, end, frames, signature, layout)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
 
 
@@ -54,6 +59,9 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(scenes)")}
+        if "layout" not in columns:  # a store written before scenes kept their luma layout
+            self._db.execute("ALTER TABLE scenes ADD COLUMN layout BLOB")
 
     def close(self) -> None:
         self._db.close()
@@ -83,12 +91,12 @@ class SqliteStore:
 
     # scenes
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
-        rows = [(b, video.id, s.start, s.at, s.end, s.frames, s.signature) for b, s in scenes]
+        rows = [(b, video.id, s.start, s.at, s.end, s.frames, s.signature, s.layout or None) for b, s in scenes]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute("DELETE FROM scenes WHERE video_id = ?", (video.id,))
-                self._db.executemany("INSERT OR REPLACE INTO scenes VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self._db.executemany(_INSERT_SCENE, rows)
                 self._db.execute(
                     "INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, json.dumps(video.to_dict()))
                 )
@@ -98,11 +106,11 @@ class SqliteStore:
                 raise
 
     def add_scenes(self, video_id: str, scenes: Iterable[tuple[str, Scene]]) -> int:
-        rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature) for b, s in scenes]
+        rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature, s.layout or None) for b, s in scenes]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT OR REPLACE INTO scenes VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self._db.executemany(_INSERT_SCENE, rows)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -115,9 +123,10 @@ class SqliteStore:
         marks = ",".join("?" * len(buckets))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT video_id, start, at, end, signature FROM scenes WHERE bucket IN ({marks})", tuple(buckets)
+                f"SELECT video_id, start, at, end, signature, layout FROM scenes WHERE bucket IN ({marks})",
+                tuple(buckets),
             ).fetchall()
-        return [Candidate(v, s, a, e, bytes(sig)) for v, s, a, e, sig in rows]
+        return [Candidate(v, s, a, e, bytes(sig), bytes(lay or b"")) for v, s, a, e, sig, lay in rows]
 
     def remove_video(self, video_id: str) -> bool:
         with self._lock:

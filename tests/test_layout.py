@@ -1,0 +1,104 @@
+"""Luma layouts: kept per scene, stored by both stores, and used to pick the moment among scenes
+whose CLD signatures tie."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from ashen.color_layout import block_means
+from ashen.indexer import keyed
+from ashen.layout import LAYOUT_BYTES, layout_distances, luma_of, unpack_layouts
+from ashen.models import VideoRecord
+from ashen.scenes import Scene, join_segments, scenes_of
+from ashen.search import search_image
+from ashen.signature import Signature
+from ashen.store import SqliteStore
+
+
+def sigs(rows: list[int]) -> np.ndarray:
+    out = np.full((len(rows), 33), 16, dtype=np.uint8)
+    out[:, 0] = rows
+    return out
+
+
+def test_a_scene_keeps_the_mean_layout_of_its_frames() -> None:
+    luma = np.stack([np.full((8, 8), v, dtype=np.float32) for v in (10, 20, 31, 200)])
+    scenes = scenes_of(np.arange(4) * 0.5, sigs([1, 1, 1, 2]), luma)
+    assert [len(s.layout) for s in scenes] == [LAYOUT_BYTES, LAYOUT_BYTES]
+    assert unpack_layouts([scenes[0].layout])[0, 0, 0] == 20  # (10 + 20 + 31) / 3, rounded
+    assert unpack_layouts([scenes[1].layout])[0, 0, 0] == 200
+
+
+def test_a_scene_joined_across_a_seam_has_the_layout_of_one_read() -> None:
+    rng = np.random.default_rng(3)
+    t, s = np.arange(8) * 1.0, sigs([5, 5, 5, 5, 6, 6, 7, 7])
+    luma = rng.uniform(0, 255, (8, 8, 8)).astype(np.float32)
+    whole = scenes_of(t, s, luma)
+    joined = join_segments([scenes_of(t[:2], s[:2], luma[:2]), scenes_of(t[2:], s[2:], luma[2:])])
+    assert [x.signature for x in joined] == [x.signature for x in whole]
+    # The joined mean comes from two rounded halves: at most one level off the one-read mean.
+    diff = np.abs(unpack_layouts([joined[0].layout]) - unpack_layouts([whole[0].layout]))
+    assert diff.max() <= 1
+
+
+def test_layout_distance_ignores_a_uniform_shift_but_not_a_local_change() -> None:
+    base = np.random.default_rng(1).uniform(40, 200, (8, 8))
+    changed = base.copy()
+    changed[2, 3] += 40
+    d = layout_distances(np.stack([base, base]), np.stack([base + 12, changed]))
+    assert d[0] == pytest.approx(0, abs=1e-4)
+    assert d[1] > 0.5
+
+
+def picture(seed: int, patch: bool) -> np.ndarray:
+    """A smooth 256x256 picture; ``patch`` adds a small bright square inside one 32x32 block
+    (a cursor, a typed word), which moves that block's mean but not the CLD signature."""
+    y, x = np.mgrid[0:256, 0:256] / 256.0
+    rng = np.random.default_rng(seed)
+    rgb = np.stack([120 + 60 * np.sin(3 * x + rng.uniform()), 110 + 50 * np.cos(2 * y), 90 + 40 * x * y], -1)
+    if patch:
+        rgb[100:108, 165:173] = 200
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def test_the_layout_picks_the_moment_among_tied_scenes(tmp_path) -> None:
+    before, after = picture(7, False), picture(7, True)
+    sig = Signature.of_image(before)
+    assert Signature.of_image(after) - sig <= 1.0, "the patch must leave the signature (nearly) as it was"
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    scenes = [
+        Scene(0.0, 4.0, 2.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(before))).astype(np.uint8))),
+        Scene(30.0, 34.0, 32.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(after))).astype(np.uint8))),
+    ]
+    store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(scenes))
+    for query, at in ((before, 2.0), (after, 32.0)):
+        best = search_image(store, query).matches[0]
+        assert best.video.id == "v" and best.at == at
+
+
+def test_a_store_written_before_layouts_opens_and_still_answers(tmp_path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE videos (id TEXT PRIMARY KEY, record TEXT NOT NULL);
+        CREATE TABLE scenes (bucket TEXT NOT NULL, video_id TEXT NOT NULL, start REAL NOT NULL, at REAL NOT NULL,
+            end REAL NOT NULL, frames INTEGER NOT NULL, signature BLOB NOT NULL,
+            PRIMARY KEY (bucket, video_id, start)) WITHOUT ROWID;
+    """)
+    img = picture(2, False)
+    sig = Signature.of_image(img)
+    ((bucket, _),) = keyed([Scene(5.0, 6.0, 5.5, 10, sig.to_bytes())])
+    db.execute("INSERT INTO scenes VALUES (?, 'old', 5.0, 5.5, 6.0, 10, ?)", (bucket, sig.to_bytes()))
+    record = VideoRecord(id="old", title="Old", filename="old.mkv", source="old.mkv")
+    import json
+
+    db.execute("INSERT INTO videos VALUES ('old', ?)", (json.dumps(record.to_dict()),))
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    assert store.candidates([bucket])[0].layout == b""
+    best = search_image(store, img).matches[0]
+    assert best.video.id == "old" and best.at == 5.5
