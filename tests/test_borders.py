@@ -1,6 +1,6 @@
 import numpy as np
 
-from ashen.borders import common_box, picture_box, picture_boxes, symmetric_box
+from ashen.borders import aspect_boxes, common_box, picture_box, picture_boxes, symmetric_box
 
 
 def picture(h=180, w=320, seed=0):
@@ -68,3 +68,29 @@ def test_black_bars_around_a_white_picture_edge():
     full, outer = picture_boxes(framed)
     assert full == (0, 180, 90, 370)  # black bar and white background together
     assert outer == (0, 180, 50, 370)  # the black bar only
+
+
+def test_aspect_boxes_grow_a_box_back_to_a_common_ratio():
+    # A 4:3 picture at rows 23..407 whose light top strip went with a light title bar.
+    assert (23, 407, 10, 522) in aspect_boxes((36, 407, 10, 522), 453, 532)
+    # Too tall for 4:3: grown on the one side that has room.
+    assert aspect_boxes((0, 360, 20, 460), 360, 640) == [(0, 360, 20, 500)]
+    assert aspect_boxes((0, 360, 0, 640), 360, 640) == []  # already 16:9
+    assert aspect_boxes((0, 300, 0, 300), 300, 400) == []  # square: far from every ratio
+
+
+def test_a_picture_edge_like_the_player_frame_is_recovered():
+    from ashen.query import query_variants
+    from ashen.signature import Signature
+
+    img = picture(240, 320, seed=4)
+    img[:16] = 210  # the picture's own light menu bar
+    frame = np.full((300, 336, 3), 128, dtype=np.uint8)
+    frame[:20] = 210  # the player's title bar, the same light grey
+    frame[20:260, 8:328] = img
+    frame[260:] = 32  # control bar
+    frame[275:279, 20:200] = (230, 30, 30)
+    want = Signature.of_image(img).values
+    readings = {v.name: v for v in query_variants(frame, mirrors=False, crops=False, tones=False)}
+    assert not np.array_equal(readings["trim"].values, want)  # the plain trim took the menu bar too
+    assert any(np.array_equal(v.values, want) for n, v in readings.items() if n.startswith("trim-aspect"))

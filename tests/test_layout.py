@@ -13,7 +13,7 @@ from ashen.indexer import keyed
 from ashen.layout import LAYOUT_BYTES, layout_distances, luma_of, unpack_layouts
 from ashen.models import VideoRecord
 from ashen.scenes import Scene, join_segments, scenes_of
-from ashen.search import search_image
+from ashen.search import search_clip, search_image
 from ashen.signature import Signature
 from ashen.store import SqliteStore
 
@@ -64,7 +64,9 @@ def picture(seed: int, patch: bool) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
-def test_the_layout_picks_the_moment_among_tied_scenes(tmp_path) -> None:
+@pytest.fixture
+def still_shot(tmp_path) -> tuple[SqliteStore, np.ndarray, np.ndarray]:
+    """One video with two moments of a still shot, 30 s apart, whose signatures are identical."""
     before, after = picture(7, False), picture(7, True)
     sig = Signature.of_image(before)
     assert Signature.of_image(after) - sig <= 1.0, "the patch must leave the signature (nearly) as it was"
@@ -74,9 +76,21 @@ def test_the_layout_picks_the_moment_among_tied_scenes(tmp_path) -> None:
         Scene(30.0, 34.0, 32.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(after))).astype(np.uint8))),
     ]
     store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(scenes))
+    return store, before, after
+
+
+def test_the_layout_picks_the_moment_among_tied_scenes(still_shot) -> None:
+    store, before, after = still_shot
     for query, at in ((before, 2.0), (after, 32.0)):
         best = search_image(store, query).matches[0]
         assert best.video.id == "v" and best.at == at
+
+
+def test_the_layout_picks_the_offset_of_a_clip_in_a_still_shot(still_shot) -> None:
+    store, before, after = still_shot
+    for query, lo, hi in ((before, 0.0, 4.0), (after, 30.0, 34.0)):
+        best = search_clip(store, [(k * 0.25, query) for k in range(5)]).matches[0]
+        assert best.video.id == "v" and lo <= best.at <= hi
 
 
 def test_a_store_written_before_layouts_opens_and_still_answers(tmp_path) -> None:

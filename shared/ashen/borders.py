@@ -9,6 +9,7 @@ trimmed image is only ever an extra query variant, ranked together with the unto
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,6 +166,38 @@ def symmetric_box(box: Box, height: int, width: int) -> Box:
     t, b, l_, r = box
     tb, lr = min(t, height - b), min(l_, width - r)
     return tb, height - tb, lr, width - lr
+
+
+# Aspect ratios pictures come in (16:9, 4:3, 16:10, 1.85:1, 2.39:1), and how far off one of them
+# (as a ratio) a trimmed box may be for aspect_boxes to correct it.
+ASPECT_RATIOS = (16 / 9, 4 / 3, 16 / 10, 1.85, 2.39)
+ASPECT_SLACK = 1.12
+
+
+def aspect_boxes(box: Box, height: int, width: int) -> list[Box]:
+    """``box`` grown to the nearest common aspect ratio, one side at a time.
+
+    A picture whose own edge looks like the frame around it (a screencast's light menu bar under
+    a light player title bar) is trimmed too deep on that side, and the box comes out a little too
+    wide or too tall. Growing it back on one side or the other gives the picture on one of them.
+    Nothing is returned when the box already has a common ratio or is far from all of them.
+    """
+    t, b, l_, r = box
+    ratio = (r - l_) / max(1, b - t)
+    target = min(ASPECT_RATIOS, key=lambda a: abs(math.log(ratio / a)))
+    off = ratio / target
+    if abs(math.log(off)) < 0.01 or abs(math.log(off)) > math.log(ASPECT_SLACK):
+        return []
+    out: list[Box] = []
+    if off > 1:  # too wide for its height: a top or bottom edge went with the border
+        grow = round((r - l_) / target) - (b - t)
+        out += [(t - grow, b, l_, r)] if t - grow >= 0 else []
+        out += [(t, b + grow, l_, r)] if b + grow <= height else []
+    else:  # too tall: a left or right edge went
+        grow = round((b - t) * target) - (r - l_)
+        out += [(t, b, l_ - grow, r)] if l_ - grow >= 0 else []
+        out += [(t, b, l_, r + grow)] if r + grow <= width else []
+    return out
 
 
 def common_box(boxes: list[Box | None], height: int, width: int, min_votes: int = 2) -> Box | None:

@@ -1,7 +1,8 @@
 """Query variants: the signatures one query image is searched with, ranked together.
 
 - the image as given;
-- the picture inside detected borders (bars, player frames, meme banners);
+- the picture inside detected borders (bars, player frames, meme banners), and that box grown
+  back to a common aspect ratio when a picture edge was trimmed with the border;
 - the horizontal mirror of each (exact: the block means are simply flipped);
 - light "uncrop" hypotheses: padded back with edge pixels, as if 5% had been cut all round or
   10% off one side;
@@ -20,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ashen.borders import picture_boxes, symmetric_box
+from ashen.borders import aspect_boxes, picture_boxes, symmetric_box
 from ashen.color_layout import block_means, from_block_means
 
 # (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
@@ -31,7 +32,7 @@ UNCROP = {
     "uncrop-right": (0.0, 0.0, 0.0, 0.11),
 }
 # Distance added to hypotheses, so that an exact match of the image as given always wins ties.
-PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5}
+PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5, "trim-aspect": 0.5}
 UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
 CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brightened scale
@@ -100,6 +101,9 @@ def query_variants(
         for name, crop in (("trim-sym", (st, sb, sl, sr)), ("trim-tb", (st, sb, 0, w)), ("trim-lr", (0, h, sl, sr))):
             if crop != box and crop != (0, h, 0, w) and crop[1] - crop[0] >= 8 and crop[3] - crop[2] >= 8:
                 means.append((name, block_means(rgb[crop[0] : crop[1], crop[2] : crop[3]]), PENALTY["trim"]))
+        # A picture edge trimmed with the frame around it: the box grown back to a common ratio.
+        for i, (at, ab, al, ar) in enumerate(aspect_boxes(box, h, w)):
+            means.append((f"trim-aspect{i + 1}", block_means(rgb[at:ab, al:ar]), PENALTY["trim-aspect"]))
         # Bars around a picture whose own edge is flat (a white background): only the outer band.
         if outer is not None and outer not in (box, (0, h, 0, w)):
             means.append(("trim-outer", block_means(rgb[outer[0] : outer[1], outer[2] : outer[3]]), PENALTY["trim"]))

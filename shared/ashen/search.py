@@ -111,21 +111,35 @@ def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple
     return _variant_distances(variants, _candidate_values(candidates))
 
 
+def _layout_distances(variants: Sequence[Variant], candidates: Sequence[Candidate], which: np.ndarray) -> np.ndarray:
+    """Per candidate: layout distance to the reading that matched it (``which``); inf where the
+    reading or the stored scene has no layout."""
+    out = np.full(len(candidates), np.inf)
+    ok = np.array([len(c.layout) == LAYOUT_BYTES and variants[w].means is not None
+                   for c, w in zip(candidates, which, strict=True)], dtype=bool)  # fmt: skip
+    if ok.any():
+        luma = np.stack([luma_of(variants[w].means) for w in which[ok]])  # type: ignore[arg-type]
+        out[ok] = layout_distances(luma, unpack_layouts(c.layout for c, k in zip(candidates, ok, strict=True) if k))
+    return out
+
+
+def _video_best(vid: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The largest ``value`` per video code in ``vid``."""
+    best = np.full(int(vid.max()) + 1 if len(vid) else 0, -np.inf)
+    np.maximum.at(best, vid, value)
+    return best
+
+
 def _moments(variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray,
              which: np.ndarray) -> list[int]:  # fmt: skip
     """One candidate per video, closest first: the video's closest scene or, among its scenes within
     TIE_MARGIN of that, the one whose luma layout is closest to the reading that matched it."""
     codes: dict[str, int] = {}
     vid = np.array([codes.setdefault(c.video_id, len(codes)) for c in candidates])
-    best = np.full(len(codes), np.inf)
-    np.minimum.at(best, vid, dist)
-    readable = np.array([v.means is not None for v in variants])
-    stored = np.array([len(c.layout) == LAYOUT_BYTES for c in candidates])
-    near = np.flatnonzero((dist <= best[vid] + TIE_MARGIN) & stored & readable[which])
+    closest = -_video_best(vid, -dist)
+    near = np.flatnonzero(dist <= closest[vid] + TIE_MARGIN)
     fine = np.full(len(candidates), np.inf)
-    if len(near) > 1:
-        luma = np.stack([luma_of(v.means) if v.means is not None else np.zeros((8, 8)) for v in variants])
-        fine[near] = layout_distances(luma[which[near]], unpack_layouts(candidates[i].layout for i in near))
+    fine[near] = _layout_distances(variants, [candidates[i] for i in near], which[near])
     chosen: dict[int, int] = {}
     for i in np.lexsort((dist, fine)):  # by layout distance, then by CLD distance
         chosen.setdefault(int(vid[i]), int(i))
@@ -259,31 +273,44 @@ def search_clip(
     starts = np.array([c.start for c in candidates])
     ends = np.array([c.end for c in candidates])
     # Evidence: for each frame, its top-K candidates as (video, interval of clip start, similarity).
-    ev_vid, ev_lo, ev_hi, ev_sim, ev_frame = [], [], [], [], []
+    ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine = [], [], [], [], [], []
     for f, ((offset, _), variants) in enumerate(zip(frames, per_frame, strict=True)):
-        dist, _ = _variant_distances(variants, values)
+        dist, which = _variant_distances(variants, values)
         top = np.argsort(dist, kind="stable")[:CLIP_TOP_K]
         ev_vid.append(vids[top])
         ev_lo.append(starts[top] - offset - CLIP_TOLERANCE_S)
         ev_hi.append(ends[top] - offset + CLIP_TOLERANCE_S)
         ev_sim.append(similarity_of(dist[top]))
         ev_frame.append(np.full(len(top), f))
-    v, lo, hi, sim, fr = (np.concatenate(x) for x in (ev_vid, ev_lo, ev_hi, ev_sim, ev_frame))
+        ev_fine.append(_layout_distances(variants, [candidates[i] for i in top], which[top]))
+    v, lo, hi, sim, fr, fine = (np.concatenate(x) for x in (ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine))
     # Hypotheses: the centre of each piece of evidence; support: the best similarity per frame
     # among evidence of the same video whose interval contains the hypothesis.
     hyp = (lo + hi) / 2
     inside = (v[None, :] == v[:, None]) & (lo[None, :] <= hyp[:, None]) & (hyp[:, None] <= hi[None, :])
     support = np.zeros((len(hyp), len(frames)))
+    support_fine = np.full((len(hyp), len(frames)), np.inf)  # layout distance of that evidence
     for f in range(len(frames)):
-        cols = fr == f
-        support[:, f] = np.max(np.where(inside[:, cols], sim[None, cols], 0.0), axis=1, initial=0.0)
+        cols = np.flatnonzero(fr == f)
+        held = np.where(inside[:, cols], sim[None, cols], -1.0)
+        pick = np.argmax(held, axis=1)
+        found = held[np.arange(len(hyp)), pick] >= 0
+        support[:, f] = np.where(found, held[np.arange(len(hyp)), pick], 0.0)
+        support_fine[found, f] = fine[cols[pick[found]]]
     score = support.mean(axis=1)
+    # As for images: hypotheses of one video within TIE_MARGIN of its best are told apart by
+    # how well the layouts of their supporting scenes agree with the clip's frames.
+    tied = score >= _video_best(v, score)[v] - TIE_MARGIN / SIMILARITY_SCALE
+    order = np.lexsort((-score, np.where(tied, support_fine.mean(axis=1), np.inf)))
     names = list(vid_index)
     videos = _Videos(store, title)
     span = max(o for o, _ in frames)
     matches: list[Match] = []
     taken: set[int] = set()
-    for h in np.argsort(-score, kind="stable"):
+    chosen: dict[int, int] = {}
+    for h in order:
+        chosen.setdefault(int(v[h]), int(h))
+    for h in sorted(chosen.values(), key=lambda h: (-score[h], h)):
         if int(v[h]) in taken:
             continue
         taken.add(int(v[h]))

@@ -244,8 +244,14 @@ class DynamoStore:
 
     def _query(self, partition: str) -> list[Candidate]:
         return [
-            Candidate(item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig),
-                      bytes(item.layout or b""))
+            Candidate(
+                item.video,
+                float(item.start),
+                float(item.at),
+                float(item.end),
+                bytes(item.sig),
+                bytes(item.layout or b""),
+            )
             for item in self.Scene.query(partition)
         ]
 
