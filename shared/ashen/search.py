@@ -97,12 +97,29 @@ def _variant_distances(variants: Sequence[Variant], values: npt.NDArray[np.uint8
     return d[which, np.arange(d.shape[1])], which
 
 
-def _most_promising(variants: Sequence[Variant], dist: np.ndarray, which: np.ndarray) -> list[Variant]:
+def _reading_best(variants: Sequence[Variant], dist: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Per reading: the distance of its closest candidate (inf when it matched none best)."""
     best = np.full(len(variants), np.inf)
     if len(dist):
         np.minimum.at(best, which, dist)
-    order = np.argsort(best, kind="stable")  # unmatched readings keep their order (the image as given first)
-    return [variants[i] for i in order[:WIDE_VARIANTS]]
+    return best
+
+
+def _most_promising(readings: Sequence[tuple[Variant, float]]) -> list[Variant]:
+    """The WIDE_VARIANTS readings whose first-pass best match was closest; unmatched readings keep
+    their order (the image as given first)."""
+    order = sorted(range(len(readings)), key=lambda i: readings[i][1])
+    return [readings[i][0] for i in order[:WIDE_VARIANTS]]
+
+
+def _wide_buckets(store: SceneStore, promising: Sequence[Variant], read: Sequence[str]) -> list[str]:
+    """The second, wider probe's buckets not read yet. Heavier edits (subtitles over a crop, a
+    strong colour change) can move a value two steps, subtitles and player bars one term four."""
+    wide = dict.fromkeys(_buckets_for(store, promising, False, margin=WIDE_MARGIN))
+    for v in promising:
+        wide.update(dict.fromkeys(reach_buckets(v.values, WIDE_REACH)))
+    done = set(read)
+    return [b for b in wide if b not in done]
 
 
 def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
@@ -177,12 +194,8 @@ def search_variants(
         # No confident answer: widen the probe once. Heavier edits (subtitles over a crop, a
         # strong colour change) can move a value two steps; easy queries never pay for this.
         # Only the most promising readings: those whose first-pass best match was closest.
-        promising = _most_promising(variants, dist, which)
-        read = set(buckets)
-        wide = dict.fromkeys(_buckets_for(store, promising, False, margin=WIDE_MARGIN))
-        for v in promising:
-            wide.update(dict.fromkeys(reach_buckets(v.values, WIDE_REACH)))
-        wider = [b for b in wide if b not in read]
+        promising = _most_promising(list(zip(variants, _reading_best(variants, dist, which), strict=True)))
+        wider = _wide_buckets(store, promising, buckets)
         candidates += store.candidates(wider)
         buckets += wider
         dist, which = _rank(variants, candidates)
@@ -265,6 +278,17 @@ def search_clip(
         return search_variants(store, per_frame[0], limit=limit, title=title, brute_force=brute_force)
     buckets = _buckets_for(store, [v for vs in per_frame for v in vs], brute_force)
     candidates = store.candidates(buckets)
+    if not brute_force:
+        # As for one image: nothing confident in any frame widens the probe once, for the
+        # readings (of any frame) whose first-pass matches were closest.
+        first = _candidate_values(candidates) if candidates else np.zeros((0, 33), dtype=np.uint8)
+        ranked = [_variant_distances(vs, first) for vs in per_frame]
+        if all(not len(d) or similarity_of(d.min()) < CONFIDENT_SIMILARITY for d, _ in ranked):
+            readings = [(v, b) for vs, (d, w) in zip(per_frame, ranked, strict=True)
+                        for v, b in zip(vs, _reading_best(vs, d, w), strict=True)]  # fmt: skip
+            wider = _wide_buckets(store, _most_promising(readings), buckets)
+            candidates += store.candidates(wider)
+            buckets += wider
     if not candidates:
         return SearchResult(0, len(buckets), [])
     values = _candidate_values(candidates)
