@@ -24,6 +24,7 @@ from simulate import library, reencode_pairs, scene_values, transform
 from ashen import buckets
 from ashen.buckets import is_flat, query_buckets
 from ashen.images import load_rgb
+from ashen.layout import LAYOUT_BYTES
 from ashen.models import VideoRecord
 from ashen.query import Variant
 from ashen.scenes import Scene
@@ -32,7 +33,7 @@ from ashen.signature import distances, pack
 from ashen.store import SqliteStore
 from ashen.video import grab_frame, read_all
 
-ITEM_BYTES = 90  # a DynamoDB scene item: keys, times, 21-byte signature, attribute names
+ITEM_BYTES = 160  # a DynamoDB scene item: keys, times, 21-byte signature, 64-byte layout, attribute names
 PARTITION_RCU = 3000  # DynamoDB's per-partition read limit (read capacity units per second)
 SEARCHES_PER_S = 100
 
@@ -169,7 +170,11 @@ def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng)
         keys = buckets.bucket_keys(values)
         for f in np.unique(film)[:: max(1, len(np.unique(film)) // 2000)]:
             store.put_video(VideoRecord(id=f"film{f}", title=f"film {f}", filename=f"{f}.mkv", source=""))
-        rows = [(k, Scene(float(i), float(i), float(i), 1, packed[i].tobytes())) for i, k in enumerate(keys)]
+        # Layouts are not simulated (search reads them only for near ties): random bytes keep the
+        # rows their real size.
+        layouts = rng.integers(0, 256, (len(values), LAYOUT_BYTES), dtype=np.uint8)
+        rows = [(k, Scene(float(i), float(i), float(i), 1, packed[i].tobytes(), layouts[i].tobytes()))
+                for i, k in enumerate(keys)]  # fmt: skip
         for j in range(0, len(rows), 200_000):
             store.add_scenes("film0", rows[j : j + 200_000])
         print(f"embedded store: {len(values):,} scenes written in {time.perf_counter() - began:.0f} s, "

@@ -8,6 +8,7 @@ time offset they agree on. ``search`` is the plain single-signature form (the AP
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ WIDE_REACH = 4  # ...and four in any one of them (subtitles and player bars move
 WIDE_VARIANTS = 8  # ...for this many readings of the query
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
 CLIP_TOLERANCE_S = 0.5
+CLIP_QUORUM = 0.75  # share of a clip's frames whose support makes its score
 
 
 @dataclass(frozen=True)
@@ -263,8 +265,9 @@ def search_clip(
 
     A match's ``at`` is the video time of the clip's offset 0, ``from`` the earliest start the
     frames agree on and ``to`` the end of the clip at the latest one (a still shot leaves a wide
-    range); its similarity is the mean, over the clip's frames, of each frame's best similarity
-    consistent with that offset.
+    range); its similarity is the mean, over the best three quarters of the clip's frames, of each
+    frame's best similarity consistent with that offset. Among offsets of one video that score
+    within TIE_MARGIN of its best, the one whose scenes' luma layouts agree best with the frames wins.
     """
     if not frames:
         return SearchResult(0, 0, [])
@@ -296,11 +299,16 @@ def search_clip(
     vids = np.array([vid_index[c.video_id] for c in candidates])
     starts = np.array([c.start for c in candidates])
     ends = np.array([c.end for c in candidates])
-    # Evidence: for each frame, its top-K candidates as (video, interval of clip start, similarity).
+    # Evidence: for each frame, its top-K candidates as (video, interval of clip start, similarity),
+    # and the scenes within TIE_MARGIN of its best in each video whose layouts are closest (a still
+    # shot can tie more scenes than K, and the right one need not be among the first K).
     ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine = [], [], [], [], [], []
     for f, ((offset, _), variants) in enumerate(zip(frames, per_frame, strict=True)):
         dist, which = _variant_distances(variants, values)
-        top = np.argsort(dist, kind="stable")[:CLIP_TOP_K]
+        near = np.flatnonzero(dist <= -_video_best(vids, -dist)[vids] + TIE_MARGIN)
+        near_fine = _layout_distances(variants, [candidates[i] for i in near], which[near])
+        closest = near[np.argsort(near_fine, kind="stable")[:CLIP_TOP_K]]
+        top = np.array(list(dict.fromkeys([*np.argsort(dist, kind="stable")[:CLIP_TOP_K], *closest])), dtype=np.intp)
         ev_vid.append(vids[top])
         ev_lo.append(starts[top] - offset - CLIP_TOLERANCE_S)
         ev_hi.append(ends[top] - offset + CLIP_TOLERANCE_S)
@@ -313,7 +321,8 @@ def search_clip(
     hyp = (lo + hi) / 2
     inside = (v[None, :] == v[:, None]) & (lo[None, :] <= hyp[:, None]) & (hyp[:, None] <= hi[None, :])
     support = np.zeros((len(hyp), len(frames)))
-    support_fine = np.full((len(hyp), len(frames)), np.inf)  # layout distance of that evidence
+    support_fine = np.zeros((len(hyp), len(frames)))  # layout distance of that evidence
+    supported = np.zeros((len(hyp), len(frames)), dtype=bool)
     for f in range(len(frames)):
         cols = np.flatnonzero(fr == f)
         held = np.where(inside[:, cols], sim[None, cols], -1.0)
@@ -321,11 +330,18 @@ def search_clip(
         found = held[np.arange(len(hyp)), pick] >= 0
         support[:, f] = np.where(found, held[np.arange(len(hyp)), pick], 0.0)
         support_fine[found, f] = fine[cols[pick[found]]]
-    score = support.mean(axis=1)
+        supported[:, f] = found
+    # The score is the mean over the best CLIP_QUORUM of the frames: a frame across a cut, a fade
+    # or an overlay that matches nothing must not veto the offset all the others agree on.
+    quorum = max(1, math.ceil(CLIP_QUORUM * len(frames)))
+    score = np.sort(support, axis=1)[:, -quorum:].mean(axis=1)
     # As for images: hypotheses of one video within TIE_MARGIN of its best are told apart by
     # how well the layouts of their supporting scenes agree with the clip's frames.
     tied = score >= _video_best(v, score)[v] - TIE_MARGIN / SIMILARITY_SCALE
-    order = np.lexsort((-score, np.where(tied, support_fine.mean(axis=1), np.inf)))
+    # (over the frames that support them: a missing frame already costs its share of the score)
+    count = supported.sum(axis=1)
+    mean_fine = np.where(tied & (count > 0), support_fine.sum(axis=1) / np.maximum(count, 1), np.inf)
+    order = np.lexsort((-score, mean_fine))
     names = list(vid_index)
     videos = _Videos(store, title)
     span = max(o for o, _ in frames)
