@@ -66,6 +66,16 @@ class Variant:
     penalty: float
     means: npt.NDArray[np.float64] | None = None  # (8, 8, 3) block means of this reading
 
+    @property
+    def family(self) -> str:
+        """The kind of edit the reading undoes: plain (as given or trimmed), uncrop or tone, mirrored or
+        not. Tones of the trimmed picture are a family of their own: highlights clipped by a
+        brightened picture are flat and can pass for borders, so neither tone reading is trusted over the other."""
+        kind = "tone" if "tone" in self.name else "uncrop" if "uncrop" in self.name else "plain"
+        if kind == "tone" and self.name.startswith("trim-"):
+            kind = "trim-tone"
+        return f"{kind}-mirror" if self.name.endswith("mirror") else kind
+
 
 def _padded_means(rgb: npt.NDArray[np.uint8], pad: tuple[float, float, float, float]) -> npt.NDArray[np.float64]:
     h, w = rgb.shape[:2]
@@ -121,9 +131,10 @@ def query_variants(
     if tones:
         # On the image as given and on the trimmed picture: a false trim (a flat road read as a
         # bar) must not take the colour-corrected readings with it.
-        means += [(name, m, TONE_PENALTY) for name, m in _tones(rgb, means[0][1])]
+        # Those of the trimmed picture first: when borders were found it is the likelier picture.
         if base is not rgb:
             means += [(f"trim-{name}", m, TONE_PENALTY) for name, m in _tones(base, picture)]
+        means += [(name, m, TONE_PENALTY) for name, m in _tones(rgb, means[0][1])]
     values = from_block_means(np.stack([m for _, m, _ in means]))
     out: list[Variant] = []
     seen: set[bytes] = set()

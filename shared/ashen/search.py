@@ -108,10 +108,19 @@ def _reading_best(variants: Sequence[Variant], dist: np.ndarray, which: np.ndarr
 
 
 def _most_promising(readings: Sequence[tuple[Variant, float]]) -> list[Variant]:
-    """The WIDE_VARIANTS readings whose first-pass best match was closest; unmatched readings keep
-    their order (the image as given first)."""
+    """WIDE_VARIANTS readings for the wider probe: the most promising of each family of edits
+    (plain, un-cropped, tone, mirrored or not) first, then the second of each, and so on; within a
+    round, the closest first-pass best match first, unmatched readings in their order (the image
+    as given first). A heavy edit can leave the right reading without any first-pass match."""
     order = sorted(range(len(readings)), key=lambda i: readings[i][1])
-    return [readings[i][0] for i in order[:WIDE_VARIANTS]]
+    taken: dict[str, int] = {}
+    rounds: list[int] = []
+    for i in order:
+        family = readings[i][0].family
+        rounds.append(taken.get(family, 0))
+        taken[family] = rounds[-1] + 1
+    ranked = [i for _, i in sorted(zip(rounds, order, strict=True), key=lambda p: p[0])]  # stable within a round
+    return [readings[i][0] for i in ranked[:WIDE_VARIANTS]]
 
 
 def _wide_buckets(store: SceneStore, promising: Sequence[Variant], read: Sequence[str]) -> list[str]:
