@@ -68,9 +68,9 @@ class Variant:
 
     @property
     def family(self) -> str:
-        """The kind of edit the reading undoes: plain (as given or trimmed), uncrop or tone, mirrored or
-        not. Tones of the trimmed picture are a family of their own: highlights clipped by a
-        brightened picture are flat and can pass for borders, so neither tone reading is trusted over the other."""
+        """The kind of edit the reading undoes: plain (as given or trimmed), uncrop, tone of the image
+        or tone of the trimmed picture (highlights clipped by brightening are flat and can pass for
+        borders, so neither is trusted over the other), mirrored or not."""
         kind = "tone" if "tone" in self.name else "uncrop" if "uncrop" in self.name else "plain"
         if kind == "tone" and self.name.startswith("trim-"):
             kind = "trim-tone"

@@ -108,19 +108,16 @@ def _reading_best(variants: Sequence[Variant], dist: np.ndarray, which: np.ndarr
 
 
 def _most_promising(readings: Sequence[tuple[Variant, float]]) -> list[Variant]:
-    """WIDE_VARIANTS readings for the wider probe: the most promising of each family of edits
-    (plain, un-cropped, tone, mirrored or not) first, then the second of each, and so on; within a
-    round, the closest first-pass best match first, unmatched readings in their order (the image
-    as given first). A heavy edit can leave the right reading without any first-pass match."""
+    """Readings for the wider probe: the WIDE_VARIANTS whose first-pass best match was closest
+    (unmatched readings in their order, the image as given first), and the first tone reading of
+    the image and of the trimmed picture when none of theirs is among them. A colour edit moves
+    every value at once, so its readings often match nothing in the first pass."""
     order = sorted(range(len(readings)), key=lambda i: readings[i][1])
-    taken: dict[str, int] = {}
-    rounds: list[int] = []
-    for i in order:
-        family = readings[i][0].family
-        rounds.append(taken.get(family, 0))
-        taken[family] = rounds[-1] + 1
-    ranked = [i for _, i in sorted(zip(rounds, order, strict=True), key=lambda p: p[0])]  # stable within a round
-    return [readings[i][0] for i in ranked[:WIDE_VARIANTS]]
+    chosen = [readings[i][0] for i in order[:WIDE_VARIANTS]]
+    for family in ("tone", "trim-tone"):
+        if not any(v.family == family for v in chosen):
+            chosen += [v for v, _ in readings if v.family == family][:1]
+    return chosen
 
 
 def _wide_buckets(store: SceneStore, promising: Sequence[Variant], read: Sequence[str]) -> list[str]:
