@@ -48,6 +48,7 @@ class Answer:
 class Outcome:
     answer: Answer | None
     candidates: int  # stored entries compared
+    keys: int = 0  # bucket keys probed (on DynamoDB, one Query each)
 
 
 class Method(Protocol):
@@ -103,10 +104,11 @@ def _plain_search(index: _Index, values: Sequence[int], brute_force: bool) -> Ou
 
 
 def _from_result(result: Any) -> Outcome:
+    keys = int(getattr(result, "buckets_read", 0))
     if not result.matches:
-        return Outcome(None, int(result.frame_count))
+        return Outcome(None, int(result.frame_count), keys)
     m = result.matches[0]
-    return Outcome(Answer(m.video.filename, m.start, m.at, m.end, float(m.similarity)), int(result.frame_count))
+    return Outcome(Answer(m.video.filename, m.start, m.at, m.end, float(m.similarity)), int(result.frame_count), keys)
 
 
 class AshenMethod:

@@ -103,6 +103,7 @@ class Record:
     candidates: int
     latency_ms: float
     drift: float | None = None  # LIRE distance of the edited query's plain CLD from the unedited one's
+    keys: int = 0  # bucket keys probed
 
 
 @dataclass
@@ -177,7 +178,7 @@ def run_image(
         ok = sample.positive and is_correct(out.answer, sample.source, sample.truth, sample.same_picture)
         truth = sample.truth if sample.positive else None
         records.append(Record(sample.source, sample.positive, edit, "image", m.name, truth, out.answer, ok,
-                              out.candidates, ms, drift))  # fmt: skip
+                              out.candidates, ms, drift, out.keys))  # fmt: skip
     return records
 
 
@@ -192,7 +193,7 @@ def run_clip(
         ok = sample.positive and is_correct(out.answer, sample.source, sample.clip_start, twins)
         truth = sample.clip_start if sample.positive else None
         records.append(Record(sample.source, sample.positive, edit, "clip", m.name, truth, out.answer, ok,
-                              out.candidates, ms))  # fmt: skip
+                              out.candidates, ms, keys=out.keys))  # fmt: skip
     return records
 
 
@@ -422,6 +423,9 @@ def cost(records: Sequence[Record], method: str, kind: str, index_size: int) -> 
         "share_of_index": float(np.mean(cands)) / index_size if index_size else float("nan"),
         "latency_p50_ms": float(np.percentile(lat, 50)),
         "latency_p95_ms": float(np.percentile(lat, 95)),
+        "keys_p50": float(np.percentile([r.keys for r in rs], 50)),
+        "keys_p50_must_not_match": float(np.percentile([r.keys for r in rs if not r.positive] or [0], 50)),
+        "keys_max": float(max(r.keys for r in rs)),
     }
 
 
@@ -509,6 +513,10 @@ def print_report(summary: dict[str, object], header: list[str]) -> None:
         print(f"  {name:20s} {int(c['queries']):5d} queries  {c['mean_candidates']:9.0f} candidates "
               f"({pct(c['share_of_index'])} of the index)  p50 {c['latency_p50_ms']:7.1f} ms  "
               f"p95 {c['latency_p95_ms']:7.1f} ms")  # fmt: skip
+    print("bucket keys probed per query (one DynamoDB Query each): p50 all / p50 must-not-match / max")
+    for name, c in costs.items():
+        if c["keys_max"] > 0 and "brute" not in name:
+            print(f"  {name:20s} {c['keys_p50']:7.0f} {c['keys_p50_must_not_match']:7.0f} {c['keys_max']:7.0f}")
 
 
 def finite(x: object) -> object:
