@@ -33,7 +33,7 @@ from ashen.signature import distances, pack
 from ashen.store import SqliteStore
 from ashen.video import grab_frame, read_all
 
-ITEM_BYTES = 160  # a DynamoDB scene item: keys, times, 21-byte signature, 64-byte layout, attribute names
+ITEM_BYTES = 350  # a DynamoDB scene item: keys, times, 21-byte signature, 256-byte layout, attribute names
 PARTITION_RCU = 3000  # DynamoDB's per-partition read limit (read capacity units per second)
 SEARCHES_PER_S = 100
 

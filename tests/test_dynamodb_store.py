@@ -52,7 +52,7 @@ def scenes_for(video: int, count: int) -> list[tuple[str, Scene]]:
     out = []
     for i in range(count):
         values = flat(2) if i % 3 == 0 else detailed(video * 100 + i)
-        layout = bytes((video * 7 + i + k) % 256 for k in range(64)) if i % 2 else b""  # old rows had none
+        layout = bytes((video * 7 + i + k) % 256 for k in range(256)) if i % 2 else b""  # old rows had none
         out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 1.5, i * 2.0 + 0.75, 10 + i, sig(values), layout)))
     return out
 

@@ -25,7 +25,7 @@ def sigs(rows: list[int]) -> np.ndarray:
 
 
 def test_a_scene_keeps_the_mean_layout_of_its_frames() -> None:
-    luma = np.stack([np.full((8, 8), v, dtype=np.float32) for v in (10, 20, 31, 200)])
+    luma = np.stack([np.full((16, 16), v, dtype=np.float32) for v in (10, 20, 31, 200)])
     scenes = scenes_of(np.arange(4) * 0.5, sigs([1, 1, 1, 2]), luma)
     assert [len(s.layout) for s in scenes] == [LAYOUT_BYTES, LAYOUT_BYTES]
     assert unpack_layouts([scenes[0].layout])[0, 0, 0] == 20  # (10 + 20 + 31) / 3, rounded
@@ -35,7 +35,7 @@ def test_a_scene_keeps_the_mean_layout_of_its_frames() -> None:
 def test_a_scene_joined_across_a_seam_has_the_layout_of_one_read() -> None:
     rng = np.random.default_rng(3)
     t, s = np.arange(8) * 1.0, sigs([5, 5, 5, 5, 6, 6, 7, 7])
-    luma = rng.uniform(0, 255, (8, 8, 8)).astype(np.float32)
+    luma = rng.uniform(0, 255, (8, 16, 16)).astype(np.float32)
     whole = scenes_of(t, s, luma)
     joined = join_segments([scenes_of(t[:2], s[:2], luma[:2]), scenes_of(t[2:], s[2:], luma[2:])])
     assert [x.signature for x in joined] == [x.signature for x in whole]
@@ -45,9 +45,9 @@ def test_a_scene_joined_across_a_seam_has_the_layout_of_one_read() -> None:
 
 
 def test_layout_distance_ignores_a_uniform_shift_but_not_a_local_change() -> None:
-    base = np.random.default_rng(1).uniform(40, 200, (8, 8))
+    base = np.random.default_rng(1).uniform(40, 200, (16, 16))
     changed = base.copy()
-    changed[2, 3] += 40
+    changed[2:4, 3:5] += 40  # one 8x8 block of the signature
     d = layout_distances(np.stack([base, base]), np.stack([base + 12, changed]))
     assert d[0] == pytest.approx(0, abs=1e-4)
     assert d[1] > 0.5
@@ -72,8 +72,8 @@ def still_shot(tmp_path) -> tuple[SqliteStore, np.ndarray, np.ndarray]:
     assert Signature.of_image(after) - sig <= 1.0, "the patch must leave the signature (nearly) as it was"
     store = SqliteStore(tmp_path / "s.sqlite3")
     scenes = [
-        Scene(0.0, 4.0, 2.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(before))).astype(np.uint8))),
-        Scene(30.0, 34.0, 32.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(after))).astype(np.uint8))),
+        Scene(0.0, 4.0, 2.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(before, 16))).astype(np.uint8))),
+        Scene(30.0, 34.0, 32.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(after, 16))).astype(np.uint8))),
     ]
     store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(scenes))
     return store, before, after

@@ -37,19 +37,20 @@ ZIGZAG = np.array(
 )  # fmt: skip
 
 
-def block_edges(size: int) -> npt.NDArray[np.intp]:
-    """The 9 block boundaries along one axis: ceil(i * size / 8), as trace.moe places them."""
-    return np.array([-((-i * size) // 8) for i in range(9)], dtype=np.intp)
+def block_edges(size: int, blocks: int = 8) -> npt.NDArray[np.intp]:
+    """The blocks + 1 block boundaries along one axis: ceil(i * size / blocks), as trace.moe places them."""
+    return np.array([-((-i * size) // blocks) for i in range(blocks + 1)], dtype=np.intp)
 
 
-def block_means(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float64]:
-    """Mean R, G, B of each of the 8x8 blocks: (..., H, W, 3) -> (..., 8, 8, 3), in 0..255."""
+def block_means(rgb: npt.NDArray[np.integer], blocks: int = 8) -> npt.NDArray[np.float64]:
+    """Mean R, G, B of each of the 8x8 blocks (or ``blocks`` x ``blocks``): (..., H, W, 3) ->
+    (..., 8, 8, 3), in 0..255."""
     if rgb.ndim < 3 or rgb.shape[-1] != 3:
         raise ValueError(f"expected an (..., H, W, 3) RGB array, got shape {rgb.shape}")
     height, width = rgb.shape[-3], rgb.shape[-2]
-    if height < 8 or width < 8:
-        raise ValueError(f"image is {width}x{height}; Color Layout needs at least 8x8 pixels")
-    ys, xs = block_edges(height), block_edges(width)
+    if height < blocks or width < blocks:
+        raise ValueError(f"image is {width}x{height}; Color Layout needs at least {blocks}x{blocks} pixels")
+    ys, xs = block_edges(height, blocks), block_edges(width, blocks)
     sums = np.add.reduceat(np.add.reduceat(rgb, ys[:-1], axis=-3, dtype=np.int64), xs[:-1], axis=-2)
     counts = (np.diff(ys)[:, None] * np.diff(xs)[None, :])[..., None]
     return sums / counts

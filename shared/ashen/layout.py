@@ -1,9 +1,10 @@
-"""Luma layout: the 8x8 block-mean brightness a Color Layout signature is quantised from.
+"""Luma layout: block-mean brightness on a 16x16 grid, finer than the 8x8 one a Color Layout
+signature is quantised from.
 
 CLD keeps a few coarse DCT terms of the block means, quantised; two moments of a still shot (a
 screencast with one line typed, a tree in the wind) often differ by a single quantisation step,
 which is as close as a screenshot of either lands. Each stored scene therefore also keeps its
-8x8 luma block means (64 bytes, averaged over the scene's frames). When several scenes of one
+16x16 luma block means (256 bytes, averaged over the scene's frames). When several scenes of one
 video lie within ``TIE_MARGIN`` of the best CLD distance, the one whose layout is closest to the
 query's picks the moment. Layouts are compared after removing their mean brightness, so a
 uniform colour shift of the query does not decide between moments.
@@ -16,25 +17,26 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-LAYOUT_BYTES = 64
+LAYOUT_SIDE = 16  # blocks per side: each is a 4x4 patch of the index path's 64x64 grid
+LAYOUT_BYTES = LAYOUT_SIDE * LAYOUT_SIDE
 TIE_MARGIN = 1.5  # LIRE distance: scenes this close to a video's best are told apart by layout
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def luma_of(means: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
-    """(..., 8, 8, 3) RGB block means -> (..., 8, 8) luma (BT.601, the weights CLD's Y uses)."""
+    """(..., n, n, 3) RGB block means -> (..., n, n) luma (BT.601, the weights CLD's Y uses)."""
     return (means @ _LUMA).astype(np.float32)
 
 
 def pack_layout(luma: npt.NDArray[np.floating]) -> bytes:
-    """(8, 8) luma -> 64 bytes, rounded."""
+    """(16, 16) luma -> 256 bytes, rounded."""
     return np.clip(np.rint(luma), 0, 255).astype(np.uint8).tobytes()
 
 
 def unpack_layouts(blobs: Iterable[bytes]) -> npt.NDArray[np.float32]:
-    """Packed layouts -> (n, 8, 8); every blob must be LAYOUT_BYTES long."""
+    """Packed layouts -> (n, 16, 16); every blob must be LAYOUT_BYTES long."""
     data = b"".join(blobs)
-    return np.frombuffer(data, dtype=np.uint8).reshape(-1, 8, 8).astype(np.float32)
+    return np.frombuffer(data, dtype=np.uint8).reshape(-1, LAYOUT_SIDE, LAYOUT_SIDE).astype(np.float32)
 
 
 def merge_layouts(a: bytes, frames_a: int, b: bytes, frames_b: int) -> bytes:
@@ -46,7 +48,7 @@ def merge_layouts(a: bytes, frames_a: int, b: bytes, frames_b: int) -> bytes:
 
 
 def layout_distances(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
-    """Mean absolute luma difference of (n, 8, 8) query layouts and (n, 8, 8) stored ones, pairwise
+    """Mean absolute luma difference of (n, 16, 16) query layouts and (n, 16, 16) stored ones, pairwise
     by row, each centred on its own mean."""
     q = query - query.mean(axis=(-2, -1), keepdims=True)
     s = stored - stored.mean(axis=(-2, -1), keepdims=True)

@@ -23,6 +23,7 @@ from PIL import Image
 
 from ashen.borders import aspect_boxes, picture_boxes, symmetric_box
 from ashen.color_layout import block_means, from_block_means
+from ashen.layout import LAYOUT_SIDE, luma_of
 
 # (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
 UNCROP = {
@@ -39,24 +40,42 @@ CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brig
 WORKING_SIZE = 360  # queries are box-reduced to about this short side first
 
 
-def _tones(rgb: npt.NDArray[np.uint8], means: npt.NDArray[np.float64]) -> list[tuple[str, npt.NDArray[np.float64]]]:
+Means = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]  # a reading's 8x8 block means and its 16x16 ones
+
+
+def _fine_means(rgb: npt.NDArray[np.integer], blocks: int = LAYOUT_SIDE) -> npt.NDArray[np.float64]:
+    """Block means on a ``blocks`` grid; an image smaller than that (8 px is allowed) is enlarged first."""
+    k = -(-blocks // min(rgb.shape[:2]))
+    return block_means(rgb if k <= 1 else np.repeat(np.repeat(rgb, k, axis=0), k, axis=1), blocks)
+
+
+def _means(rgb: npt.NDArray[np.integer]) -> Means:
+    """The 8x8 block means the signature is made of, and the 16x16 ones its layout is."""
+    return block_means(rgb), _fine_means(rgb)
+
+
+def _tones(rgb: npt.NDArray[np.uint8], means: Means) -> list[tuple[str, Means]]:
     """Block means (``means``, of ``rgb``) with common edits undone. Brightness and contrast are linear, so
     undoing them on block means is exact but for clipping; gamma is close for the smooth 8x8
     averages. A brightened picture's clipped pixels were anywhere from 255 / 1.15 up: they are
     taken back to the middle of that range, not its bottom."""
     clipped = rgb >= 254
-    if clipped.any():
-        darker = block_means(np.where(clipped, np.uint16(CLIPPED_BEFORE_BRIGHTENING), rgb.astype(np.uint16))) / 1.15
-    else:
-        darker = means / 1.15
+    restored = (
+        np.where(clipped, np.uint16(CLIPPED_BEFORE_BRIGHTENING), rgb.astype(np.uint16)) if clipped.any() else None
+    )
     # Editors lower contrast towards the picture's mean grey (Pillow's ImageEnhance.Contrast does).
-    centre = float((means @ np.array([0.299, 0.587, 0.114])).mean())
-    return [
-        ("tone-darker", darker),
-        ("tone-brighter", np.clip(means * 1.15, 0, 255)),
-        ("tone-contrast", np.clip(centre + (means - centre) * 1.25, 0, 255)),
-        ("tone-gamma", 255.0 * (np.clip(means, 0, 255) / 255.0) ** 1.25),
-    ]
+    centre = float((means[0] @ np.array([0.299, 0.587, 0.114])).mean())
+
+    def darker(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return (m if restored is None else _fine_means(restored, m.shape[0])) / 1.15
+
+    edits = {
+        "tone-darker": darker,
+        "tone-brighter": lambda m: np.clip(m * 1.15, 0, 255),
+        "tone-contrast": lambda m: np.clip(centre + (m - centre) * 1.25, 0, 255),
+        "tone-gamma": lambda m: 255.0 * (np.clip(m, 0, 255) / 255.0) ** 1.25,
+    }
+    return [(name, (undo(means[0]), undo(means[1]))) for name, undo in edits.items()]
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,7 @@ class Variant:
     name: str
     values: npt.NDArray[np.uint8]  # (33,)
     penalty: float
-    means: npt.NDArray[np.float64] | None = None  # (8, 8, 3) block means of this reading
+    layout: npt.NDArray[np.float32] | None = None  # (16, 16) luma of this reading (ashen.layout)
 
     @property
     def family(self) -> str:
@@ -77,10 +96,10 @@ class Variant:
         return f"{kind}-mirror" if self.name.endswith("mirror") else kind
 
 
-def _padded_means(rgb: npt.NDArray[np.uint8], pad: tuple[float, float, float, float]) -> npt.NDArray[np.float64]:
+def _padded_means(rgb: npt.NDArray[np.uint8], pad: tuple[float, float, float, float]) -> Means:
     h, w = rgb.shape[:2]
     t, b, l_, r = (round(p * s) for p, s in zip(pad, (h, h, w, w), strict=True))
-    return block_means(np.pad(rgb, ((t, b), (l_, r), (0, 0)), mode="edge"))
+    return _means(np.pad(rgb, ((t, b), (l_, r), (0, 0)), mode="edge"))
 
 
 def _reduced(rgb: npt.NDArray[np.uint8], target: int = 180) -> npt.NDArray[np.uint8]:
@@ -96,27 +115,27 @@ def query_variants(
 ) -> list[Variant]:
     """All signatures to search for one image, the image as given first."""
     rgb = _reduced(rgb, WORKING_SIZE)  # block means barely move; border search and padding get cheap
-    means: list[tuple[str, npt.NDArray[np.float64], float]] = [("original", block_means(rgb), 0.0)]
+    means: list[tuple[str, Means, float]] = [("original", _means(rgb), 0.0)]
     base, picture = rgb, means[0][1]  # the picture (trimmed when borders are found) and its block means
     h, w = rgb.shape[:2]
     box, outer = picture_boxes(rgb) if borders else (None, None)
     if box is not None and box != (0, h, 0, w):
         t, b, l_, r = box
         base = rgb[t:b, l_:r]
-        picture = block_means(base)
+        picture = _means(base)
         means.append(("trim", picture, PENALTY["trim"]))
         # Videos with baked-in bars are hashed inside them (ashen.indexer.detect_picture). Those
         # bars come in equal pairs: also try the symmetric reading, on both or on one pair only.
         st, sb, sl, sr = symmetric_box(box, h, w)
         for name, crop in (("trim-sym", (st, sb, sl, sr)), ("trim-tb", (st, sb, 0, w)), ("trim-lr", (0, h, sl, sr))):
             if crop != box and crop != (0, h, 0, w) and crop[1] - crop[0] >= 8 and crop[3] - crop[2] >= 8:
-                means.append((name, block_means(rgb[crop[0] : crop[1], crop[2] : crop[3]]), PENALTY["trim"]))
+                means.append((name, _means(rgb[crop[0] : crop[1], crop[2] : crop[3]]), PENALTY["trim"]))
         # A picture edge trimmed with the frame around it: the box grown back to a common ratio.
         for i, (at, ab, al, ar) in enumerate(aspect_boxes(box, h, w)):
-            means.append((f"trim-aspect{i + 1}", block_means(rgb[at:ab, al:ar]), PENALTY["trim-aspect"]))
+            means.append((f"trim-aspect{i + 1}", _means(rgb[at:ab, al:ar]), PENALTY["trim-aspect"]))
         # Bars around a picture whose own edge is flat (a white background): only the outer band.
         if outer is not None and outer not in (box, (0, h, 0, w)):
-            means.append(("trim-outer", block_means(rgb[outer[0] : outer[1], outer[2] : outer[3]]), PENALTY["trim"]))
+            means.append(("trim-outer", _means(rgb[outer[0] : outer[1], outer[2] : outer[3]]), PENALTY["trim"]))
     if crops:
         # Of the image as given, and of the trimmed picture: a false trim (a striped wallpaper
         # read as bars) must not take the un-cropped readings with it.
@@ -126,8 +145,8 @@ def query_variants(
             small = _reduced(base)
             means += [(f"trim-{name}", _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
     if mirrors:
-        means += [(f"{name}-mirror" if name != "original" else "mirror", m[:, ::-1], p + PENALTY["mirror"])
-                  for name, m, p in list(means)]  # fmt: skip
+        means += [(f"{name}-mirror" if name != "original" else "mirror", (m8[:, ::-1], m16[:, ::-1]),
+                   p + PENALTY["mirror"]) for name, (m8, m16), p in list(means)]  # fmt: skip
     if tones:
         # On the image as given and on the trimmed picture: a false trim (a flat road read as a
         # bar) must not take the colour-corrected readings with it.
@@ -135,12 +154,12 @@ def query_variants(
         if base is not rgb:
             means += [(f"trim-{name}", m, TONE_PENALTY) for name, m in _tones(base, picture)]
         means += [(name, m, TONE_PENALTY) for name, m in _tones(rgb, means[0][1])]
-    values = from_block_means(np.stack([m for _, m, _ in means]))
+    values = from_block_means(np.stack([m8 for _, (m8, _), _ in means]))
     out: list[Variant] = []
     seen: set[bytes] = set()
-    for (name, m, penalty), v in zip(means, values, strict=True):
+    for (name, (_, m16), penalty), v in zip(means, values, strict=True):
         key = v.tobytes()
         if key not in seen:
             seen.add(key)
-            out.append(Variant(name, v, penalty, m))
+            out.append(Variant(name, v, penalty, luma_of(m16)))
     return out

@@ -16,7 +16,7 @@ class Scene:
     """One stored entry: frames from ``start`` to ``end`` (seconds, inclusive) share ``signature``.
 
     ``at`` is the representative time (the middle frame); ``frames`` how many frames merged;
-    ``layout`` the frames' mean 8x8 luma (see ashen.layout; empty when not computed).
+    ``layout`` the frames' mean 16x16 luma (see ashen.layout; empty when not computed).
     """
 
     start: float
@@ -24,7 +24,7 @@ class Scene:
     at: float
     frames: int
     signature: bytes  # packed, 21 bytes
-    layout: bytes = b""  # 64 bytes of 8x8 luma
+    layout: bytes = b""  # 256 bytes of 16x16 luma
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -42,7 +42,7 @@ def scenes_of(
     signatures: npt.NDArray[np.uint8],
     luma: npt.NDArray[np.floating] | None = None,
 ) -> list[Scene]:
-    """Merge consecutive identical signatures (vectorised run detection); ``luma`` (n, 8, 8), when
+    """Merge consecutive identical signatures (vectorised run detection); ``luma`` (n, 16, 16), when
     given, becomes each scene's mean layout."""
     from ashen.signature import pack
 

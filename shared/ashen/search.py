@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.buckets import is_flat, query_buckets, reach_buckets
-from ashen.layout import LAYOUT_BYTES, TIE_MARGIN, layout_distances, luma_of, unpack_layouts
+from ashen.layout import LAYOUT_BYTES, TIE_MARGIN, layout_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
@@ -140,10 +140,10 @@ def _layout_distances(variants: Sequence[Variant], candidates: Sequence[Candidat
     """Per candidate: layout distance to the reading that matched it (``which``); inf where the
     reading or the stored scene has no layout."""
     out = np.full(len(candidates), np.inf)
-    ok = np.array([len(c.layout) == LAYOUT_BYTES and variants[w].means is not None
+    ok = np.array([len(c.layout) == LAYOUT_BYTES and variants[w].layout is not None
                    for c, w in zip(candidates, which, strict=True)], dtype=bool)  # fmt: skip
     if ok.any():
-        luma = np.stack([luma_of(variants[w].means) for w in which[ok]])  # type: ignore[arg-type]
+        luma = np.stack([variants[w].layout for w in which[ok]])  # type: ignore[misc]
         out[ok] = layout_distances(luma, unpack_layouts(c.layout for c, k in zip(candidates, ok, strict=True) if k))
     return out
 

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from ashen.borders import Box
 from ashen.color_layout import from_block_means
 from ashen.errors import MediaError
-from ashen.layout import luma_of
+from ashen.layout import LAYOUT_SIDE, luma_of
 
 GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
 FRAME_BYTES = GRID * GRID * 3 * 2
@@ -63,7 +63,7 @@ class VideoInfo:
 @dataclass(frozen=True)
 class FrameBatch:
     """Consecutive frames of one read: times in seconds from the start, their 33 CLD values and
-    their 8x8 luma layouts (see ashen.layout)."""
+    their 16x16 luma layouts (see ashen.layout)."""
 
     times: npt.NDArray[np.float64]
     signatures: npt.NDArray[np.uint8]
@@ -140,7 +140,8 @@ def _grid_descriptors(grids: npt.NDArray[np.uint16]) -> tuple[npt.NDArray[np.uin
     blocks = grids.reshape(len(grids), 8, GRID // 8, 8, GRID // 8, 3)
     # 16-bit full scale is 65535 = 255 * 257; each block is an 8x8 patch of the grid.
     means = blocks.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS
-    return from_block_means(means), luma_of(means)
+    fine = grids.reshape(len(grids), LAYOUT_SIDE, GRID // LAYOUT_SIDE, LAYOUT_SIDE, GRID // LAYOUT_SIDE, 3)
+    return from_block_means(means), luma_of(fine.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS)
 
 
 class _FfmpegReader:
@@ -334,5 +335,6 @@ def read_all(source: str, **kwargs: object) -> FrameBatch:
     """Every frame of a source in one batch (convenience for tests and small clips)."""
     batches = list(read_range(source, **kwargs))  # type: ignore[arg-type]
     if not batches:
-        return FrameBatch(np.zeros(0), np.zeros((0, 33), dtype=np.uint8), np.zeros((0, 8, 8), dtype=np.float32))
+        empty = np.zeros((0, LAYOUT_SIDE, LAYOUT_SIDE), dtype=np.float32)
+        return FrameBatch(np.zeros(0), np.zeros((0, 33), dtype=np.uint8), empty)
     return FrameBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in ("times", "signatures", "luma")))
