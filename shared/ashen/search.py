@@ -287,19 +287,32 @@ def search_clip(
         return search_variants(store, per_frame[0], limit=limit, title=title, brute_force=brute_force)
     buckets = _buckets_for(store, [v for vs in per_frame for v in vs], brute_force)
     candidates = store.candidates(buckets)
-    if not brute_force:
-        # As for one image: nothing confident in any frame widens the probe once, for the
-        # readings (of any frame) whose first-pass matches were closest.
+    matches = _clip_vote(store, frames, per_frame, candidates, limit, title)
+    if not brute_force and (not matches or not matches[0].confident):
+        # As for one image: no confident answer widens the probe once, for the readings (of any
+        # frame) whose first-pass matches were closest.
         first = _candidate_values(candidates) if candidates else np.zeros((0, 33), dtype=np.uint8)
         ranked = [_variant_distances(vs, first) for vs in per_frame]
-        if all(not len(d) or similarity_of(d.min()) < CONFIDENT_SIMILARITY for d, _ in ranked):
-            readings = [(v, b) for vs, (d, w) in zip(per_frame, ranked, strict=True)
-                        for v, b in zip(vs, _reading_best(vs, d, w), strict=True)]  # fmt: skip
-            wider = _wide_buckets(store, _most_promising(readings), buckets)
-            candidates += store.candidates(wider)
-            buckets += wider
+        readings = [(v, b) for vs, (d, w) in zip(per_frame, ranked, strict=True)
+                    for v, b in zip(vs, _reading_best(vs, d, w), strict=True)]  # fmt: skip
+        wider = _wide_buckets(store, _most_promising(readings), buckets)
+        candidates += store.candidates(wider)
+        buckets += wider
+        matches = _clip_vote(store, frames, per_frame, candidates, limit, title)
+    return SearchResult(len(candidates), len(buckets), matches)
+
+
+def _clip_vote(
+    store: SceneStore,
+    frames: Sequence[tuple[float, npt.NDArray[np.uint8]]],
+    per_frame: Sequence[Sequence[Variant]],
+    candidates: Sequence[Candidate],
+    limit: int,
+    title: str | None,
+) -> list[Match]:
+    """The clip's frames vote for (video, start offset) among ``candidates`` (see search_clip)."""
     if not candidates:
-        return SearchResult(0, len(buckets), [])
+        return []
     values = _candidate_values(candidates)
     vid_index = {v: i for i, v in enumerate(dict.fromkeys(c.video_id for c in candidates))}
     vids = np.array([vid_index[c.video_id] for c in candidates])
@@ -352,14 +365,10 @@ def search_clip(
     videos = _Videos(store, title)
     span = max(o for o, _ in frames)
     matches: list[Match] = []
-    taken: set[int] = set()
     chosen: dict[int, int] = {}
     for h in order:
         chosen.setdefault(int(v[h]), int(h))
     for h in sorted(chosen.values(), key=lambda h: (-score[h], h)):
-        if int(v[h]) in taken:
-            continue
-        taken.add(int(v[h]))
         if score[h] < MIN_SIMILARITY:
             break
         video = videos.get(names[int(v[h])])
@@ -375,4 +384,4 @@ def search_clip(
         matches.append(Match(video, start, at, end, (1 - sim_h) * SIMILARITY_SCALE, sim_h, "clip"))
         if len(matches) >= limit:
             break
-    return SearchResult(len(candidates), len(buckets), matches)
+    return matches
