@@ -116,3 +116,13 @@ def test_a_store_written_before_layouts_opens_and_still_answers(tmp_path) -> Non
     assert store.candidates([bucket])[0].layout == b""
     best = search_image(store, img).matches[0]
     assert best.video.id == "old" and best.at == 5.5
+
+
+def test_cells_the_query_does_not_show_are_left_out() -> None:
+    stored = np.random.default_rng(5).uniform(40, 200, (16, 16))
+    query = stored + 7.0
+    query[:, :2] = np.nan  # padding put back where a crop took the picture away
+    other = stored.copy()
+    other[:, :2] = 0  # differs only where the query shows nothing
+    d = layout_distances(np.stack([query, query]), np.stack([stored, other]))
+    assert d[0] == pytest.approx(0, abs=1e-4) and d[1] == pytest.approx(0, abs=1e-4)

@@ -49,7 +49,12 @@ def merge_layouts(a: bytes, frames_a: int, b: bytes, frames_b: int) -> bytes:
 
 def layout_distances(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
     """Mean absolute luma difference of (n, 16, 16) query layouts and (n, 16, 16) stored ones, pairwise
-    by row, each centred on its own mean."""
-    q = query - query.mean(axis=(-2, -1), keepdims=True)
-    s = stored - stored.mean(axis=(-2, -1), keepdims=True)
-    return np.abs(q - s).mean(axis=(-2, -1), dtype=np.float64)
+    by row, each centred on its own mean. Query cells that are NaN (padding the query does not
+    show) are left out of both."""
+    shown = ~np.isnan(query)
+    count = np.maximum(shown.sum(axis=(-2, -1), keepdims=True), 1)
+    q = np.where(shown, query, 0.0)
+    s = np.where(shown, stored, 0.0)
+    q = q - q.sum(axis=(-2, -1), keepdims=True) / count
+    s = s - s.sum(axis=(-2, -1), keepdims=True) / count
+    return (np.where(shown, np.abs(q - s), 0.0).sum(axis=(-2, -1)) / count[..., 0, 0]).astype(np.float64)

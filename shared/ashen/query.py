@@ -22,7 +22,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from ashen.borders import aspect_boxes, picture_boxes, symmetric_box
-from ashen.color_layout import block_means, from_block_means
+from ashen.color_layout import block_edges, block_means, from_block_means
 from ashen.layout import LAYOUT_SIDE, luma_of
 
 # (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
@@ -97,9 +97,15 @@ class Variant:
 
 
 def _padded_means(rgb: npt.NDArray[np.uint8], pad: tuple[float, float, float, float]) -> Means:
+    """Block means of ``rgb`` padded back with edge pixels. The layout leaves out (NaN) the cells
+    that hold padding: the query does not show what was there, so it must not decide the moment."""
     h, w = rgb.shape[:2]
     t, b, l_, r = (round(p * s) for p, s in zip(pad, (h, h, w, w), strict=True))
-    return _means(np.pad(rgb, ((t, b), (l_, r), (0, 0)), mode="edge"))
+    m8, m16 = _means(np.pad(rgb, ((t, b), (l_, r), (0, 0)), mode="edge"))
+    ys, xs = block_edges(h + t + b, LAYOUT_SIDE), block_edges(w + l_ + r, LAYOUT_SIDE)
+    shown_rows = (ys[:-1] >= t) & (ys[1:] <= t + h)
+    shown_cols = (xs[:-1] >= l_) & (xs[1:] <= l_ + w)
+    return m8, np.where((shown_rows[:, None] & shown_cols[None, :])[..., None], m16, np.nan)
 
 
 def _reduced(rgb: npt.NDArray[np.uint8], target: int = 180) -> npt.NDArray[np.uint8]:
