@@ -32,7 +32,7 @@ from ashen.errors import MediaError
 from ashen.indexer import Segment, SegmentHash, detect_picture, keyed, plan_segments
 from ashen.models import VideoRecord
 from ashen.scenes import scenes_of
-from ashen.video import VideoInfo, read_range
+from ashen.video import FrameBatch, VideoInfo, read_range
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
 LOOKBACK_S = 2.0
@@ -107,14 +107,10 @@ def hash_owned(
     """The scenes a segment owns (see the module doc): ``frames`` counts frames in [start, end)."""
     t0 = max(0.0, segment.start - lookback) if segment.start > 0 else 0.0
     end = math.inf if segment.end is None else segment.end
-    times: list[np.ndarray] = []
-    sigs: list[np.ndarray] = []
-    lumas: list[np.ndarray] = []
+    batches: list[FrameBatch] = []
     last_inside: np.ndarray | None = None
     for batch in read_range(source, t0, None, info=info, threads=threads, batch=READ_BATCH, crop=crop):
-        times.append(batch.times)
-        sigs.append(batch.signatures)
-        lumas.append(batch.luma)
+        batches.append(batch)
         inside = batch.times < end
         if inside.any():
             last_inside = batch.signatures[np.flatnonzero(inside)[-1]]
@@ -125,10 +121,8 @@ def hash_owned(
                 break
             if np.any(np.any(batch.signatures[after] != last_inside, axis=1)):
                 break
-    if not times:
-        return SegmentHash(segment, 0, [])
-    t = np.concatenate(times)
-    s = np.concatenate(sigs)
+    read = FrameBatch.join(batches)
+    t, s = read.times, read.signatures
     inside = (t >= segment.start) & (t < end)
     idx = np.flatnonzero(inside)
     if len(idx) == 0:
@@ -144,7 +138,7 @@ def hash_owned(
         and t[last] >= end - lookback  # the next worker sees this frame in its look-back
     ):
         stop += 1
-    scenes = scenes_of(t[first:stop], s[first:stop], np.concatenate(lumas)[first:stop])
+    scenes = scenes_of(t[first:stop], s[first:stop], read.luma[first:stop])
     # Drop the first scene when its run started in the previous segment.
     if first > 0 and t[first] - t[first - 1] <= lookback and np.array_equal(s[first - 1], s[first]):
         scenes = scenes[1:]

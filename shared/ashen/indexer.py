@@ -25,7 +25,7 @@ from ashen.models import VideoRecord
 from ashen.scenes import Scene, join_segments, scenes_of
 from ashen.signature import unpack_all
 from ashen.store.port import SceneStore
-from ashen.video import VideoInfo, grab_frame, probe, read_range
+from ashen.video import FrameBatch, VideoInfo, grab_frame, probe, read_range
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".flv", ".wmv",
                   ".ogv", ".gif", ".3gp"}  # fmt: skip
@@ -128,12 +128,9 @@ def hash_segment(
 ) -> SegmentHash:
     """Signatures and scenes of one segment (every frame with start <= t < end) of the picture
     inside ``crop`` (see detect_picture)."""
-    batches = list(read_range(source, segment.start, segment.end, info=info, threads=threads, crop=crop,
-                              on_progress=on_progress))  # fmt: skip
-    if not batches:
-        return SegmentHash(segment, 0, [])
-    t, s, luma = (np.concatenate([getattr(b, f) for b in batches]) for f in ("times", "signatures", "luma"))
-    return SegmentHash(segment, len(t), scenes_of(t, s, luma))
+    frames = FrameBatch.join(list(read_range(source, segment.start, segment.end, info=info, threads=threads,
+                                             crop=crop, on_progress=on_progress)))  # fmt: skip
+    return SegmentHash(segment, len(frames), scenes_of(frames.times, frames.signatures, frames.luma))
 
 
 def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:

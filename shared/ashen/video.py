@@ -13,8 +13,8 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from queue import Empty, Queue
 
 import imageio_ffmpeg
@@ -71,6 +71,14 @@ class FrameBatch:
 
     def __len__(self) -> int:
         return len(self.times)
+
+    @classmethod
+    def join(cls, batches: Sequence[FrameBatch]) -> FrameBatch:
+        """Consecutive batches as one."""
+        if not batches:
+            empty = np.zeros((0, LAYOUT_SIDE, LAYOUT_SIDE), dtype=np.float32)
+            return cls(np.zeros(0), np.zeros((0, 33), dtype=np.uint8), empty)
+        return cls(*(np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(cls)))
 
 
 def _describe_source(source: str) -> str:
@@ -137,11 +145,14 @@ def _line_of(text: str, pos: int) -> str:
 
 def _grid_descriptors(grids: npt.NDArray[np.uint16]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
     """CLD values and luma layouts of frames piped out by ffmpeg, given as (n, GRID, GRID, 3) 16-bit RGB."""
-    blocks = grids.reshape(len(grids), 8, GRID // 8, 8, GRID // 8, 3)
-    # 16-bit full scale is 65535 = 255 * 257; each block is an 8x8 patch of the grid.
-    means = blocks.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS
-    fine = grids.reshape(len(grids), LAYOUT_SIDE, GRID // LAYOUT_SIDE, LAYOUT_SIDE, GRID // LAYOUT_SIDE, 3)
-    return from_block_means(means), luma_of(fine.mean(axis=(2, 4), dtype=np.float64) / 257.0 - RGB24_BIAS)
+    n, step = len(grids), GRID // LAYOUT_SIDE
+    # 16-bit full scale is 65535 = 255 * 257. Each layout block is a 4x4 patch of the grid and each
+    # CLD block 2x2 layout blocks: sums of integers divided by powers of two, so the CLD means
+    # come out exactly as if taken over their 8x8 patches directly.
+    fine = grids.reshape(n, LAYOUT_SIDE, step, LAYOUT_SIDE, step, 3).mean(axis=(2, 4), dtype=np.float64)
+    half = LAYOUT_SIDE // 8
+    means = fine.reshape(n, 8, half, 8, half, 3).mean(axis=(2, 4)) / 257.0 - RGB24_BIAS
+    return from_block_means(means), luma_of(fine / 257.0 - RGB24_BIAS)
 
 
 class _FfmpegReader:
@@ -333,8 +344,4 @@ def _parse_ppm_at(data: bytes, pos: int) -> tuple[npt.NDArray[np.uint8], int]:
 
 def read_all(source: str, **kwargs: object) -> FrameBatch:
     """Every frame of a source in one batch (convenience for tests and small clips)."""
-    batches = list(read_range(source, **kwargs))  # type: ignore[arg-type]
-    if not batches:
-        empty = np.zeros((0, LAYOUT_SIDE, LAYOUT_SIDE), dtype=np.float32)
-        return FrameBatch(np.zeros(0), np.zeros((0, 33), dtype=np.uint8), empty)
-    return FrameBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in ("times", "signatures", "luma")))
+    return FrameBatch.join(list(read_range(source, **kwargs)))  # type: ignore[arg-type]
