@@ -287,19 +287,27 @@ def search_clip(
         return search_variants(store, per_frame[0], limit=limit, title=title, brute_force=brute_force)
     buckets = _buckets_for(store, [v for vs in per_frame for v in vs], brute_force)
     candidates = store.candidates(buckets)
-    matches = _clip_vote(store, frames, per_frame, candidates, limit, title)
+    ranked = _frame_distances(per_frame, candidates)
+    matches = _clip_vote(store, frames, per_frame, candidates, ranked, limit, title)
     if not brute_force and (not matches or not matches[0].confident):
         # As for one image: no confident answer widens the probe once, for the readings (of any
         # frame) whose first-pass matches were closest.
-        first = _candidate_values(candidates) if candidates else np.zeros((0, 33), dtype=np.uint8)
-        ranked = [_variant_distances(vs, first) for vs in per_frame]
         readings = [(v, b) for vs, (d, w) in zip(per_frame, ranked, strict=True)
                     for v, b in zip(vs, _reading_best(vs, d, w), strict=True)]  # fmt: skip
         wider = _wide_buckets(store, _most_promising(readings), buckets)
         candidates += store.candidates(wider)
         buckets += wider
-        matches = _clip_vote(store, frames, per_frame, candidates, limit, title)
+        ranked = _frame_distances(per_frame, candidates)
+        matches = _clip_vote(store, frames, per_frame, candidates, ranked, limit, title)
     return SearchResult(len(candidates), len(buckets), matches)
+
+
+def _frame_distances(
+    per_frame: Sequence[Sequence[Variant]], candidates: Sequence[Candidate]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each clip frame, ``_variant_distances`` of its readings to the candidates (unpacked once)."""
+    values = _candidate_values(candidates) if candidates else np.zeros((0, 33), dtype=np.uint8)
+    return [_variant_distances(vs, values) for vs in per_frame]
 
 
 def _clip_vote(
@@ -307,13 +315,14 @@ def _clip_vote(
     frames: Sequence[tuple[float, npt.NDArray[np.uint8]]],
     per_frame: Sequence[Sequence[Variant]],
     candidates: Sequence[Candidate],
+    ranked: Sequence[tuple[np.ndarray, np.ndarray]],
     limit: int,
     title: str | None,
 ) -> list[Match]:
-    """The clip's frames vote for (video, start offset) among ``candidates`` (see search_clip)."""
+    """The clip's frames vote for (video, start offset) among ``candidates``, ``ranked`` by
+    ``_frame_distances`` (see search_clip)."""
     if not candidates:
         return []
-    values = _candidate_values(candidates)
     vid_index = {v: i for i, v in enumerate(dict.fromkeys(c.video_id for c in candidates))}
     vids = np.array([vid_index[c.video_id] for c in candidates])
     starts = np.array([c.start for c in candidates])
@@ -322,18 +331,20 @@ def _clip_vote(
     # and the scenes within TIE_MARGIN of its best in each video whose layouts are closest (a still
     # shot can tie more scenes than K, and the right one need not be among the first K).
     ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine = [], [], [], [], [], []
-    for f, ((offset, _), variants) in enumerate(zip(frames, per_frame, strict=True)):
-        dist, which = _variant_distances(variants, values)
+    for f, ((offset, _), variants, (dist, which)) in enumerate(zip(frames, per_frame, ranked, strict=True)):
         near = np.flatnonzero(dist <= -_video_best(vids, -dist)[vids] + TIE_MARGIN)
-        near_fine = _layout_distances(variants, [candidates[i] for i in near], which[near])
-        closest = near[np.argsort(near_fine, kind="stable")[:CLIP_TOP_K]]
-        top = np.array(list(dict.fromkeys([*np.argsort(dist, kind="stable")[:CLIP_TOP_K], *closest])), dtype=np.intp)
+        closest_cld = np.argsort(dist, kind="stable")[:CLIP_TOP_K]
+        frame_fine = np.full(len(candidates), np.inf)  # layout distances of the scenes that may take part
+        need = np.union1d(near, closest_cld)
+        frame_fine[need] = _layout_distances(variants, [candidates[i] for i in need], which[need])
+        closest = near[np.argsort(frame_fine[near], kind="stable")[:CLIP_TOP_K]]
+        top = np.array(list(dict.fromkeys([*closest_cld, *closest])), dtype=np.intp)
         ev_vid.append(vids[top])
         ev_lo.append(starts[top] - offset - CLIP_TOLERANCE_S)
         ev_hi.append(ends[top] - offset + CLIP_TOLERANCE_S)
         ev_sim.append(similarity_of(dist[top]))
         ev_frame.append(np.full(len(top), f))
-        ev_fine.append(_layout_distances(variants, [candidates[i] for i in top], which[top]))
+        ev_fine.append(frame_fine[top])
     v, lo, hi, sim, fr, fine = (np.concatenate(x) for x in (ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine))
     # Hypotheses: the centre of each piece of evidence; support: the best similarity per frame
     # among evidence of the same video whose interval contains the hypothesis.
