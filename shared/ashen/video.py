@@ -222,10 +222,13 @@ class _FfmpegReader:
         if self.proc.poll() is None:
             self.proc.kill()
         code = self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        # ffmpeg is gone, so its stderr ends: let the reader thread finish before closing the
+        # pipe under it (closing first made it fail inside the read).
         self._stderr.join(timeout=5)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
         return code
 
 
