@@ -25,3 +25,21 @@ def test_seam_between_segments_is_merged():
     assert [(x.start, x.end, x.frames, x.signature) for x in joined] == [
         (x.start, x.end, x.frames, x.signature) for x in whole
     ]
+
+
+def test_a_run_whose_picture_drifts_is_split_and_stays_split_when_joined():
+    t = np.arange(6) * 1.0
+    s = sigs([4] * 6)
+    # One signature throughout; a patch brightens step by step (a tree in the wind, a slow pan).
+    luma = np.full((6, 16, 16), 100.0, dtype=np.float32)
+    for i in range(6):
+        luma[i, :8, :8] += 1.5 * i
+    scenes = scenes_of(t, s, luma)
+    assert len(scenes) > 1 and all(x.signature == scenes[0].signature for x in scenes)
+    assert sum(x.frames for x in scenes) == 6 and [x.start for x in scenes] == sorted(x.start for x in scenes)
+    assert len(scenes_of(t, s, np.full((6, 16, 16), 100.0, dtype=np.float32))) == 1  # a still frame: one scene
+    assert len(scenes_of(t, s)) == 1  # without layouts only the signature decides
+    # Joining segments merges only across a seam, never the scenes a segment split on purpose.
+    assert join_segments([scenes]) == scenes
+    joined = join_segments([scenes_of(t[:3], s[:3], luma[:3]), scenes_of(t[3:], s[3:], luma[3:])])
+    assert sum(x.frames for x in joined) == 6 and len(joined) >= len(scenes)

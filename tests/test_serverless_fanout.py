@@ -42,6 +42,21 @@ def test_independent_segments_leave_no_duplicate_at_the_seams(reference: tuple[V
     assert len(naive) == len(ref) + cut
 
 
+def test_a_run_split_by_drift_stays_whole_across_a_seam(reference: tuple[VideoInfo, list]) -> None:
+    """A run of one signature whose picture drifts is several scenes; a seam inside it (where the
+    next worker's share of the run is itself more than one scene) or at its drift break must leave
+    those scenes as one full read makes them."""
+    info, ref = reference
+    pairs = [(a, b) for a, b in itertools.pairwise(ref) if a.signature == b.signature and a.frames >= 3]
+    assert pairs, "the clip needs a run split by drift"
+    a, b = pairs[0]
+    after_first = a.start + (a.end - a.start) / (2 * (a.frames - 1))  # between its first two frames
+    for seam in (round(after_first, 3), round((a.end + b.start) / 2, 3)):
+        segments = [Segment(0, 0.0, seam), Segment(1, seam, None)]
+        owned = [scene for s in segments for scene in hash_owned(CLIP, s, info).scenes]
+        assert owned == ref, seam
+
+
 def test_tasks_round_trip_and_cover_the_time_line() -> None:
     info = VideoInfo(duration=1450.0, start_time=0.0, width=1920, height=1080, fps=23.976, codec="hevc")
     tasks = plan_tasks("vid", "rev", "bucket", "library/A/b.mkv", info, segment_seconds=90.0, version_id="v1")

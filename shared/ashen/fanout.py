@@ -6,11 +6,12 @@ each applies on its own, with the same answer on both sides:
 
 * Every worker also decodes a short look-back before its start (``LOOKBACK_S``). If the frame
   just before the seam carries the same signature as the first frame of the segment, the run
-  started in the previous segment: this worker drops its first scene.
+  started in the previous segment: this worker drops that run's scenes.
 * Every worker reads on past its end, for as long as the run of its last frame continues (at
-  most ``LOOKAHEAD_CAP_S``), and extends its last scene over those frames.
+  most ``LOOKAHEAD_CAP_S``), and splits that whole run into scenes (a run one picture drifts
+  across is several scenes, see ashen.scenes).
 
-So a scene belongs to the segment in which its run starts, with its full extent, and no scene is
+So a run's scenes belong to the segment in which it starts, with their full extent, and no scene is
 left twice at a seam. Both sides compare the same two frames (the range reader yields exactly the
 frames of one full read), and both treat frames more than ``LOOKBACK_S`` apart as a cut, so they
 agree even on sources with holes in the time line. A run longer than the look-ahead cap is stored
@@ -32,6 +33,7 @@ from ashen.errors import MediaError
 from ashen.indexer import Segment, SegmentHash, detect_picture, keyed, plan_segments
 from ashen.models import VideoRecord
 from ashen.scenes import scenes_of
+from ashen.signature import pack
 from ashen.video import FrameBatch, VideoInfo, read_range
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
@@ -139,9 +141,12 @@ def hash_owned(
     ):
         stop += 1
     scenes = scenes_of(t[first:stop], s[first:stop], read.luma[first:stop])
-    # Drop the first scene when its run started in the previous segment.
+    # Drop the first run's scenes when it started in the previous segment (a run one picture
+    # drifts across is several scenes of one signature; the owner splits it, having read it all).
     if first > 0 and t[first] - t[first - 1] <= lookback and np.array_equal(s[first - 1], s[first]):
-        scenes = scenes[1:]
+        carried = pack(s[first : first + 1])[0].tobytes()
+        while scenes and scenes[0].signature == carried:
+            scenes = scenes[1:]
     return SegmentHash(segment, len(idx), scenes)
 
 

@@ -1,4 +1,10 @@
-"""Scenes: runs of consecutive frames whose signatures are identical, stored as one entry."""
+"""Scenes: runs of consecutive frames showing the same picture, stored as one entry.
+
+Frames belong to one scene while their signatures are identical and their luma layouts (see
+ashen.layout) stay within ``SCENE_DRIFT`` of the scene's first frame. CLD is coarse: a slow pan, a
+tree in the wind or people walking past a fixed camera keep one signature for seconds while the
+picture moves on, and one averaged layout would stand for none of those moments.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.layout import merge_layouts, pack_layout
+from ashen.layout import LAYOUT_BYTES, layout_distances, merge_layouts, pack_layout, unpack_layouts
+
+# Mean luma difference (0-255, mean removed) at which a run of one signature starts a new scene:
+# above what re-encoding noise moves a still frame (about 0.5), below a visible change.
+SCENE_DRIFT = 1.0
 
 
 @dataclass(frozen=True)
@@ -37,13 +47,28 @@ class Scene:
         }
 
 
+def _drift_breaks(change: npt.NDArray[np.bool_], luma: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    """``change`` (True where a run of one signature starts) with a start added wherever a frame's
+    layout is more than SCENE_DRIFT from that of the first frame of its scene."""
+    out = change.copy()
+    starts = np.flatnonzero(change)
+    for first, stop in zip(starts, np.append(starts[1:], len(change)), strict=True):
+        while stop - first > 1:
+            far = np.flatnonzero(layout_distances(luma[first + 1 : stop], luma[first][None]) > SCENE_DRIFT)
+            if not len(far):
+                break
+            first += 1 + int(far[0])
+            out[first] = True
+    return out
+
+
 def scenes_of(
     times: npt.NDArray[np.float64],
     signatures: npt.NDArray[np.uint8],
     luma: npt.NDArray[np.floating] | None = None,
 ) -> list[Scene]:
-    """Merge consecutive identical signatures (vectorised run detection); ``luma`` (n, 16, 16), when
-    given, becomes each scene's mean layout."""
+    """Merge runs of consecutive identical signatures; with ``luma`` (n, 16, 16) a run is also
+    split where its picture drifts (see the module doc), and each scene keeps its mean layout."""
     from ashen.signature import pack
 
     n = len(times)
@@ -51,6 +76,8 @@ def scenes_of(
         return []
     change = np.ones(n, dtype=bool)
     change[1:] = np.any(signatures[1:] != signatures[:-1], axis=1)
+    if luma is not None:
+        change = _drift_breaks(change, np.asarray(luma, dtype=np.float32))
     starts = np.flatnonzero(change)
     ends = np.append(starts[1:], n) - 1
     packed = pack(signatures[starts])
@@ -67,11 +94,12 @@ def scenes_of(
 
 
 def join_segments(parts: Iterable[Sequence[Scene]]) -> list[Scene]:
-    """Concatenate the scenes of consecutive segments, merging a scene split by a segment seam."""
+    """Concatenate the scenes of consecutive segments, merging a scene split by a segment seam
+    (the last of one segment and the first of the next, with one signature and close layouts)."""
     out: list[Scene] = []
     for part in parts:
-        for scene in part:
-            if out and out[-1].signature == scene.signature and scene.start >= out[-1].end:
+        for k, scene in enumerate(part):
+            if k == 0 and out and _continues(out[-1], scene):
                 prev = out[-1]
                 frames = prev.frames + scene.frames
                 # Keep the representative near the middle of the merged run.
@@ -81,3 +109,11 @@ def join_segments(parts: Iterable[Sequence[Scene]]) -> list[Scene]:
             else:
                 out.append(scene)
     return out
+
+
+def _continues(prev: Scene, scene: Scene) -> bool:
+    if prev.signature != scene.signature or scene.start < prev.end:
+        return False
+    if len(prev.layout) != LAYOUT_BYTES or len(scene.layout) != LAYOUT_BYTES:
+        return True
+    return float(layout_distances(*(x[None] for x in unpack_layouts([prev.layout, scene.layout])))[0]) <= SCENE_DRIFT
