@@ -10,7 +10,7 @@ import pytest
 
 from ashen.color_layout import block_means
 from ashen.indexer import keyed
-from ashen.layout import LAYOUT_BYTES, layout_distances, luma_of, unpack_layouts
+from ashen.layout import LAYOUT_BYTES, layout_distances, luma_of, overlay_free_distances, unpack_layouts
 from ashen.models import VideoRecord
 from ashen.scenes import Scene, join_segments, scenes_of
 from ashen.search import search_clip, search_image
@@ -126,3 +126,21 @@ def test_cells_the_query_does_not_show_are_left_out() -> None:
     other[:, :2] = 0  # differs only where the query shows nothing
     d = layout_distances(np.stack([query, query]), np.stack([stored, other]))
     assert d[0] == pytest.approx(0, abs=1e-4) and d[1] == pytest.approx(0, abs=1e-4)
+
+
+def test_an_overlay_no_scene_shows_does_not_decide_the_moment() -> None:
+    rng = np.random.default_rng(3)
+    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    other = moment + 1.0 * rng.choice([-1.0, 1.0], (16, 16)).astype(np.float32)  # the shot a moment later...
+    other[13:] += 20  # ...with a brighter floor where the query carries subtitles
+    query = moment.copy()
+    query[13:15, 3:13] = 250  # two lines of white text
+    stored = np.stack([moment, other])
+    queries = np.stack([query, query])
+    plain = layout_distances(queries, stored)
+    assert plain[1] < plain[0]  # the subtitles outweigh the small differences that tell moments apart
+    free = overlay_free_distances(queries, stored, np.zeros(2, dtype=int))
+    assert free[0] < 0.1 < 0.5 < free[1]
+    # Only cells no scene explains are left out: without an overlay both distances are as before.
+    same = overlay_free_distances(np.stack([moment, moment]), stored, np.zeros(2, dtype=int))
+    assert np.allclose(same, layout_distances(np.stack([moment, moment]), stored), atol=0.3)

@@ -20,6 +20,8 @@ import numpy.typing as npt
 LAYOUT_SIDE = 16  # blocks per side: each is a 4x4 patch of the index path's 64x64 grid
 LAYOUT_BYTES = LAYOUT_SIDE * LAYOUT_SIDE
 TIE_MARGIN = 1.5  # LIRE distance: scenes this close to a video's best are told apart by layout
+OVERLAY_LUMA = 8.0  # cell difference no scene explains: an overlay (re-encoding noise moves a cell ~1)
+MIN_EXPLAINED_CELLS = 64  # a quarter of the layout
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
@@ -47,14 +49,42 @@ def merge_layouts(a: bytes, frames_a: int, b: bytes, frames_b: int) -> bytes:
     return pack_layout((la * frames_a + lb * frames_b) / (frames_a + frames_b))
 
 
-def layout_distances(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
-    """Mean absolute luma difference of (n, 16, 16) query layouts and (n, 16, 16) stored ones, pairwise
-    by row, each centred on its own mean. Query cells that are NaN (padding the query does not
-    show) are left out of both."""
-    shown = ~np.isnan(query)
-    count = np.maximum(shown.sum(axis=(-2, -1), keepdims=True), 1)
+def _centred_differences(
+    query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating], shown: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per cell |query - stored| after centring each on its mean over the ``shown`` cells (0
+    elsewhere), and how many cells are shown per row."""
+    count = np.maximum(shown.sum(axis=(-2, -1), keepdims=True), 1).astype(np.float64)
     q = np.where(shown, query, 0.0)
     s = np.where(shown, stored, 0.0)
     q = q - q.sum(axis=(-2, -1), keepdims=True) / count
     s = s - s.sum(axis=(-2, -1), keepdims=True) / count
-    return (np.where(shown, np.abs(q - s), 0.0).sum(axis=(-2, -1)) / count[..., 0, 0]).astype(np.float64)
+    return np.where(shown, np.abs(q - s), 0.0), count[..., 0, 0]
+
+
+def layout_distances(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """Mean absolute luma difference of (n, 16, 16) query layouts and (n, 16, 16) stored ones, pairwise
+    by row, each centred on its own mean. Query cells that are NaN (padding the query does not
+    show) are left out of both."""
+    diff, count = _centred_differences(query, stored, ~np.isnan(query))
+    return diff.sum(axis=(-2, -1)) / count
+
+
+def overlay_free_distances(
+    query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating], reading: npt.NDArray[np.integer]
+) -> npt.NDArray[np.float64]:
+    """``layout_distances``, leaving out the cells an overlay covers. Rows with the same ``reading``
+    share one query layout; a cell that even the closest of their stored layouts misses by
+    OVERLAY_LUMA shows what no scene does (hard subtitles, a logo, a meme caption), and would
+    otherwise outweigh the small differences that tell two moments of a still shot apart."""
+    out = np.empty(len(query))
+    shown = ~np.isnan(query)
+    diff, _ = _centred_differences(query, stored, shown)
+    for r in np.unique(reading):
+        rows = np.flatnonzero(reading == r)
+        explained = shown[rows[0]] & (diff[rows].min(axis=0) < OVERLAY_LUMA)
+        if explained.sum() < MIN_EXPLAINED_CELLS:  # mostly unexplained: no scene is this picture
+            explained = shown[rows[0]]
+        part, count = _centred_differences(query[rows], stored[rows], np.broadcast_to(explained, query[rows].shape))
+        out[rows] = part.sum(axis=(-2, -1)) / count
+    return out

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.buckets import is_flat, query_buckets, reach_buckets
-from ashen.layout import LAYOUT_BYTES, TIE_MARGIN, layout_distances, unpack_layouts
+from ashen.layout import LAYOUT_BYTES, TIE_MARGIN, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
@@ -137,14 +137,15 @@ def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple
 
 
 def _layout_distances(variants: Sequence[Variant], candidates: Sequence[Candidate], which: np.ndarray) -> np.ndarray:
-    """Per candidate: layout distance to the reading that matched it (``which``); inf where the
-    reading or the stored scene has no layout."""
+    """Per candidate: layout distance to the reading that matched it (``which``), overlays left out
+    (ashen.layout.overlay_free_distances); inf where the reading or the stored scene has no layout."""
     out = np.full(len(candidates), np.inf)
     ok = np.array([len(c.layout) == LAYOUT_BYTES and variants[w].layout is not None
                    for c, w in zip(candidates, which, strict=True)], dtype=bool)  # fmt: skip
     if ok.any():
         luma = np.stack([variants[w].layout for w in which[ok]])  # type: ignore[misc]
-        out[ok] = layout_distances(luma, unpack_layouts(c.layout for c, k in zip(candidates, ok, strict=True) if k))
+        stored = unpack_layouts(c.layout for c, k in zip(candidates, ok, strict=True) if k)
+        out[ok] = overlay_free_distances(luma, stored, which[ok])
     return out
 
 
