@@ -139,8 +139,8 @@ def test_an_overlay_no_scene_shows_does_not_decide_the_moment() -> None:
     queries = np.stack([query, query])
     plain = layout_distances(queries, stored)
     assert plain[1] < plain[0]  # the subtitles outweigh the small differences that tell moments apart
-    free = overlay_free_distances(queries, stored, np.zeros(2, dtype=int))
+    free = overlay_free_distances(query, stored)
     assert free[0] < 0.1 < 0.5 < free[1]
     # Only cells no scene explains are left out: without an overlay both distances are as before.
-    same = overlay_free_distances(np.stack([moment, moment]), stored, np.zeros(2, dtype=int))
+    same = overlay_free_distances(moment, stored)
     assert np.allclose(same, layout_distances(np.stack([moment, moment]), stored), atol=0.3)

@@ -5,7 +5,7 @@ CLD keeps a few coarse DCT terms of the block means, quantised; two moments of a
 screencast with one line typed, a tree in the wind) often differ by a single quantisation step,
 which is as close as a screenshot of either lands. Each stored scene therefore also keeps its
 16x16 luma block means (256 bytes, averaged over the scene's frames). When several scenes of one
-video lie within ``TIE_MARGIN`` of the best CLD distance, the one whose layout is closest to the
+video lie within ``MOMENT_MARGIN`` of the best CLD distance, the one whose layout is closest to the
 query's picks the moment. Layouts are compared after removing their mean brightness, so a
 uniform colour shift of the query does not decide between moments.
 """
@@ -19,7 +19,10 @@ import numpy.typing as npt
 
 LAYOUT_SIDE = 16  # blocks per side: each is a 4x4 patch of the index path's 64x64 grid
 LAYOUT_BYTES = LAYOUT_SIDE * LAYOUT_SIDE
-TIE_MARGIN = 1.5  # LIRE distance: scenes this close to a video's best are told apart by layout
+TIE_MARGIN = 1.5  # LIRE distance: clip offsets this close to a video's best are told apart by layout
+# ...and, for an image, scenes this close: an edit (subtitles, a crop, a colour change) can move the
+# signature of the right moment of a still shot a few steps further than another moment's.
+MOMENT_MARGIN = 3.5
 OVERLAY_LUMA = 8.0  # cell difference no scene explains: an overlay (re-encoding noise moves a cell ~1)
 MIN_EXPLAINED_CELLS = 64  # a quarter of the layout
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -71,20 +74,17 @@ def layout_distances(query: npt.NDArray[np.floating], stored: npt.NDArray[np.flo
 
 
 def overlay_free_distances(
-    query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating], reading: npt.NDArray[np.integer]
+    query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]
 ) -> npt.NDArray[np.float64]:
-    """``layout_distances``, leaving out the cells an overlay covers. Rows with the same ``reading``
-    share one query layout; a cell that even the closest of their stored layouts misses by
+    """``layout_distances`` of one (16, 16) query layout to each of (n, 16, 16) stored ones, leaving
+    out the cells an overlay covers: a cell that even the closest stored layout misses by
     OVERLAY_LUMA shows what no scene does (hard subtitles, a logo, a meme caption), and would
     otherwise outweigh the small differences that tell two moments of a still shot apart."""
-    out = np.empty(len(query))
-    shown = ~np.isnan(query)
-    diff, _ = _centred_differences(query, stored, shown)
-    for r in np.unique(reading):
-        rows = np.flatnonzero(reading == r)
-        explained = shown[rows[0]] & (diff[rows].min(axis=0) < OVERLAY_LUMA)
-        if explained.sum() < MIN_EXPLAINED_CELLS:  # mostly unexplained: no scene is this picture
-            explained = shown[rows[0]]
-        part, count = _centred_differences(query[rows], stored[rows], np.broadcast_to(explained, query[rows].shape))
-        out[rows] = part.sum(axis=(-2, -1)) / count
-    return out
+    queries = np.broadcast_to(query, stored.shape)
+    shown = ~np.isnan(queries)
+    diff, _ = _centred_differences(queries, stored, shown)
+    explained = shown[0] & (diff.min(axis=0) < OVERLAY_LUMA)
+    if explained.sum() < MIN_EXPLAINED_CELLS:  # mostly unexplained: no scene is this picture anyway
+        explained = shown[0]
+    part, count = _centred_differences(queries, stored, np.broadcast_to(explained, stored.shape))
+    return part.sum(axis=(-2, -1)) / count

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.buckets import is_flat, query_buckets, reach_buckets
-from ashen.layout import LAYOUT_BYTES, TIE_MARGIN, overlay_free_distances, unpack_layouts
+from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, TIE_MARGIN, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
@@ -91,10 +91,15 @@ def _candidate_values(candidates: Sequence[Candidate]) -> npt.NDArray[np.uint8]:
     return unpack_all(c.signature for c in candidates)
 
 
+def _reading_distances(variants: Sequence[Variant], values: npt.NDArray[np.uint8]) -> np.ndarray:
+    """(readings, candidates) penalised CLD distances."""
+    q = np.stack([v.values for v in variants]).astype(np.float64)
+    return distances(q[:, None, :], values[None, :, :]) + np.array([v.penalty for v in variants])[:, None]
+
+
 def _variant_distances(variants: Sequence[Variant], values: npt.NDArray[np.uint8]) -> tuple[np.ndarray, np.ndarray]:
     """Per candidate: the smallest penalised distance over the variants, and which variant gave it."""
-    q = np.stack([v.values for v in variants]).astype(np.float64)
-    d = distances(q[:, None, :], values[None, :, :]) + np.array([v.penalty for v in variants])[:, None]
+    d = _reading_distances(variants, values)
     which = np.argmin(d, axis=0)
     return d[which, np.arange(d.shape[1])], which
 
@@ -136,16 +141,25 @@ def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple
     return _variant_distances(variants, _candidate_values(candidates))
 
 
-def _layout_distances(variants: Sequence[Variant], candidates: Sequence[Candidate], which: np.ndarray) -> np.ndarray:
-    """Per candidate: layout distance to the reading that matched it (``which``), overlays left out
-    (ashen.layout.overlay_free_distances); inf where the reading or the stored scene has no layout."""
+def _layout_distances(variants: Sequence[Variant], candidates: Sequence[Candidate], margin: float) -> np.ndarray:
+    """Per candidate: its smallest layout distance (overlays left out, see
+    ashen.layout.overlay_free_distances) to the plausible readings of the query, those whose
+    closest candidate by CLD is within ``margin`` of the closest of all; inf where the stored scene
+    has no layout. Not only the reading that matched it best by CLD: after a colour edit, say, the
+    right scene's best CLD reading can be the unedited one, whose layout is the wrong brightness."""
     out = np.full(len(candidates), np.inf)
-    ok = np.array([len(c.layout) == LAYOUT_BYTES and variants[w].layout is not None
-                   for c, w in zip(candidates, which, strict=True)], dtype=bool)  # fmt: skip
-    if ok.any():
-        luma = np.stack([variants[w].layout for w in which[ok]])  # type: ignore[misc]
-        stored = unpack_layouts(c.layout for c, k in zip(candidates, ok, strict=True) if k)
-        out[ok] = overlay_free_distances(luma, stored, which[ok])
+    ok = np.array([len(c.layout) == LAYOUT_BYTES for c in candidates], dtype=bool)
+    readings = [v for v in variants if v.layout is not None]
+    if not ok.any() or not readings:
+        return out
+    kept = [c for c, k in zip(candidates, ok, strict=True) if k]
+    reading_best = _reading_distances(readings, _candidate_values(kept)).min(axis=1)
+    stored = unpack_layouts(c.layout for c in kept)
+    best = np.full(len(kept), np.inf)
+    for v, closest in zip(readings, reading_best, strict=True):
+        if closest <= reading_best.min() + margin:
+            best = np.minimum(best, overlay_free_distances(v.layout, stored))  # type: ignore[arg-type]
+    out[ok] = best
     return out
 
 
@@ -156,20 +170,20 @@ def _video_best(vid: np.ndarray, value: np.ndarray) -> np.ndarray:
     return best
 
 
-def _moments(variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray,
-             which: np.ndarray) -> list[int]:  # fmt: skip
-    """One candidate per video, closest first: the video's closest scene or, among its scenes within
-    TIE_MARGIN of that, the one whose luma layout is closest to the reading that matched it."""
+def _moments(variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray) -> list[tuple[int, float]]:
+    """One (candidate, distance) per video, closest video first: among the video's scenes within
+    MOMENT_MARGIN of its closest, the one whose luma layout is closest to the query's; the distance
+    is that of the video's closest scene (how surely the video is the one; the layout says when)."""
     codes: dict[str, int] = {}
     vid = np.array([codes.setdefault(c.video_id, len(codes)) for c in candidates])
     closest = -_video_best(vid, -dist)
-    near = np.flatnonzero(dist <= closest[vid] + TIE_MARGIN)
+    near = np.flatnonzero(dist <= closest[vid] + MOMENT_MARGIN)
     fine = np.full(len(candidates), np.inf)
-    fine[near] = _layout_distances(variants, [candidates[i] for i in near], which[near])
+    fine[near] = _layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
     chosen: dict[int, int] = {}
     for i in np.lexsort((dist, fine)):  # by layout distance, then by CLD distance
         chosen.setdefault(int(vid[i]), int(i))
-    return sorted(chosen.values(), key=lambda i: (dist[i], i))
+    return sorted(((i, float(closest[v])) for v, i in chosen.items()), key=lambda x: (x[1], x[0]))
 
 
 class _Videos:
@@ -212,15 +226,15 @@ def search_variants(
         return SearchResult(0, len(buckets), [])
     videos = _Videos(store, title)
     matches: list[Match] = []
-    for i in _moments(variants, candidates, dist, which):
+    for i, d in _moments(variants, candidates, dist):
         c = candidates[i]
-        sim = float(similarity_of(dist[i]))
+        sim = float(similarity_of(d))
         if sim < MIN_SIMILARITY:
             break
         video = videos.get(c.video_id)
         if video is None:
             continue
-        matches.append(Match(video, c.start, c.at, c.end, float(dist[i]), sim, variants[which[i]].name))
+        matches.append(Match(video, c.start, c.at, c.end, d, sim, variants[which[i]].name))
         if len(matches) >= limit:
             break
     return SearchResult(len(candidates), len(buckets), matches)
@@ -332,12 +346,12 @@ def _clip_vote(
     # and the scenes within TIE_MARGIN of its best in each video whose layouts are closest (a still
     # shot can tie more scenes than K, and the right one need not be among the first K).
     ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine = [], [], [], [], [], []
-    for f, ((offset, _), variants, (dist, which)) in enumerate(zip(frames, per_frame, ranked, strict=True)):
+    for f, ((offset, _), variants, (dist, _)) in enumerate(zip(frames, per_frame, ranked, strict=True)):
         near = np.flatnonzero(dist <= -_video_best(vids, -dist)[vids] + TIE_MARGIN)
         closest_cld = np.argsort(dist, kind="stable")[:CLIP_TOP_K]
         frame_fine = np.full(len(candidates), np.inf)  # layout distances of the scenes that may take part
         need = np.union1d(near, closest_cld)
-        frame_fine[need] = _layout_distances(variants, [candidates[i] for i in need], which[need])
+        frame_fine[need] = _layout_distances(variants, [candidates[i] for i in need], TIE_MARGIN)
         closest = near[np.argsort(frame_fine[near], kind="stable")[:CLIP_TOP_K]]
         top = np.array(list(dict.fromkeys([*closest_cld, *closest])), dtype=np.intp)
         ev_vid.append(vids[top])
