@@ -19,9 +19,9 @@ import numpy.typing as npt
 
 LAYOUT_SIDE = 16  # blocks per side: each is a 4x4 patch of the index path's 64x64 grid
 LAYOUT_BYTES = LAYOUT_SIDE * LAYOUT_SIDE
-TIE_MARGIN = 1.5  # LIRE distance: clip offsets this close to a video's best are told apart by layout
-# ...and, for an image, scenes this close: an edit (subtitles, a crop, a colour change) can move the
-# signature of the right moment of a still shot a few steps further than another moment's.
+# LIRE distance: scenes (or clip offsets) this close to a video's best are told apart by layout. An
+# edit (subtitles, a crop, a colour change) can move the signature of the right moment of a still
+# shot a few steps further than another moment's.
 MOMENT_MARGIN = 3.5
 OVERLAY_LUMA = 8.0  # cell difference no scene explains: an overlay (re-encoding noise moves a cell ~1)
 MIN_EXPLAINED_CELLS = 64  # a quarter of the layout

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.buckets import is_flat, query_buckets, reach_buckets
-from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, TIE_MARGIN, overlay_free_distances, unpack_layouts
+from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
@@ -286,9 +286,10 @@ def search_clip(
 
     A match's ``at`` is the video time of the clip's offset 0, ``from`` the earliest start the
     frames agree on and ``to`` the end of the clip at the latest one (a still shot leaves a wide
-    range); its similarity is the mean, over the best three quarters of the clip's frames, of each
-    frame's best similarity consistent with that offset. Among offsets of one video that score
-    within TIE_MARGIN of its best, the one whose scenes' luma layouts agree best with the frames wins.
+    range). An offset's score is the mean, over the best three quarters of the clip's frames, of
+    each frame's best similarity consistent with it; a match's similarity is its video's best score.
+    Among offsets of one video that score within MOMENT_MARGIN (in distance) of its best, the one
+    whose scenes' luma layouts agree best with the frames wins.
     """
     if not frames:
         return SearchResult(0, 0, [])
@@ -343,15 +344,15 @@ def _clip_vote(
     starts = np.array([c.start for c in candidates])
     ends = np.array([c.end for c in candidates])
     # Evidence: for each frame, its top-K candidates as (video, interval of clip start, similarity),
-    # and the scenes within TIE_MARGIN of its best in each video whose layouts are closest (a still
+    # and the scenes within MOMENT_MARGIN of its best in each video whose layouts are closest (a still
     # shot can tie more scenes than K, and the right one need not be among the first K).
     ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine = [], [], [], [], [], []
     for f, ((offset, _), variants, (dist, _)) in enumerate(zip(frames, per_frame, ranked, strict=True)):
-        near = np.flatnonzero(dist <= -_video_best(vids, -dist)[vids] + TIE_MARGIN)
+        near = np.flatnonzero(dist <= -_video_best(vids, -dist)[vids] + MOMENT_MARGIN)
         closest_cld = np.argsort(dist, kind="stable")[:CLIP_TOP_K]
         frame_fine = np.full(len(candidates), np.inf)  # layout distances of the scenes that may take part
         need = np.union1d(near, closest_cld)
-        frame_fine[need] = _layout_distances(variants, [candidates[i] for i in need], TIE_MARGIN)
+        frame_fine[need] = _layout_distances(variants, [candidates[i] for i in need], MOMENT_MARGIN)
         closest = near[np.argsort(frame_fine[near], kind="stable")[:CLIP_TOP_K]]
         top = np.array(list(dict.fromkeys([*closest_cld, *closest])), dtype=np.intp)
         ev_vid.append(vids[top])
@@ -374,15 +375,17 @@ def _clip_vote(
         pick = np.argmax(held, axis=1)
         found = held[np.arange(len(hyp)), pick] >= 0
         support[:, f] = np.where(found, held[np.arange(len(hyp)), pick], 0.0)
-        support_fine[found, f] = fine[cols[pick[found]]]
+        # (the closest layout among that frame's evidence there, not only the best CLD match's)
+        support_fine[found, f] = np.where(inside[:, cols], fine[None, cols], np.inf).min(axis=1)[found]
         supported[:, f] = found
     # The score is the mean over the best CLIP_QUORUM of the frames: a frame across a cut, a fade
     # or an overlay that matches nothing must not veto the offset all the others agree on.
     quorum = max(1, math.ceil(CLIP_QUORUM * len(frames)))
     score = np.sort(support, axis=1)[:, -quorum:].mean(axis=1)
-    # As for images: hypotheses of one video within TIE_MARGIN of its best are told apart by
+    # As for images: hypotheses of one video within MOMENT_MARGIN of its best are told apart by
     # how well the layouts of their supporting scenes agree with the clip's frames.
-    tied = score >= _video_best(v, score)[v] - TIE_MARGIN / SIMILARITY_SCALE
+    best_score = _video_best(v, score)
+    tied = score >= best_score[v] - MOMENT_MARGIN / SIMILARITY_SCALE
     # (over the frames that support them: a missing frame already costs its share of the score)
     count = supported.sum(axis=1)
     mean_fine = np.where(tied & (count > 0), support_fine.sum(axis=1) / np.maximum(count, 1), np.inf)
@@ -394,8 +397,8 @@ def _clip_vote(
     chosen: dict[int, int] = {}
     for h in order:
         chosen.setdefault(int(v[h]), int(h))
-    for h in sorted(chosen.values(), key=lambda h: (-score[h], h)):
-        if score[h] < MIN_SIMILARITY:
+    for h in sorted(chosen.values(), key=lambda h: (-best_score[v[h]], h)):
+        if best_score[v[h]] < MIN_SIMILARITY:
             break
         video = videos.get(names[int(v[h])])
         if video is None:
@@ -406,7 +409,7 @@ def _clip_vote(
         earliest, latest = float(lo[agree].max()), float(hi[agree].min())
         at = max(0.0, (earliest + latest) / 2)
         start, end = max(0.0, min(earliest + CLIP_TOLERANCE_S, at)), max(latest - CLIP_TOLERANCE_S, at) + span
-        sim_h = float(score[h])
+        sim_h = float(best_score[v[h]])  # the video's best offset says how surely it is this video
         matches.append(Match(video, start, at, end, (1 - sim_h) * SIMILARITY_SCALE, sim_h, "clip"))
         if len(matches) >= limit:
             break
