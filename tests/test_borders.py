@@ -94,3 +94,20 @@ def test_a_picture_edge_like_the_player_frame_is_recovered():
     readings = {v.name: v for v in query_variants(frame, mirrors=False, crops=False, tones=False)}
     assert not np.array_equal(readings["trim"].values, want)  # the plain trim took the menu bar too
     assert any(np.array_equal(v.values, want) for n, v in readings.items() if n.startswith("trim-aspect"))
+
+
+def test_meme_banners_around_a_night_picture_are_trimmed():
+    # A dark globe on black: from the left and right every column is a few dark colours and reads as
+    # border right up to the middle; the white banners above and below are still found.
+    h, w, banner = 270, 480, 54
+    yy, xx = np.mgrid[:h, :w]
+    night = np.zeros((h, w, 3), dtype=np.uint8)
+    globe = (yy - h / 2) ** 2 + (xx - w / 2) ** 2 < 120**2
+    night[globe] = (np.random.default_rng(1).integers(0, 28, (int(globe.sum()), 1)) * [1, 1, 2] // 2).astype(np.uint8)
+    meme = np.full((h + 2 * banner, w, 3), 255, dtype=np.uint8)
+    meme[banner : banner + h] = night
+    for y in (20, h + banner + 20):  # a line of caption text in each banner
+        meme[y : y + 14, 100:380:6] = 0
+    assert picture_box(meme) is None  # every side reads as border: no full box to trust
+    box, _ = picture_boxes(meme)
+    assert box == (banner, banner + h, 0, w)

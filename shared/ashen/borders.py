@@ -152,12 +152,25 @@ def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
 def picture_boxes(rgb: npt.NDArray[np.uint8]) -> tuple[Box | None, Box | None]:
     """The picture inside all its borders, and inside all but the innermost colour band of each (a
     black bar around a picture on a white background: the white is picture, not border). When
-    all the bands together would leave too little, the outer ones alone are the picture."""
+    all the bands together would leave too little, the outer ones alone are the picture; when they
+    do too, the pair of sides that leaves enough (meme banners above and below a picture whose
+    dark background reads as border from the left and right)."""
     h, w = rgb.shape[:2]
     edges = _edges(rgb)
     full = _box(tuple(e.depth for e in edges), h, w)  # type: ignore[arg-type]
     outer = _box(tuple(e.outer for e in edges), h, w)  # type: ignore[arg-type]
-    return (full, outer) if full is not None else (outer, None)
+    if full is not None:
+        return full, outer
+    if outer is not None:
+        return outer, None
+    for depths in (tuple(e.outer for e in edges), tuple(e.depth for e in edges)):
+        t, b, l_, r = depths
+        rows_left, cols_left = h - t - b >= MIN_PICTURE * h, w - l_ - r >= MIN_PICTURE * w
+        if rows_left != cols_left:  # exactly one pair leaves enough picture: trust that pair only
+            one_pair = _box((t, b, 0, 0) if rows_left else (0, 0, l_, r), h, w)
+            if one_pair is not None and one_pair != (0, h, 0, w):
+                return one_pair, None
+    return None, None
 
 
 def symmetric_box(box: Box, height: int, width: int) -> Box:
