@@ -96,3 +96,15 @@ def test_flat_frames_are_not_stored(tmp_path):
     assert is_flat(black[0]) and not is_flat(detailed[0])
     rows = keyed(scenes_of(np.array([0.0, 1.0]), np.concatenate([black, detailed])))
     assert len(rows) == 1 and rows[0][1].start == 1.0
+
+
+def test_a_dark_frame_behind_bars_is_still_searched():
+    from ashen.buckets import is_flat, is_flat_query
+
+    # A night frame with a little texture: stored (not flat), and still searchable when bars
+    # covering part of it take some of that texture away.
+    stored = np.array([2] + [17] * 22 + [16] * 10, dtype=np.uint8)  # 21 AC steps of energy (and Cb DC 17)
+    letterboxed = np.array([2] + [17] * 16 + [16] * 16, dtype=np.uint8)  # 16 left
+    black = np.array([2] + [16] * 32, dtype=np.uint8)
+    assert not is_flat(stored) and is_flat(letterboxed)
+    assert not is_flat_query(letterboxed) and is_flat_query(black)

@@ -77,13 +77,20 @@ def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:
     return list(keys)
 
 
-def is_flat(signatures: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+def is_flat(signatures: npt.ArrayLike, extreme_energy: int = 20) -> npt.NDArray[np.bool_]:
     """Near-uniform frames: almost no AC energy (a plain colour), or very dark / very bright with
     little of it (black frames, fades, white flashes). Works on (33,) or (N, 33)."""
     s = np.asarray(signatures, dtype=np.int64)
     energy = np.abs(s[..., _AC] - 16).sum(axis=-1)
     extreme = (s[..., 0] <= 6) | (s[..., 0] >= 58)
-    return (energy <= 8) | (extreme & (energy <= 20))
+    return (energy <= 8) | (extreme & (energy <= extreme_energy))
+
+
+def is_flat_query(signatures: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Query readings too uniform to search. Looser than ``is_flat`` for dark and bright images:
+    bars or banners over up to 40% of a dark stored frame take that share of its texture away
+    (a night sky letterboxed), and the query must still reach it."""
+    return is_flat(signatures, extreme_energy=12)
 
 
 def is_hot_bucket(key: str) -> bool:

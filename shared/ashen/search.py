@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.buckets import is_flat, query_buckets, reach_buckets
+from ashen.buckets import is_flat_query, query_buckets, reach_buckets
 from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
@@ -207,7 +207,7 @@ def search_variants(
     title: str | None = None,
     brute_force: bool = False,
 ) -> SearchResult:
-    variants = [v for v in variants if not is_flat(v.values)]
+    variants = [v for v in variants if not is_flat_query(v.values)]
     if not variants:
         return SearchResult(0, 0, [], flat=True)
     buckets = _buckets_for(store, variants, brute_force)
@@ -294,7 +294,7 @@ def search_clip(
     if not frames:
         return SearchResult(0, 0, [])
     per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones) for _, rgb in frames]
-    per_frame = [[v for v in vs if not is_flat(v.values)] for vs in per_frame]
+    per_frame = [[v for v in vs if not is_flat_query(v.values)] for vs in per_frame]
     kept = [(f, vs) for f, vs in zip(frames, per_frame, strict=True) if vs]
     if not kept:
         return SearchResult(0, 0, [], flat=True)
