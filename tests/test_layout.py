@@ -11,9 +11,10 @@ import pytest
 from ashen.color_layout import block_means
 from ashen.indexer import keyed
 from ashen.layout import LAYOUT_BYTES, layout_distances, luma_of, overlay_free_distances, unpack_layouts
-from ashen.models import VideoRecord
+from ashen.models import Candidate, VideoRecord
+from ashen.query import Variant
 from ashen.scenes import Scene, join_segments, scenes_of
-from ashen.search import search_clip, search_image
+from ashen.search import _moments, search_clip, search_image
 from ashen.signature import Signature
 from ashen.store import SqliteStore
 
@@ -144,3 +145,28 @@ def test_an_overlay_no_scene_shows_does_not_decide_the_moment() -> None:
     # Only cells no scene explains are left out: without an overlay both distances are as before.
     same = overlay_free_distances(moment, stored)
     assert np.allclose(same, layout_distances(np.stack([moment, moment]), stored), atol=0.3)
+
+
+def test_other_videos_scenes_do_not_change_the_moment_chosen() -> None:
+    """Overlays and plausible readings are judged among one video's scenes: brute force, which
+    reads more of other videos, must choose the moment the buckets choose."""
+    rng = np.random.default_rng(3)
+    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    other = moment + rng.choice([-1.0, 1.0], (16, 16)).astype(np.float32)
+    other[13:] += 20
+    query = moment.copy()
+    query[13:15, 3:13] = 250  # subtitles
+    captioned = moment.copy()
+    captioned[13:15, 3:13] = 245  # another video that shows text where the subtitles are
+    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
+
+    def scene(video: str, at: float, layout: np.ndarray) -> Candidate:
+        return Candidate(video, at, at, at, sig, bytes(np.rint(layout).astype(np.uint8)))
+
+    reading = Variant("original", Signature.from_bytes(sig).array, 0.0, query)
+    own = [scene("a", 10.0, moment), scene("a", 50.0, other)]
+    others = [scene("b", 5.0, captioned), scene("b", 7.0, other)]
+    for candidates in (own, own + others):
+        dist = np.zeros(len(candidates))
+        picked = {candidates[i].video_id: candidates[i].at for i, _ in _moments([reading], candidates, dist)}
+        assert picked["a"] == 10.0

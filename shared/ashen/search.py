@@ -9,7 +9,7 @@ time offset they agree on. ``search`` is the plain single-signature form (the AP
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,17 +142,30 @@ def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple
 
 
 def _layout_distances(variants: Sequence[Variant], candidates: Sequence[Candidate], margin: float) -> np.ndarray:
-    """Per candidate: its smallest layout distance (overlays left out, see
+    """Per candidate: ``_video_layout_distances`` among the candidates of its own video, so that
+    other videos' scenes (more of them by brute force than through buckets) never change which
+    moment of a video is chosen."""
+    out = np.full(len(candidates), np.inf)
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(candidates):
+        groups.setdefault(c.video_id, []).append(i)
+    for members in groups.values():
+        out[members] = _video_layout_distances(variants, [candidates[i] for i in members], margin)
+    return out
+
+
+def _video_layout_distances(variants: Sequence[Variant], scenes: Sequence[Candidate], margin: float) -> np.ndarray:
+    """Per scene of one video: its smallest layout distance (overlays left out, see
     ashen.layout.overlay_free_distances) to the plausible readings of the query, those whose
-    closest candidate by CLD is within ``margin`` of the closest of all; inf where the stored scene
+    closest of these scenes by CLD is within ``margin`` of the closest of all; inf where the scene
     has no layout. Not only the reading that matched it best by CLD: after a colour edit, say, the
     right scene's best CLD reading can be the unedited one, whose layout is the wrong brightness."""
-    out = np.full(len(candidates), np.inf)
-    ok = np.array([len(c.layout) == LAYOUT_BYTES for c in candidates], dtype=bool)
+    out = np.full(len(scenes), np.inf)
+    ok = np.array([len(c.layout) == LAYOUT_BYTES for c in scenes], dtype=bool)
     readings = [v for v in variants if v.layout is not None]
     if not ok.any() or not readings:
         return out
-    kept = [c for c, k in zip(candidates, ok, strict=True) if k]
+    kept = [c for c, k in zip(scenes, ok, strict=True) if k]
     reading_best = _reading_distances(readings, _candidate_values(kept)).min(axis=1)
     stored = unpack_layouts(c.layout for c in kept)
     best = np.full(len(kept), np.inf)
@@ -170,20 +183,22 @@ def _video_best(vid: np.ndarray, value: np.ndarray) -> np.ndarray:
     return best
 
 
-def _moments(variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray) -> list[tuple[int, float]]:
+def _moments(
+    variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray
+) -> Iterator[tuple[int, float]]:
     """One (candidate, distance) per video, closest video first: among the video's scenes within
     MOMENT_MARGIN of its closest, the one whose luma layout is closest to the query's; the distance
-    is that of the video's closest scene (how surely the video is the one; the layout says when)."""
+    is that of the video's closest scene (how surely the video is the one; the layout says when).
+    Lazy: layouts are compared only for the videos a caller goes on to ask for."""
     codes: dict[str, int] = {}
     vid = np.array([codes.setdefault(c.video_id, len(codes)) for c in candidates])
     closest = -_video_best(vid, -dist)
-    near = np.flatnonzero(dist <= closest[vid] + MOMENT_MARGIN)
-    fine = np.full(len(candidates), np.inf)
-    fine[near] = _layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
-    chosen: dict[int, int] = {}
-    for i in np.lexsort((dist, fine)):  # by layout distance, then by CLD distance
-        chosen.setdefault(int(vid[i]), int(i))
-    return sorted(((i, float(closest[v])) for v, i in chosen.items()), key=lambda x: (x[1], x[0]))
+    for v in np.argsort(closest, kind="stable"):
+        near = np.flatnonzero((vid == v) & (dist <= closest[v] + MOMENT_MARGIN))
+        if len(near) > 1:
+            fine = _video_layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
+            near = near[np.lexsort((dist[near], fine))]  # by layout distance, then by CLD distance
+        yield int(near[0]), float(closest[v])
 
 
 class _Videos:
@@ -348,10 +363,13 @@ def _clip_vote(
     # shot can tie more scenes than K, and the right one need not be among the first K).
     ev_vid, ev_lo, ev_hi, ev_sim, ev_frame, ev_fine = [], [], [], [], [], []
     for f, ((offset, _), variants, (dist, _)) in enumerate(zip(frames, per_frame, ranked, strict=True)):
-        near = np.flatnonzero(dist <= -_video_best(vids, -dist)[vids] + MOMENT_MARGIN)
+        video_closest = -_video_best(vids, -dist)[vids]
+        near = np.flatnonzero(dist <= video_closest + MOMENT_MARGIN)
         closest_cld = np.argsort(dist, kind="stable")[:CLIP_TOP_K]
         frame_fine = np.full(len(candidates), np.inf)  # layout distances of the scenes that may take part
+        # (of the videos in contention for this frame: layouts only choose among a video's moments)
         need = np.union1d(near, closest_cld)
+        need = need[video_closest[need] <= dist.min() + MOMENT_MARGIN]
         frame_fine[need] = _layout_distances(variants, [candidates[i] for i in need], MOMENT_MARGIN)
         closest = near[np.argsort(frame_fine[near], kind="stable")[:CLIP_TOP_K]]
         top = np.array(list(dict.fromkeys([*closest_cld, *closest])), dtype=np.intp)
