@@ -108,3 +108,12 @@ def test_a_dark_frame_behind_bars_is_still_searched():
     black = np.array([2] + [16] * 32, dtype=np.uint8)
     assert not is_flat(stored) and is_flat(letterboxed)
     assert not is_flat_query(letterboxed) and is_flat_query(black)
+    # ...but such a dim reading alone can never make a confident answer.
+    from ashen.query import Variant
+    from ashen.search import CONFIDENT_SIMILARITY, _searchable
+    from ashen.signature import similarity_of
+
+    readings = [Variant("original", letterboxed, 0.0), Variant("mirror", black, 0.5), Variant("x", stored, 0.0)]
+    kept = _searchable(readings)
+    assert [v.name for v in kept] == ["original", "x"] and kept[1].penalty == 0.0
+    assert similarity_of(0.0 + kept[0].penalty) <= CONFIDENT_SIMILARITY

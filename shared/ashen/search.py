@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from ashen.buckets import is_flat_query, query_buckets, reach_buckets
+from ashen.buckets import is_flat, is_flat_query, query_buckets, reach_buckets
 from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant, query_variants
@@ -33,6 +33,10 @@ WIDE_VARIANTS = 8  # ...for this many readings of the query
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
 CLIP_TOLERANCE_S = 0.5
 CLIP_QUORUM = 0.75  # share of a clip's frames whose support makes its score
+# Added to a reading too plain for the index to store (``is_flat``) yet searched (``is_flat_query``):
+# a dim, low-texture picture matches many dark frames closely, so alone it never gets a confident
+# answer (a deep-field photo reached 0.88 against a film's night shots without it).
+DIM_PENALTY = (1 - CONFIDENT_SIMILARITY) * SIMILARITY_SCALE
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,12 @@ class SearchResult:
         if self.flat:
             out["flat"] = True
         return out
+
+
+def _searchable(variants: Sequence[Variant]) -> list[Variant]:
+    """The readings worth searching, those too plain for the index penalised (DIM_PENALTY)."""
+    return [replace(v, penalty=v.penalty + DIM_PENALTY) if is_flat(v.values) else v
+            for v in variants if not is_flat_query(v.values)]  # fmt: skip
 
 
 def _buckets_for(store: SceneStore, variants: Sequence[Variant], brute_force: bool, margin: int = 1) -> list[str]:
@@ -222,7 +232,7 @@ def search_variants(
     title: str | None = None,
     brute_force: bool = False,
 ) -> SearchResult:
-    variants = [v for v in variants if not is_flat_query(v.values)]
+    variants = _searchable(variants)
     if not variants:
         return SearchResult(0, 0, [], flat=True)
     buckets = _buckets_for(store, variants, brute_force)
@@ -309,7 +319,7 @@ def search_clip(
     if not frames:
         return SearchResult(0, 0, [])
     per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones) for _, rgb in frames]
-    per_frame = [[v for v in vs if not is_flat_query(v.values)] for vs in per_frame]
+    per_frame = [_searchable(vs) for vs in per_frame]
     kept = [(f, vs) for f, vs in zip(frames, per_frame, strict=True) if vs]
     if not kept:
         return SearchResult(0, 0, [], flat=True)
