@@ -64,9 +64,9 @@ def templates() -> list[np.ndarray]:
     return [t[~is_flat(t)] for t in out]
 
 
-def _read(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     batch = read_all(str(path))
-    return batch.times, batch.signatures
+    return batch.times, batch.signatures, batch.luma
 
 
 def brute_force_best(q: np.ndarray, values: np.ndarray, chunk: int = 2_000_000) -> int:

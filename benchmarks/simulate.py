@@ -28,8 +28,12 @@ MAXIMA = np.full(33, 31)
 MAXIMA[DC] = 63
 
 
-def scene_values(times: npt.NDArray[np.float64], sigs: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    scenes = scenes_of(times, sigs)
+def scene_values(
+    times: npt.NDArray[np.float64], sigs: npt.NDArray[np.uint8], luma: npt.NDArray[np.floating] | None = None
+) -> npt.NDArray[np.uint8]:
+    """The signatures of the scenes the index stores for these frames (with ``luma``, runs are
+    split where the picture drifts, as ``ashen index`` does)."""
+    scenes = scenes_of(times, sigs, luma)
     return unpack_all(s.signature for s in scenes)
 
 
