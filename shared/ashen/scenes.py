@@ -52,7 +52,11 @@ def _drift_breaks(change: npt.NDArray[np.bool_], luma: npt.NDArray[np.float32]) 
     layout is more than SCENE_DRIFT from that of the first frame of its scene."""
     out = change.copy()
     starts = np.flatnonzero(change)
-    for first, stop in zip(starts, np.append(starts[1:], len(change)), strict=True):
+    # Most runs never drift that far from their first frame: find those that do in one pass.
+    run_first = starts[np.cumsum(change) - 1]
+    drifting = np.unique(run_first[layout_distances(luma, luma[run_first]) > SCENE_DRIFT])
+    stops = np.append(starts[1:], len(change))[np.searchsorted(starts, drifting)]
+    for first, stop in zip(drifting, stops, strict=True):
         while stop - first > 1:
             far = np.flatnonzero(layout_distances(luma[first + 1 : stop], luma[first][None]) > SCENE_DRIFT)
             if not len(far):
