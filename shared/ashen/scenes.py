@@ -116,8 +116,10 @@ def join_segments(parts: Iterable[Sequence[Scene]]) -> list[Scene]:
 
 
 def _continues(prev: Scene, scene: Scene) -> bool:
+    """``scene`` (first of a segment) carries on the run of ``prev`` (last of the one before)."""
     if prev.signature != scene.signature or scene.start < prev.end:
         return False
     if len(prev.layout) != LAYOUT_BYTES or len(scene.layout) != LAYOUT_BYTES:
         return True
-    return float(layout_distances(*(x[None] for x in unpack_layouts([prev.layout, scene.layout])))[0]) <= SCENE_DRIFT
+    layouts = unpack_layouts([prev.layout, scene.layout])
+    return float(layout_distances(layouts[:1], layouts[1:])[0]) <= SCENE_DRIFT
