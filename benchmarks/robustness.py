@@ -260,8 +260,10 @@ def build(store: SqliteStore, film: bool, sets: dict[str, bool], log: Callable[[
     if any(sets.values()):
         queried = []  # what was indexed before stays in the index as distractors
         for name, fetch in fetchers.items():
-            clips = fetch() if sets.get(name) else []
-            if sets.get(name) and not clips:
+            if not sets.get(name):
+                continue
+            clips = fetch()
+            if not clips:
                 raise SystemExit(f"--{name}: no footage could be fetched")
             indexed += clips
             queried += clips
