@@ -13,7 +13,7 @@ from ashen.indexer import keyed
 from ashen.layout import LAYOUT_BYTES, layout_distances, luma_of, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant
-from ashen.scenes import Scene, join_segments, scenes_of
+from ashen.scenes import Scene, scenes_of
 from ashen.search import _moments, search_clip, search_image
 from ashen.signature import Signature
 from ashen.store import SqliteStore
@@ -31,18 +31,6 @@ def test_a_scene_keeps_the_mean_layout_of_its_frames() -> None:
     assert [len(s.layout) for s in scenes] == [LAYOUT_BYTES, LAYOUT_BYTES]
     assert unpack_layouts([scenes[0].layout])[0, 0, 0] == 20  # (10 + 20 + 31) / 3, rounded
     assert unpack_layouts([scenes[1].layout])[0, 0, 0] == 200
-
-
-def test_a_scene_joined_across_a_seam_has_the_layout_of_one_read() -> None:
-    rng = np.random.default_rng(3)
-    t, s = np.arange(8) * 1.0, sigs([5, 5, 5, 5, 6, 6, 7, 7])
-    luma = rng.uniform(0, 255, (8, 16, 16)).astype(np.float32)
-    whole = scenes_of(t, s, luma)
-    joined = join_segments([scenes_of(t[:2], s[:2], luma[:2]), scenes_of(t[2:], s[2:], luma[2:])])
-    assert [x.signature for x in joined] == [x.signature for x in whole]
-    # The joined mean comes from two rounded halves: at most one level off the one-read mean.
-    diff = np.abs(unpack_layouts([joined[0].layout]) - unpack_layouts([whole[0].layout]))
-    assert diff.max() <= 1
 
 
 def test_layout_distance_ignores_a_uniform_shift_but_not_a_local_change() -> None:

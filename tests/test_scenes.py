@@ -1,6 +1,6 @@
 import numpy as np
 
-from ashen.scenes import join_segments, scenes_of
+from ashen.scenes import scenes_of
 
 
 def sigs(rows):
@@ -16,18 +16,7 @@ def test_runs_of_identical_frames_merge():
     assert scenes[0].at == 0.5
 
 
-def test_seam_between_segments_is_merged():
-    t = np.arange(8) * 1.0
-    s = sigs([5, 5, 5, 5, 6, 6, 7, 7])
-    whole = scenes_of(t, s)
-    parts = [scenes_of(t[:2], s[:2]), scenes_of(t[2:5], s[2:5]), scenes_of(t[5:], s[5:])]
-    joined = join_segments(parts)
-    assert [(x.start, x.end, x.frames, x.signature) for x in joined] == [
-        (x.start, x.end, x.frames, x.signature) for x in whole
-    ]
-
-
-def test_a_run_whose_picture_drifts_is_split_and_stays_split_when_joined():
+def test_a_run_whose_picture_drifts_is_split():
     t = np.arange(6) * 1.0
     s = sigs([4] * 6)
     # One signature throughout; a patch brightens step by step (a tree in the wind, a slow pan).
@@ -39,7 +28,3 @@ def test_a_run_whose_picture_drifts_is_split_and_stays_split_when_joined():
     assert sum(x.frames for x in scenes) == 6 and [x.start for x in scenes] == sorted(x.start for x in scenes)
     assert len(scenes_of(t, s, np.full((6, 16, 16), 100.0, dtype=np.float32))) == 1  # a still frame: one scene
     assert len(scenes_of(t, s)) == 1  # without layouts only the signature decides
-    # Joining segments merges only across a seam, never the scenes a segment split on purpose.
-    assert join_segments([scenes]) == scenes
-    joined = join_segments([scenes_of(t[:3], s[:3], luma[:3]), scenes_of(t[3:], s[3:], luma[3:])])
-    assert sum(x.frames for x in joined) == 6 and len(joined) >= len(scenes)

@@ -1,4 +1,5 @@
-"""The fan-out's seam rule and segment messages, and file-name parsing for the S3 library."""
+"""The segments' seam rule (local pool and fan-out alike) and segment messages, and file-name parsing
+for the S3 library."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ashen.fanout import SegmentTask, hash_owned, plan_tasks
-from ashen.indexer import Segment, hash_segment
+from ashen.fanout import SegmentTask, plan_tasks
+from ashen.indexer import Segment, detect_picture, hash_segment, index_video, keyed
 from ashen.naming import naming_for_key, parse_filename
 from ashen.scenes import scenes_of
-from ashen.video import VideoInfo, probe, read_all
+from ashen.store import SqliteStore
+from ashen.video import FrameBatch, VideoInfo, probe, read_all, read_range
 
 CLIP = str(Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sintel-26s-848x480.mp4")
 
@@ -31,15 +33,16 @@ def test_independent_segments_leave_no_duplicate_at_the_seams(reference: tuple[V
     bounds = sorted({0.0, round((runs[0].start + runs[0].end) / 2, 3), round((runs[1].start + runs[1].end) / 2, 3),
                      13.0})  # fmt: skip
     segments = [Segment(i, b, bounds[i + 1] if i + 1 < len(bounds) else None) for i, b in enumerate(bounds)]
-    parts = [hash_owned(CLIP, s, info) for s in segments]
+    parts = [hash_segment(CLIP, s, info) for s in segments]
     owned = [scene for p in parts for scene in p.scenes]
     assert owned == ref  # exactly one full read's scenes, each with its full extent
     assert sum(p.frames for p in parts) == sum(s.frames for s in ref)
     # Without the rule, the runs cut by a seam would be stored twice.
     cut = sum(1 for b in bounds for r in ref if r.start < b <= r.end)
     assert cut >= 2
-    naive = [scene for s in segments for scene in hash_segment(CLIP, s, info).scenes]
-    assert len(naive) == len(ref) + cut
+    reads = [FrameBatch.join(list(read_range(CLIP, s.start, s.end, info=info))) for s in segments]
+    naive = [scene for r in reads for scene in scenes_of(r.times, r.signatures, r.luma)]
+    assert len(naive) >= len(ref) + cut
 
 
 def test_a_run_split_by_drift_stays_whole_across_a_seam(reference: tuple[VideoInfo, list]) -> None:
@@ -53,8 +56,26 @@ def test_a_run_split_by_drift_stays_whole_across_a_seam(reference: tuple[VideoIn
     after_first = a.start + (a.end - a.start) / (2 * (a.frames - 1))  # between its first two frames
     for seam in (round(after_first, 3), round((a.end + b.start) / 2, 3)):
         segments = [Segment(0, 0.0, seam), Segment(1, seam, None)]
-        owned = [scene for s in segments for scene in hash_owned(CLIP, s, info).scenes]
+        owned = [scene for s in segments for scene in hash_segment(CLIP, s, info).scenes]
         assert owned == ref, seam
+
+
+def test_the_local_indexer_stores_one_full_read_whatever_its_worker_count(
+    reference: tuple[VideoInfo, list], tmp_path: Path
+) -> None:
+    info, _ = reference
+    crop = detect_picture(CLIP, info)  # the clip is letterboxed: the indexer hashes the picture inside
+    assert crop is not None
+    full = read_all(CLIP, info=info, crop=crop)
+    expected = [
+        (r.start, r.end, r.signature, r.layout) for _, r in keyed(scenes_of(full.times, full.signatures, full.luma))
+    ]
+    for workers in (1, 3):
+        store = SqliteStore(tmp_path / f"w{workers}.sqlite3")
+        report = index_video(store, CLIP, workers=workers)
+        assert report.video.segments_planned == workers and report.video.picture == list(crop)
+        stored = sorted(store.candidates(sorted(store.bucket_sizes())), key=lambda c: c.start)
+        assert [(c.start, c.end, c.signature, c.layout) for c in stored] == expected, workers
 
 
 def test_tasks_round_trip_and_cover_the_time_line() -> None:

@@ -1,45 +1,24 @@
 """Indexing as a fan-out: one message per segment, hashed by independent workers.
 
-The local indexer hashes every segment and joins them (``scenes.join_segments``). Workers of a
-fan-out never see each other's output, so the seam between two segments is settled by a rule
-each applies on its own, with the same answer on both sides:
-
-* Every worker also decodes a short look-back before its start (``LOOKBACK_S``). If the frame
-  just before the seam carries the same signature as the first frame of the segment, the run
-  started in the previous segment: this worker drops that run's scenes.
-* Every worker reads on past its end, for as long as the run of its last frame continues (at
-  most ``LOOKAHEAD_CAP_S``), and splits that whole run into scenes (a run one picture drifts
-  across is several scenes, see ashen.scenes).
-
-So a run's scenes belong to the segment in which it starts, with their full extent, and no scene is
-left twice at a seam. Both sides compare the same two frames (the range reader yields exactly the
-frames of one full read), and both treat frames more than ``LOOKBACK_S`` apart as a cut, so they
-agree even on sources with holes in the time line. A run longer than the look-ahead cap is stored
-with its end at the cap (search still finds it; only its ``to`` is short).
+Each worker runs ``ashen.indexer.hash_segment``, whose seam rule needs no word from the other
+workers: the segments' scenes put together are exactly those of one full read, as in the local
+indexer.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
 from ashen.borders import Box
 from ashen.errors import MediaError
-from ashen.indexer import Segment, SegmentHash, detect_picture, keyed, plan_segments
+from ashen.indexer import Segment, detect_picture, hash_segment, keyed, plan_segments
 from ashen.models import VideoRecord
-from ashen.scenes import scenes_of
-from ashen.signature import pack
-from ashen.video import FrameBatch, VideoInfo, read_range
+from ashen.video import VideoInfo
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
-LOOKBACK_S = 2.0
-LOOKAHEAD_CAP_S = 30.0
-READ_BATCH = 32  # frames per pipe read: small, so reading past the end stops soon after the run does
 
 
 @dataclass(frozen=True)
@@ -96,60 +75,6 @@ def plan_tasks(
     ]
 
 
-def hash_owned(
-    source: str,
-    segment: Segment,
-    info: VideoInfo,
-    *,
-    lookback: float = LOOKBACK_S,
-    lookahead_cap: float = LOOKAHEAD_CAP_S,
-    threads: int = 1,
-    crop: Box | None = None,
-) -> SegmentHash:
-    """The scenes a segment owns (see the module doc): ``frames`` counts frames in [start, end)."""
-    t0 = max(0.0, segment.start - lookback) if segment.start > 0 else 0.0
-    end = math.inf if segment.end is None else segment.end
-    batches: list[FrameBatch] = []
-    last_inside: np.ndarray | None = None
-    for batch in read_range(source, t0, None, info=info, threads=threads, batch=READ_BATCH, crop=crop):
-        batches.append(batch)
-        inside = batch.times < end
-        if inside.any():
-            last_inside = batch.signatures[np.flatnonzero(inside)[-1]]
-        if batch.times[-1] >= end:
-            after = ~inside
-            # Stop once the run of the last frame inside has ended, or the cap is reached.
-            if last_inside is None or batch.times[-1] >= end + lookahead_cap:
-                break
-            if np.any(np.any(batch.signatures[after] != last_inside, axis=1)):
-                break
-    read = FrameBatch.join(batches)
-    t, s = read.times, read.signatures
-    inside = (t >= segment.start) & (t < end)
-    idx = np.flatnonzero(inside)
-    if len(idx) == 0:
-        return SegmentHash(segment, 0, [])
-    first, last = int(idx[0]), int(idx[-1])
-    # Extend over the frames past the end that continue the last run (gap rule as below).
-    stop = last + 1
-    while (
-        stop < len(t)
-        and t[stop] <= end + lookahead_cap
-        and t[stop] - t[stop - 1] <= lookback
-        and np.array_equal(s[stop], s[last])
-        and t[last] >= end - lookback  # the next worker sees this frame in its look-back
-    ):
-        stop += 1
-    scenes = scenes_of(t[first:stop], s[first:stop], read.luma[first:stop])
-    # Drop the first run's scenes when it started in the previous segment (a run one picture
-    # drifts across is several scenes of one signature; the owner splits it, having read it all).
-    if first > 0 and t[first] - t[first - 1] <= lookback and np.array_equal(s[first - 1], s[first]):
-        carried = pack(s[first : first + 1])[0].tobytes()
-        while scenes and scenes[0].signature == carried:
-            scenes = scenes[1:]
-    return SegmentHash(segment, len(idx), scenes)
-
-
 class FanoutStore(Protocol):
     """The port plus the progress operations a fan-out needs (DynamoStore implements them)."""
 
@@ -188,7 +113,7 @@ def run_segment(store: FanoutStore, task: SegmentTask, source: str, *, threads: 
         return SegmentOutcome("stale")
     try:
         crop = tuple(task.crop) if task.crop else None
-        part = hash_owned(source, task.segment, task.video_info, threads=threads, crop=crop)  # type: ignore[arg-type]
+        part = hash_segment(source, task.segment, task.video_info, threads=threads, crop=crop)  # type: ignore[arg-type]
     except MediaError as exc:
         store.fail_video(task.video_id, task.revision, f"segment {task.index}: {exc}")
         return SegmentOutcome("failed")

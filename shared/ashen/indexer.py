@@ -1,7 +1,23 @@
 """Indexing: plan segments of a video's time line, hash them in parallel, store the scenes.
 
 The same ``plan_segments`` and ``hash_segment`` serve the local worker pool here and the SQS
-fan-out on AWS; only the way segments travel differs.
+fan-out on AWS; only the way segments travel differs. Workers never see each other's output, so
+the seam between two segments is settled by a rule each applies on its own, with the same answer
+on both sides (``hash_segment``):
+
+* Every worker also decodes a short look-back before its start (``LOOKBACK_S``). If the frame
+  just before the seam carries the same signature as the first frame of the segment, the run
+  started in the previous segment: this worker drops that run's scenes.
+* Every worker reads on past its end, for as long as the run of its last frame continues (at
+  most ``LOOKAHEAD_CAP_S``), and splits that whole run into scenes (a run one picture drifts
+  across is several scenes, see ashen.scenes).
+
+So a run's scenes belong to the segment in which it starts, with their full extent, and the
+segments' scenes put together are exactly those of one full read. Both sides compare the same two
+frames (the range reader yields exactly the frames of one full read), and both treat frames more
+than ``LOOKBACK_S`` apart as a cut, so they agree even on sources with holes in the time line. A
+run longer than the look-ahead cap is stored with its end at the cap (search still finds it; only
+its ``to`` is short).
 """
 
 from __future__ import annotations
@@ -22,8 +38,8 @@ from ashen.borders import Box, common_box, picture_box
 from ashen.buckets import bucket_keys, is_flat
 from ashen.errors import MediaError
 from ashen.models import VideoRecord
-from ashen.scenes import Scene, join_segments, scenes_of
-from ashen.signature import unpack_all
+from ashen.scenes import Scene, scenes_of
+from ashen.signature import pack, unpack_all
 from ashen.store.port import SceneStore
 from ashen.video import FrameBatch, VideoInfo, grab_frame, probe, read_range
 
@@ -31,6 +47,9 @@ VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpe
                   ".ogv", ".gif", ".3gp"}  # fmt: skip
 MIN_SEGMENT_S = 8.0  # shorter segments cost more in seeking than they gain in parallelism
 MAX_SEGMENT_S = 900.0
+LOOKBACK_S = 2.0
+LOOKAHEAD_CAP_S = 30.0
+READ_BATCH = 32  # frames per pipe read: small, so reading past the end stops soon after the run does
 
 
 @dataclass(frozen=True)
@@ -125,12 +144,52 @@ def hash_segment(
     threads: int = 1,
     crop: Box | None = None,
     on_progress: Callable[[float], None] | None = None,
+    lookback: float = LOOKBACK_S,
+    lookahead_cap: float = LOOKAHEAD_CAP_S,
 ) -> SegmentHash:
-    """Signatures and scenes of one segment (every frame with start <= t < end) of the picture
-    inside ``crop`` (see detect_picture)."""
-    frames = FrameBatch.join(list(read_range(source, segment.start, segment.end, info=info, threads=threads,
-                                             crop=crop, on_progress=on_progress)))  # fmt: skip
-    return SegmentHash(segment, len(frames), scenes_of(frames.times, frames.signatures, frames.luma))
+    """The scenes a segment owns (see the module doc) of the picture inside ``crop`` (see
+    detect_picture); ``frames`` counts its frames, those with start <= t < end."""
+    t0 = max(0.0, segment.start - lookback) if segment.start > 0 else 0.0
+    end = math.inf if segment.end is None else segment.end
+    batches: list[FrameBatch] = []
+    last_inside: np.ndarray | None = None
+    for batch in read_range(source, t0, None, info=info, threads=threads, batch=READ_BATCH, crop=crop):
+        batches.append(batch)
+        inside = batch.times < end
+        if on_progress is not None:
+            on_progress(float(min(batch.times[-1], end)))
+        if inside.any():
+            last_inside = batch.signatures[np.flatnonzero(inside)[-1]]
+        if batch.times[-1] >= end:
+            # Stop once the run of the last frame inside has ended, or the cap is reached.
+            if last_inside is None or batch.times[-1] >= end + lookahead_cap:
+                break
+            if np.any(np.any(batch.signatures[~inside] != last_inside, axis=1)):
+                break
+    read = FrameBatch.join(batches)
+    t, s = read.times, read.signatures
+    idx = np.flatnonzero((t >= segment.start) & (t < end))
+    if len(idx) == 0:
+        return SegmentHash(segment, 0, [])
+    first, last = int(idx[0]), int(idx[-1])
+    # Extend over the frames past the end that continue the last run (gap rule as below).
+    stop = last + 1
+    while (
+        stop < len(t)
+        and t[stop] <= end + lookahead_cap
+        and t[stop] - t[stop - 1] <= lookback
+        and np.array_equal(s[stop], s[last])
+        and t[last] >= end - lookback  # the next worker sees this frame in its look-back
+    ):
+        stop += 1
+    scenes = scenes_of(t[first:stop], s[first:stop], read.luma[first:stop])
+    # Drop the first run's scenes when it started in the previous segment (a run one picture
+    # drifts across is several scenes of one signature; the owner splits it, having read it all).
+    if first > 0 and t[first] - t[first - 1] <= lookback and np.array_equal(s[first - 1], s[first]):
+        carried = pack(s[first : first + 1])[0].tobytes()
+        while scenes and scenes[0].signature == carried:
+            scenes = scenes[1:]
+    return SegmentHash(segment, len(idx), scenes)
 
 
 def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:
@@ -202,7 +261,7 @@ def index_video(
     frames = sum(p.frames for p in parts)
     if frames == 0:
         raise MediaError(f"{source}: no frames could be decoded")
-    scenes = join_segments(p.scenes for p in parts)
+    scenes = [scene for p in parts for scene in p.scenes]
     rows = keyed(scenes)
     name = Path(source.split("?", 1)[0]).name
     video = VideoRecord(

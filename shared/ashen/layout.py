@@ -44,14 +44,6 @@ def unpack_layouts(blobs: Iterable[bytes]) -> npt.NDArray[np.float32]:
     return np.frombuffer(data, dtype=np.uint8).reshape(-1, LAYOUT_SIDE, LAYOUT_SIDE).astype(np.float32)
 
 
-def merge_layouts(a: bytes, frames_a: int, b: bytes, frames_b: int) -> bytes:
-    """The layout of two runs joined into one scene: their frame-weighted mean."""
-    if len(a) != LAYOUT_BYTES or len(b) != LAYOUT_BYTES:
-        return a or b
-    la, lb = unpack_layouts([a, b])
-    return pack_layout((la * frames_a + lb * frames_b) / (frames_a + frames_b))
-
-
 def _centred_differences(
     query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating], shown: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:

@@ -8,13 +8,12 @@ picture moves on, and one averaged layout would stand for none of those moments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from ashen.layout import LAYOUT_BYTES, layout_distances, merge_layouts, pack_layout, unpack_layouts
+from ashen.layout import layout_distances, pack_layout
 
 # Mean luma difference (0-255, mean removed) at which a run of one signature starts a new scene:
 # above what re-encoding noise moves a still frame (about 0.5), below a visible change.
@@ -95,31 +94,3 @@ def scenes_of(
         Scene(float(times[s]), float(times[e]), float(times[m]), int(e - s + 1), packed[i].tobytes(), layouts[i])
         for i, (s, e, m) in enumerate(zip(starts, ends, mids, strict=True))
     ]
-
-
-def join_segments(parts: Iterable[Sequence[Scene]]) -> list[Scene]:
-    """Concatenate the scenes of consecutive segments, merging a scene split by a segment seam
-    (the last of one segment and the first of the next, with one signature and close layouts)."""
-    out: list[Scene] = []
-    for part in parts:
-        for k, scene in enumerate(part):
-            if k == 0 and out and _continues(out[-1], scene):
-                prev = out[-1]
-                frames = prev.frames + scene.frames
-                # Keep the representative near the middle of the merged run.
-                at = prev.at if prev.frames >= scene.frames else scene.at
-                layout = merge_layouts(prev.layout, prev.frames, scene.layout, scene.frames)
-                out[-1] = Scene(prev.start, scene.end, at, frames, prev.signature, layout)
-            else:
-                out.append(scene)
-    return out
-
-
-def _continues(prev: Scene, scene: Scene) -> bool:
-    """``scene`` (first of a segment) carries on the run of ``prev`` (last of the one before)."""
-    if prev.signature != scene.signature or scene.start < prev.end:
-        return False
-    if len(prev.layout) != LAYOUT_BYTES or len(scene.layout) != LAYOUT_BYTES:
-        return True
-    layouts = unpack_layouts([prev.layout, scene.layout])
-    return float(layout_distances(layouts[:1], layouts[1:])[0]) <= SCENE_DRIFT
