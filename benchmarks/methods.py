@@ -48,7 +48,7 @@ class Answer:
 class Outcome:
     answer: Answer | None
     candidates: int  # stored entries compared
-    keys: int = 0  # bucket keys probed (on DynamoDB, one Query each)
+    keys: int = 0  # bucket keys and time ranges read (on DynamoDB, one Query each)
 
 
 class Method(Protocol):
@@ -104,7 +104,7 @@ def _plain_search(index: _Index, values: Sequence[int], brute_force: bool) -> Ou
 
 
 def _from_result(result: Any) -> Outcome:
-    keys = int(getattr(result, "buckets_read", 0))
+    keys = int(getattr(result, "buckets_read", 0)) + int(getattr(result, "ranges_read", 0))
     if not result.matches:
         return Outcome(None, int(result.frame_count), keys)
     m = result.matches[0]

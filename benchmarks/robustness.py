@@ -108,7 +108,7 @@ class Record:
     candidates: int
     latency_ms: float
     drift: float | None = None  # LIRE distance of the edited query's plain CLD from the unedited one's
-    keys: int = 0  # bucket keys probed
+    keys: int = 0  # bucket keys and time ranges read
 
 
 @dataclass
@@ -523,7 +523,7 @@ def print_report(summary: dict[str, object], header: list[str]) -> None:
         print(f"  {name:20s} {int(c['queries']):5d} queries  {c['mean_candidates']:9.0f} candidates "
               f"({pct(c['share_of_index'])} of the index)  p50 {c['latency_p50_ms']:7.1f} ms  "
               f"p95 {c['latency_p95_ms']:7.1f} ms")  # fmt: skip
-    print("bucket keys probed per query (one DynamoDB Query each): p50 all / p50 must-not-match / max")
+    print("bucket keys and time ranges read per query (one DynamoDB Query each): p50 all / p50 must-not-match / max")
     for name, c in costs.items():
         if c["keys_max"] > 0 and "brute" not in name:
             print(f"  {name:20s} {c['keys_p50']:7.0f} {c['keys_p50_must_not_match']:7.0f} {c['keys_max']:7.0f}")

@@ -8,13 +8,21 @@ import sqlite3
 import numpy as np
 import pytest
 
+from ashen.buckets import bucket_key, query_buckets
 from ashen.color_layout import block_means
 from ashen.indexer import keyed
-from ashen.layout import LAYOUT_BYTES, layout_distances, luma_of, overlay_free_distances, unpack_layouts
+from ashen.layout import (
+    LAYOUT_BYTES,
+    layout_distances,
+    luma_of,
+    overlay_free_distances,
+    pack_layout,
+    unpack_layouts,
+)
 from ashen.models import Candidate, VideoRecord
 from ashen.query import Variant
 from ashen.scenes import Scene, scenes_of
-from ashen.search import _moments, search_clip, search_image
+from ashen.search import _moments, search_clip, search_image, search_variants
 from ashen.signature import Signature
 from ashen.store import SqliteStore
 
@@ -158,3 +166,29 @@ def test_other_videos_scenes_do_not_change_the_moment_chosen() -> None:
         dist = np.zeros(len(candidates))
         picked = {candidates[i].video_id: candidates[i].at for i, _ in _moments([reading], candidates, dist)}
         assert picked["a"] == 10.0
+
+
+def test_the_buckets_read_the_moments_next_to_those_they_found(tmp_path, monkeypatch) -> None:
+    """A still shot whose right moment lies in a bucket the query does not read, next in time to
+    moments that it does: the buckets must choose what brute force chooses."""
+    rng = np.random.default_rng(5)
+    picture = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    values = np.full(33, 16, dtype=np.int64)
+    values[0], values[1], values[2] = 31, 10, 22  # mid-cell in every keyed value: one bucket read
+    near_tie = values.copy()
+    near_tie[3] += 1  # an unkeyed term: same bucket, distance 1
+    right = values.copy()
+    right[5] += 3  # a keyed term one cell over: distance 3, within MOMENT_MARGIN of 1
+    assert bucket_key(right) not in query_buckets(values) and bucket_key(near_tie) in query_buckets(values)
+    elsewhere = picture + rng.choice([-6.0, 6.0], (16, 16)).astype(np.float32)
+    scenes = [Scene(t, t, t, 1, Signature(near_tie).to_bytes(), pack_layout(elsewhere)) for t in (3.0, 3.5, 4.0)]
+    scenes.append(Scene(4.5, 4.5, 4.5, 1, Signature(right).to_bytes(), pack_layout(picture)))
+    store = SqliteStore(tmp_path / "still.sqlite3")
+    store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(scenes))
+    reading = [Variant("original", values.astype(np.uint8), 0.0, picture)]
+
+    brute = search_variants(store, reading, brute_force=True).matches[0]
+    found = search_variants(store, reading)
+    assert brute.at == 4.5 and found.matches[0].at == 4.5 and found.ranges_read == 1
+    monkeypatch.setattr("ashen.search.NEIGHBOUR_RANGES", 0)  # without them the buckets miss it
+    assert search_variants(store, reading).matches[0].at != 4.5

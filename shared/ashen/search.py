@@ -30,6 +30,10 @@ MIN_SIMILARITY = 0.3
 WIDE_MARGIN = 2  # second, wider probe when the first finds nothing confident: two steps in every value
 WIDE_REACH = 4  # ...and four in any one of them (subtitles and player bars move one term far)
 WIDE_VARIANTS = 8  # ...for this many readings of the query
+# Seconds around the moments of the top video (when several contend) whose scenes are read
+# too: a still shot's right moment can lie in a bucket not read, next to moments that were.
+NEIGHBOUR_S = 1.0
+NEIGHBOUR_RANGES = 4
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
 CLIP_TOLERANCE_S = 0.5
 CLIP_QUORUM = 0.75  # share of a clip's frames whose support makes its score
@@ -74,6 +78,7 @@ class SearchResult:
     buckets_read: int
     matches: list[Match]
     flat: bool = False  # the query is a near-uniform image: no video can be told from it
+    ranges_read: int = 0  # time ranges of one video read besides the buckets (``_neighbours``)
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"frameCount": self.frame_count, "result": [m.to_dict() for m in self.matches]}
@@ -211,6 +216,34 @@ def _moments(
         yield int(near[0]), float(closest[v])
 
 
+def _neighbours(
+    store: SceneStore, variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray
+) -> tuple[list[Candidate], int]:
+    """Scenes not read yet near the moments the top video's answer is chosen from, and how many
+    time ranges were read. Brute force chooses among every scene of the video within
+    MOMENT_MARGIN of its closest; buckets see only those in the buckets read. Those moments of a
+    still shot (a screencast, a talking head) lie next to each other in time, so the scenes
+    around the ones that were read fill in the rest: at most NEIGHBOUR_RANGES time ranges, those
+    holding the moments whose layouts are closest first."""
+    top = candidates[int(np.argmin(dist))].video_id
+    near = [i for i, c in enumerate(candidates) if c.video_id == top and dist[i] <= dist.min() + MOMENT_MARGIN]
+    if len(near) < 2:
+        return [], 0
+    fine = _video_layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
+    ranges: list[list[float]] = []  # [from, to, closest layout inside]
+    for k in sorted(range(len(near)), key=lambda k: candidates[near[k]].start):
+        c = candidates[near[k]]
+        lo, hi = max(0.0, c.start - NEIGHBOUR_S), c.end + NEIGHBOUR_S
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1][1], ranges[-1][2] = max(ranges[-1][1], hi), min(ranges[-1][2], fine[k])
+        else:
+            ranges.append([lo, hi, float(fine[k])])
+    ranges = sorted(ranges, key=lambda r: r[2])[:NEIGHBOUR_RANGES]
+    known = {c.start for c in candidates if c.video_id == top}
+    found = [c for lo, hi, _ in ranges for c in store.scenes_between(top, lo, hi) if c.start not in known]
+    return found, len(ranges)
+
+
 class _Videos:
     """Video records looked up once per search, with the title filter applied."""
 
@@ -249,6 +282,12 @@ def search_variants(
         dist, which = _rank(variants, candidates)
     if not candidates:
         return SearchResult(0, len(buckets), [])
+    ranges = 0
+    if not brute_force:
+        nearby, ranges = _neighbours(store, variants, candidates, dist)
+        if nearby:
+            candidates += nearby
+            dist, which = _rank(variants, candidates)
     videos = _Videos(store, title)
     matches: list[Match] = []
     for i, d in _moments(variants, candidates, dist):
@@ -262,7 +301,7 @@ def search_variants(
         matches.append(Match(video, c.start, c.at, c.end, d, sim, variants[which[i]].name))
         if len(matches) >= limit:
             break
-    return SearchResult(len(candidates), len(buckets), matches)
+    return SearchResult(len(candidates), len(buckets), matches, ranges_read=ranges)
 
 
 def search(

@@ -4,8 +4,9 @@ Two tables:
 
 * scenes: partition key ``pk`` = bucket key (plus a shard suffix for hot buckets), sort key
   ``sk`` = ``<video id>#<start, zero padded>``, so one bucket is one Query and one video's
-  scenes in a bucket sort by time. A keys-only global secondary index ``by_video``
-  (``video``, ``sk``) lists one video's entries without a scan, to delete or replace them.
+  scenes in a bucket sort by time. A global secondary index ``by_video`` (``video``, ``sk``)
+  lists one video's entries without a scan, to delete or replace them, and, as it carries the
+  times, signature and layout, serves ``scenes_between`` (a time range of one video) in one Query.
 * videos: one item per video: metadata, status (indexing | indexed | failed), progress
   (``segments_planned``, ``segments_done`` and the string set ``done`` of finished segment
   indexes, which makes marking a segment done idempotent) and the S3 revision being indexed.
@@ -35,7 +36,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from ashen.buckets import is_hot_bucket
@@ -45,6 +46,8 @@ from ashen.scenes import Scene
 DEFAULT_HOT_SHARDS = 8
 _READ_THREADS = 8
 _VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
+# What the by_video index carries besides its keys: enough to make a Candidate.
+BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout"]
 
 
 def is_hot(bucket: str) -> bool:
@@ -69,7 +72,7 @@ def make_models(
     class ByVideo(GlobalSecondaryIndex["SceneItem"]):
         class Meta:
             index_name = "by_video"
-            projection = KeysOnlyProjection()
+            projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
 
         video = UnicodeAttribute(hash_key=True)
         sk = UnicodeAttribute(range_key=True)
@@ -242,18 +245,18 @@ class DynamoStore:
                 count += 1
         return count
 
+    @staticmethod
+    def _candidate(item: Any) -> Candidate:
+        return Candidate(
+            item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig), bytes(item.layout or b"")
+        )
+
     def _query(self, partition: str) -> list[Candidate]:
-        return [
-            Candidate(
-                item.video,
-                float(item.start),
-                float(item.at),
-                float(item.end),
-                bytes(item.sig),
-                bytes(item.layout or b""),
-            )
-            for item in self.Scene.query(partition)
-        ]
+        return [self._candidate(item) for item in self.Scene.query(partition)]
+
+    def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
+        span = self.Scene.sk.between(sort_key(video_id, max(0.0, start)), sort_key(video_id, max(0.0, end)))
+        return [self._candidate(item) for item in self.Scene.by_video.query(video_id, range_key_condition=span)]
 
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
         partitions = [p for b in dict.fromkeys(buckets) for p in self.partitions(b)]

@@ -28,6 +28,9 @@ class SceneStore(Protocol):
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
         """Every stored scene in the given buckets."""
 
+    def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
+        """The stored scenes of one video that start in [start, end] (seconds), by time."""
+
     def remove_video(self, video_id: str) -> bool:
         """Delete a video and all its scenes; False if it was not there."""
 

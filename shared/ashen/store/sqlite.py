@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS scenes (
     layout BLOB,
     PRIMARY KEY (bucket, video_id, start)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS scenes_by_video ON scenes (video_id);
+DROP INDEX IF EXISTS scenes_by_video;
+CREATE INDEX IF NOT EXISTS scenes_by_video_time ON scenes (video_id, start);
 """
 
 _INSERT_SCENE = (
@@ -126,7 +127,16 @@ class SqliteStore:
                 f"SELECT video_id, start, at, end, signature, layout FROM scenes WHERE bucket IN ({marks})",
                 tuple(buckets),
             ).fetchall()
-        return [Candidate(v, s, a, e, bytes(sig), bytes(lay or b"")) for v, s, a, e, sig, lay in rows]
+        return _candidates(rows)
+
+    def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT video_id, start, at, end, signature, layout FROM scenes"
+                " WHERE video_id = ? AND start BETWEEN ? AND ? ORDER BY start",
+                (video_id, start, end),
+            ).fetchall()
+        return _candidates(rows)
 
     def remove_video(self, video_id: str) -> bool:
         with self._lock:
@@ -151,6 +161,10 @@ class SqliteStore:
         with self._lock:
             rows = self._db.execute("SELECT bucket, COUNT(*) FROM scenes GROUP BY bucket").fetchall()
         return {b: int(n) for b, n in rows}
+
+
+def _candidates(rows: Iterable[tuple]) -> list[Candidate]:
+    return [Candidate(v, s, a, e, bytes(sig), bytes(lay or b"")) for v, s, a, e, sig, lay in rows]
 
 
 def _video(text: str) -> VideoRecord:
