@@ -20,7 +20,7 @@ from ashen.layout import (
     unpack_layouts,
 )
 from ashen.models import Candidate, VideoRecord
-from ashen.query import Variant
+from ashen.query import Variant, query_variants
 from ashen.scenes import Scene, scenes_of
 from ashen.search import _moments, search_clip, search_image, search_variants
 from ashen.signature import Signature
@@ -192,3 +192,29 @@ def test_the_buckets_read_the_moments_next_to_those_they_found(tmp_path, monkeyp
     assert brute.at == 4.5 and found.matches[0].at == 4.5 and found.ranges_read == 1
     monkeypatch.setattr("ashen.search.NEIGHBOUR_RANGES", 0)  # without them the buckets miss it
     assert search_variants(store, reading).matches[0].at != 4.5
+
+
+def terminal(lines: int) -> np.ndarray:
+    """A terminal window with ``lines`` lines of text, before a grey gradient (a screencast)."""
+    rng = np.random.default_rng(1)
+    x = np.mgrid[0:256, 0:256][1]
+    img = np.repeat((40 + 200 * x / 255.0)[..., None], 3, axis=2)
+    img[40:220, 60:240] = 8
+    for k in range(lines):
+        img[50 + 12 * k : 56 + 12 * k, 70:220][rng.random((6, 150)) < 0.45] = 235
+    return img.astype(np.uint8)
+
+
+def test_a_gamma_edit_is_undone_on_the_pixels_so_text_keeps_its_moment(tmp_path) -> None:
+    """Gamma undone on block means leaves a block of text too dark, which looks like a moment with
+    less text typed; undone on the pixels it gives back the picture's own layout."""
+    one_line, three_lines = terminal(1), terminal(3)
+    edited = np.rint(255.0 * (three_lines / 255.0) ** 0.8).astype(np.uint8)
+    reading = next(v for v in query_variants(edited, mirrors=False, crops=False) if v.name == "tone-gamma")
+    own = luma_of(block_means(three_lines, 16))
+    assert layout_distances(reading.layout[None], own[None])[0] < 0.5
+    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_layout(luma_of(block_means(img, 16))))
+              for t, img in ((1.0, one_line), (5.0, three_lines))]  # fmt: skip
+    store = SqliteStore(tmp_path / "screencast.sqlite3")
+    store.replace_video(VideoRecord(id="v", title="Screencast", filename="v.mkv", source="v.mkv"), keyed(scenes))
+    assert search_image(store, edited).matches[0].at == 5.0

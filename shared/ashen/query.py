@@ -7,7 +7,7 @@
 - light "uncrop" hypotheses: padded back with edge pixels, as if 5% had been cut all round or
   10% off one side;
 - tone hypotheses: a common colour edit undone (brightened or darkened by 15%, contrast lowered
-  by 20%, gamma lifted), computed on the block means.
+  by 20%: on the block means; gamma lifted: on the pixels).
 
 Un-crop and tone hypotheses are made of the image as given and, when borders were found, of the
 trimmed picture too: a border detector can be fooled, and a wrong trim must not cost them.
@@ -38,6 +38,7 @@ UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
 CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brightened scale
 WORKING_SIZE = 360  # queries are box-reduced to about this short side first
+_GAMMA_UNDONE = np.rint(255.0 * (np.arange(256) / 255.0) ** 1.25).astype(np.uint8)  # a gamma lift undone, per level
 
 
 Means = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]  # a reading's 8x8 block means and its 16x16 ones
@@ -56,8 +57,9 @@ def _means(rgb: npt.NDArray[np.integer]) -> Means:
 
 def _tones(rgb: npt.NDArray[np.uint8], means: Means) -> list[tuple[str, Means]]:
     """Block means (``means``, of ``rgb``) with common edits undone. Brightness and contrast are linear, so
-    undoing them on block means is exact but for clipping; gamma is close for the smooth 8x8
-    averages. A brightened picture's clipped pixels were anywhere from 255 / 1.15 up: they are
+    undoing them on block means is exact but for clipping. Gamma is not: on a block that mixes
+    dark and bright pixels (text, line art) its undone mean comes out too dark, so it is undone on
+    the pixels. A brightened picture's clipped pixels were anywhere from 255 / 1.15 up: they are
     taken back to the middle of that range, not its bottom."""
     clipped = rgb >= 254
     restored = (
@@ -73,9 +75,9 @@ def _tones(rgb: npt.NDArray[np.uint8], means: Means) -> list[tuple[str, Means]]:
         "tone-darker": darker,
         "tone-brighter": lambda m: np.clip(m * 1.15, 0, 255),
         "tone-contrast": lambda m: np.clip(centre + (m - centre) * 1.25, 0, 255),
-        "tone-gamma": lambda m: 255.0 * (np.clip(m, 0, 255) / 255.0) ** 1.25,
     }
-    return [(name, (undo(means[0]), undo(means[1]))) for name, undo in edits.items()]
+    out = [(name, (undo(means[0]), undo(means[1]))) for name, undo in edits.items()]
+    return [*out, ("tone-gamma", _means(_GAMMA_UNDONE[rgb]))]
 
 
 @dataclass(frozen=True)
