@@ -192,6 +192,14 @@ def test_the_buckets_read_the_moments_next_to_those_they_found(tmp_path, monkeyp
     assert brute.at == 4.5 and found.matches[0].at == 4.5 and found.ranges_read == 1
     monkeypatch.setattr("ashen.search.NEIGHBOUR_RANGES", 0)  # without them the buckets miss it
     assert search_variants(store, reading).matches[0].at != 4.5
+    # A long still shot's range is cut to NEIGHBOUR_SPAN_S around its closest-layout moment.
+    monkeypatch.setattr("ashen.search.NEIGHBOUR_RANGES", 4)
+    monkeypatch.setattr("ashen.search.NEIGHBOUR_SPAN_S", 1.5)
+    spans: list[tuple[float, float]] = []
+    read = store.scenes_between
+    monkeypatch.setattr(store, "scenes_between", lambda v, lo, hi: spans.append((lo, hi)) or read(v, lo, hi))
+    search_variants(store, reading)
+    assert spans and all(hi - lo <= 1.5 + 1e-9 for lo, hi in spans) and min(lo for lo, _ in spans) > 2.0
 
 
 def terminal(lines: int) -> np.ndarray:

@@ -34,6 +34,7 @@ WIDE_VARIANTS = 8  # ...for this many readings of the query
 # too: a still shot's right moment can lie in a bucket not read, next to moments that were.
 NEIGHBOUR_S = 1.0
 NEIGHBOUR_RANGES = 4
+NEIGHBOUR_SPAN_S = 30.0  # longest range read (a long still shot): around its closest-layout moment
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
 CLIP_TOLERANCE_S = 0.5
 CLIP_QUORUM = 0.75  # share of a clip's frames whose support makes its score
@@ -223,25 +224,32 @@ def _neighbours(
     time ranges were read. Brute force chooses among every scene of the video within
     MOMENT_MARGIN of its closest; buckets see only those in the buckets read. Those moments of a
     still shot (a screencast, a talking head) lie next to each other in time, so the scenes
-    around the ones that were read fill in the rest: at most NEIGHBOUR_RANGES time ranges, those
-    holding the moments whose layouts are closest first."""
+    around the ones that were read fill in the rest: at most NEIGHBOUR_RANGES time ranges of at
+    most NEIGHBOUR_SPAN_S, those holding the moments whose layouts are closest first."""
     top = candidates[int(np.argmin(dist))].video_id
     near = [i for i, c in enumerate(candidates) if c.video_id == top and dist[i] <= dist.min() + MOMENT_MARGIN]
     if len(near) < 2:
         return [], 0
     fine = _video_layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
-    ranges: list[list[float]] = []  # [from, to, closest layout inside]
+    ranges: list[list[float]] = []  # [from, to, closest layout inside, middle of that moment]
     for k in sorted(range(len(near)), key=lambda k: candidates[near[k]].start):
         c = candidates[near[k]]
-        lo, hi = max(0.0, c.start - NEIGHBOUR_S), c.end + NEIGHBOUR_S
+        lo, hi, middle = max(0.0, c.start - NEIGHBOUR_S), c.end + NEIGHBOUR_S, (c.start + c.end) / 2
         if ranges and lo <= ranges[-1][1]:
-            ranges[-1][1], ranges[-1][2] = max(ranges[-1][1], hi), min(ranges[-1][2], fine[k])
+            ranges[-1][1] = max(ranges[-1][1], hi)
+            if fine[k] < ranges[-1][2]:
+                ranges[-1][2:] = [float(fine[k]), middle]
         else:
-            ranges.append([lo, hi, float(fine[k])])
-    ranges = sorted(ranges, key=lambda r: r[2])[:NEIGHBOUR_RANGES]
+            ranges.append([lo, hi, float(fine[k]), middle])
+    read = []
+    for lo, hi, _, middle in sorted(ranges, key=lambda r: r[2])[:NEIGHBOUR_RANGES]:
+        if hi - lo > NEIGHBOUR_SPAN_S:
+            lo = max(lo, min(middle - NEIGHBOUR_SPAN_S / 2, hi - NEIGHBOUR_SPAN_S))
+            hi = lo + NEIGHBOUR_SPAN_S
+        read.append((lo, hi))
     known = {c.start for c in candidates if c.video_id == top}
-    found = [c for lo, hi, _ in ranges for c in store.scenes_between(top, lo, hi) if c.start not in known]
-    return found, len(ranges)
+    found = [c for lo, hi in read for c in store.scenes_between(top, lo, hi) if c.start not in known]
+    return found, len(read)
 
 
 class _Videos:
