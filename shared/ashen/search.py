@@ -218,16 +218,25 @@ def _moments(
 
 
 def _neighbours(
-    store: SceneStore, variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray
+    store: SceneStore,
+    variants: Sequence[Variant],
+    candidates: Sequence[Candidate],
+    dist: np.ndarray,
+    videos: _Videos,
 ) -> tuple[list[Candidate], int]:
     """Scenes not read yet near the moments the top video's answer is chosen from, and how many
     time ranges were read. Brute force chooses among every scene of the video within
     MOMENT_MARGIN of its closest; buckets see only those in the buckets read. Those moments of a
     still shot (a screencast, a talking head) lie next to each other in time, so the scenes
     around the ones that were read fill in the rest: at most NEIGHBOUR_RANGES time ranges of at
-    most NEIGHBOUR_SPAN_S, those holding the moments whose layouts are closest first."""
-    top = candidates[int(np.argmin(dist))].video_id
-    near = [i for i, c in enumerate(candidates) if c.video_id == top and dist[i] <= dist.min() + MOMENT_MARGIN]
+    most NEIGHBOUR_SPAN_S, those holding the moments whose layouts are closest first. The top video
+    is the closest one the title filter lets through."""
+    top = next((candidates[i].video_id for i in np.argsort(dist, kind="stable")
+                if videos.get(candidates[i].video_id) is not None), None)  # fmt: skip
+    if top is None:
+        return [], 0
+    closest = min(d for c, d in zip(candidates, dist, strict=True) if c.video_id == top)
+    near = [i for i, c in enumerate(candidates) if c.video_id == top and dist[i] <= closest + MOMENT_MARGIN]
     if len(near) < 2:
         return [], 0
     fine = _video_layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
@@ -290,13 +299,13 @@ def search_variants(
         dist, which = _rank(variants, candidates)
     if not candidates:
         return SearchResult(0, len(buckets), [])
+    videos = _Videos(store, title)
     ranges = 0
     if not brute_force:
-        nearby, ranges = _neighbours(store, variants, candidates, dist)
+        nearby, ranges = _neighbours(store, variants, candidates, dist, videos)
         if nearby:
             candidates += nearby
             dist, which = _rank(variants, candidates)
-    videos = _Videos(store, title)
     matches: list[Match] = []
     for i, d in _moments(variants, candidates, dist):
         c = candidates[i]
