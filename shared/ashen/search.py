@@ -31,8 +31,9 @@ WIDE_MARGIN = 2  # second, wider probe when the first finds nothing confident: t
 WIDE_REACH = 4  # ...and four in any one of them (subtitles and player bars move one term far)
 WIDE_VARIANTS = 8  # ...for this many readings of the query
 # Seconds around the moments of the top video (when several contend) whose scenes are read
-# too: a still shot's right moment can lie in a bucket not read, next to moments that were.
-NEIGHBOUR_S = 1.0
+# too: a still shot's right moment can lie in a bucket not read, next to moments that were. As far
+# as an answer's time may be off (2 s): any scene that close to a contending moment is considered.
+NEIGHBOUR_S = 2.0
 NEIGHBOUR_RANGES = 4
 NEIGHBOUR_SPAN_S = 30.0  # longest range read (a long still shot): around its closest-layout moment
 CLIP_TOP_K = 25  # candidates per clip frame that take part in the vote
