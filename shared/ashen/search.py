@@ -152,6 +152,12 @@ def _wide_buckets(store: SceneStore, promising: Sequence[Variant], read: Sequenc
     return [b for b in wide if b not in done]
 
 
+def _joined(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Two rankings (distances, readings) as the ranking of their candidate lists concatenated: a
+    candidate's distances depend on it alone, so candidates read later need only themselves ranked."""
+    return np.concatenate((a[0], b[0])), np.concatenate((a[1], b[1]))
+
+
 def _rank(variants: Sequence[Variant], candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
     if not candidates:
         return np.zeros(0), np.zeros(0, dtype=np.intp)
@@ -295,9 +301,10 @@ def search_variants(
         # Only the most promising readings: those whose first-pass best match was closest.
         promising = _most_promising(list(zip(variants, _reading_best(variants, dist, which), strict=True)))
         wider = _wide_buckets(store, promising, buckets)
-        candidates += store.candidates(wider)
+        more = store.candidates(wider)
+        dist, which = _joined((dist, which), _rank(variants, more))
+        candidates += more
         buckets += wider
-        dist, which = _rank(variants, candidates)
     if not candidates:
         return SearchResult(0, len(buckets), [])
     videos = _Videos(store, title)
@@ -305,8 +312,8 @@ def search_variants(
     if not brute_force:
         nearby, ranges = _neighbours(store, variants, candidates, dist, videos)
         if nearby:
+            dist, which = _joined((dist, which), _rank(variants, nearby))
             candidates += nearby
-            dist, which = _rank(variants, candidates)
     matches: list[Match] = []
     for i, d in _moments(variants, candidates, dist):
         c = candidates[i]
@@ -393,9 +400,10 @@ def search_clip(
         readings = [(v, b) for vs, (d, w) in zip(per_frame, ranked, strict=True)
                     for v, b in zip(vs, _reading_best(vs, d, w), strict=True)]  # fmt: skip
         wider = _wide_buckets(store, _most_promising(readings), buckets)
-        candidates += store.candidates(wider)
+        more = store.candidates(wider)
+        ranked = [_joined(r, m) for r, m in zip(ranked, _frame_distances(per_frame, more), strict=True)]
+        candidates += more
         buckets += wider
-        ranked = _frame_distances(per_frame, candidates)
         matches = _clip_vote(store, frames, per_frame, candidates, ranked, limit, title)
     return SearchResult(len(candidates), len(buckets), matches)
 
