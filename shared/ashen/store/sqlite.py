@@ -40,6 +40,7 @@ _INSERT_SCENE = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
+_SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout FROM scenes"  # rows for _candidates
 
 
 def default_home() -> Path:
@@ -124,7 +125,7 @@ class SqliteStore:
         marks = ",".join("?" * len(buckets))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT video_id, start, at, end, signature, layout FROM scenes WHERE bucket IN ({marks})",
+                f"{_SELECT_CANDIDATES} WHERE bucket IN ({marks})",
                 tuple(buckets),
             ).fetchall()
         return _candidates(rows)
@@ -132,8 +133,7 @@ class SqliteStore:
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT video_id, start, at, end, signature, layout FROM scenes"
-                " WHERE video_id = ? AND start BETWEEN ? AND ? ORDER BY start",
+                f"{_SELECT_CANDIDATES} WHERE video_id = ? AND start BETWEEN ? AND ? ORDER BY start",
                 (video_id, start, end),
             ).fetchall()
         return _candidates(rows)
