@@ -116,21 +116,10 @@ def _opencv_doc_clips() -> list[Path]:
     if (target / "copyright").exists():
         return _usable(target)
     work = UNSEEN / "opencv-doc-deb"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
-        dl = subprocess.run(["apt-get", "download", "opencv-doc"], cwd=work, capture_output=True, text=True)
-        if dl.returncode != 0 and "unable to locate" in dl.stderr.lower():
-            subprocess.run(["apt-get", "update"], capture_output=True)
-            dl = subprocess.run(["apt-get", "download", "opencv-doc"], cwd=work, capture_output=True, text=True)
-        deb = next(work.glob("opencv-doc_*.deb"), None)
-        if dl.returncode != 0 or deb is None:
-            return _fetch_failed("apt-get download opencv-doc", dl, "no .deb")
-        tree = work / "tree"
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"unseen footage: cannot fetch or unpack opencv-doc: {e}", file=sys.stderr)
+    unpacked = _unpack_deb("opencv-doc", work)
+    if unpacked is None:
         return []
+    tree, _ = unpacked
     doc = tree / "usr" / "share" / "doc" / "opencv-doc"
     staging = UNSEEN / "opencv-doc-new"
     shutil.rmtree(staging, ignore_errors=True)
@@ -296,8 +285,9 @@ def _deb_clips(folder: str, package: str, *clips: str) -> list[Path]:
     return _usable(target) if target.is_dir() else []
 
 
-def _stage_deb(package: str, clips: tuple[str, ...], work: Path, staging: Path) -> bool:
-    """Download and unpack one package in work, move the clips and copyright into staging; False if not."""
+def _unpack_deb(package: str, work: Path) -> tuple[Path, Path] | None:
+    """Download one Debian package into a fresh work folder and unpack it there: (the unpacked
+    tree, the .deb), or None, said on stderr, if it cannot be had."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
@@ -308,12 +298,21 @@ def _stage_deb(package: str, clips: tuple[str, ...], work: Path, staging: Path) 
         deb = next(work.glob(f"{package}_*.deb"), None)
         if dl.returncode != 0 or deb is None:
             _fetch_failed(f"apt-get download {package}", dl, "no .deb")
-            return False
+            return None
         tree = work / "tree"
         subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"unseen footage: cannot fetch or unpack {package}: {e}", file=sys.stderr)
+        return None
+    return tree, deb
+
+
+def _stage_deb(package: str, clips: tuple[str, ...], work: Path, staging: Path) -> bool:
+    """Download and unpack one package in work, move the clips and copyright into staging; False if not."""
+    unpacked = _unpack_deb(package, work)
+    if unpacked is None:
         return False
+    tree, deb = unpacked
     sources = [tree / "usr" / "share" / clip for clip in clips]
     notice = tree / "usr" / "share" / "doc" / package / "copyright"
     missing = [src.name for src in sources if not src.is_file()] + ([] if notice.is_file() else ["copyright"])
