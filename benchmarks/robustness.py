@@ -26,8 +26,8 @@ One run, from a fixed seed:
 (tree.avi, vtest.avi) have since shaped the scene layouts. ``--heldout`` queries a second set that
 nothing has been tuned on (four PyPI packages and Debian's forensics-samples-files): the check for
 changes made looking at ``--unseen``; its misses in turn shaped later changes, and ``--fresh``
-(PyPI psychopy, Debian gem-doc) is the set kept untouched after those. Everything else is indexed
-as distractors.
+(PyPI psychopy, Debian gem-doc) is the set fetched after those, untouched until its two misses
+shaped the neighbour ranges of search. Everything else is indexed as distractors.
 """
 
 from __future__ import annotations
@@ -558,7 +558,8 @@ def main() -> None:
                     help="query only the held-out real clips (four PyPI packages, Debian forensics-samples-files), "
                     "a second unseen set kept for checking changes tuned on --unseen")  # fmt: skip
     ap.add_argument("--fresh", action="store_true",
-                    help="query only a third set (PyPI psychopy, Debian gem-doc), nothing tuned on it")  # fmt: skip
+                    help="query only a third set (PyPI psychopy, Debian gem-doc), "
+                    "fetched after the --heldout changes")  # fmt: skip
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 samples per video")
     ap.add_argument("--examples", action="store_true", help=f"save the first sample's variants to {EXAMPLES}")
     ap.add_argument("--json", type=Path, default=OUT / "robustness.json")
