@@ -65,7 +65,7 @@ def test_black_bars_around_a_white_picture_edge():
     img = picture()
     img[:, :40] = 255
     framed = np.pad(img, ((0, 0), (50, 50), (0, 0)))
-    full, outer = picture_boxes(framed)
+    full, outer, _ = picture_boxes(framed)
     assert full == (0, 180, 90, 370)  # black bar and white background together
     assert outer == (0, 180, 50, 370)  # the black bar only
 
@@ -109,5 +109,23 @@ def test_meme_banners_around_a_night_picture_are_trimmed():
     for y in (20, h + banner + 20):  # a line of caption text in each banner
         meme[y : y + 14, 100:380:6] = 0
     assert picture_box(meme) is None  # every side reads as border: no full box to trust
-    box, _ = picture_boxes(meme)
+    box, _, _ = picture_boxes(meme)
     assert box == (banner, banner + h, 0, w)
+
+
+def test_player_window_around_a_picture_with_its_own_bars_is_framed():
+    # A 16:9 video with black bars of its own (a letterboxed film), in a player window whose dark
+    # control bar runs straight into the bottom bar: the border scan trims frame and bars together,
+    # and the band rule cannot part the control bar (32 grey) from the black. The colour steps can.
+    video = np.zeros((180, 320, 3), dtype=np.uint8)
+    video[25:155] = picture(130, 320)
+    window = np.full((180 + 11 + 24, 320 + 12, 3), 128, dtype=np.uint8)
+    window[:11] = 210  # title bar
+    window[11:191, 6:326] = video
+    window[191:209, 6:326] = 32  # control bar
+    window[197:200, 20:200] = (230, 30, 30)  # progress
+    full, _, framed = picture_boxes(window)
+    assert full == (11 + 25, 11 + 155, 6, 326)  # the film inside its bars, not the video
+    assert framed[0] == (11, 191, 6, 326)  # the video, bars included, as it was hashed
+    # Without borders there is no frame.
+    assert picture_boxes(picture()).framed == []

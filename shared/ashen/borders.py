@@ -9,8 +9,11 @@ trimmed image is only ever an extra query variant, ranked together with the unto
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +33,7 @@ TEXT_LINE_SHARE = 0.5
 LOOSE_FEW_COLOUR_SHARE = 0.75
 MAX_LOOSE = 0.06
 BAND_CHANGE = 32  # a border line this far from its band's colour starts another band
+STEP_CHANGE = 16  # a border line this far from the one before may be where a frame meets the picture's own bars
 
 
 def _medians(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
@@ -83,6 +87,7 @@ class _Lines:
 class _Edge:
     depth: int  # lines of border from this edge
     outer: int  # lines of border before its innermost colour band (= depth when it has one colour)
+    steps: tuple[int, ...] = ()  # every depth inside the border where its colour changes, and depth
 
 
 def _edge_run(lines: _Lines, max_loose: int) -> _Edge:
@@ -97,12 +102,15 @@ def _edge_run(lines: _Lines, max_loose: int) -> _Edge:
     depth, band_start, loose = 0, 0, 0
     colour: npt.NDArray[np.int16] | None = None
     band: npt.NDArray[np.int16] | None = None
+    steps: list[int] = []
     for i in range(len(lines)):
         lines.reach(i)
         if lines.border[i]:
             here = lines.median[i]
             if loose and colour is not None and np.abs(here - colour).max() > BAND_CHANGE:
                 break  # text or a bar of the border comes back to the border's colour; this is picture
+            if colour is not None and np.abs(here - colour).max() > STEP_CHANGE:
+                steps.append(i)
             colour, loose = here, 0
             if band is None or np.abs(colour - band).max() > BAND_CHANGE:
                 band, band_start = colour, i
@@ -114,7 +122,7 @@ def _edge_run(lines: _Lines, max_loose: int) -> _Edge:
         if not (on_border or lines.few[i] >= LOOSE_FEW_COLOUR_SHARE):
             break
         loose += 1
-    return _Edge(depth, band_start if band_start > 0 else depth)
+    return _Edge(depth, band_start if band_start > 0 else depth, tuple(dict.fromkeys([*steps, depth])))
 
 
 Box = tuple[int, int, int, int]  # top, bottom, left, right (bottom and right exclusive)
@@ -149,28 +157,68 @@ def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
     return _box(tuple(e.depth for e in _edges(rgb)), h, w)  # type: ignore[arg-type]
 
 
-def picture_boxes(rgb: npt.NDArray[np.uint8]) -> tuple[Box | None, Box | None]:
+class PictureBoxes(NamedTuple):
+    full: Box | None  # inside all the borders
+    outer: Box | None  # inside all but the innermost colour band of each side
+    framed: list[Box]  # inside a frame, the picture's own bars kept (see framed_boxes)
+
+
+def picture_boxes(rgb: npt.NDArray[np.uint8]) -> PictureBoxes:
     """The picture inside all its borders, and inside all but the innermost colour band of each (a
     black bar around a picture on a white background: the white is picture, not border). When
     all the bands together would leave too little, the outer ones alone are the picture; when they
     do too, the pair of sides that leaves enough (meme banners above and below a picture whose
-    dark background reads as border from the left and right)."""
+    dark background reads as border from the left and right). And the boxes ``framed_boxes``
+    finds at the colour steps inside the borders."""
     h, w = rgb.shape[:2]
     edges = _edges(rgb)
+    framed = framed_boxes([e.steps for e in edges], h, w)
     full = _box(tuple(e.depth for e in edges), h, w)  # type: ignore[arg-type]
     outer = _box(tuple(e.outer for e in edges), h, w)  # type: ignore[arg-type]
     if full is not None:
-        return full, outer
+        return PictureBoxes(full, outer, framed)
     if outer is not None:
-        return outer, None
+        return PictureBoxes(outer, None, framed)
     for depths in (tuple(e.outer for e in edges), tuple(e.depth for e in edges)):
         t, b, l_, r = depths
         rows_left, cols_left = h - t - b >= MIN_PICTURE * h, w - l_ - r >= MIN_PICTURE * w
         if rows_left != cols_left:  # exactly one pair leaves enough picture: trust that pair only
             one_pair = _box((t, b, 0, 0) if rows_left else (0, 0, l_, r), h, w)
             if one_pair is not None and one_pair != (0, h, 0, w):
-                return one_pair, None
-    return None, None
+                return PictureBoxes(one_pair, None, framed)
+    return PictureBoxes(None, None, framed)
+
+
+# Shapes a video picture comes in, for framed_boxes: the common ratios, 2:1, 3:2, 5:4, CIF's 11:9,
+# square and upright phone video; how close (as a ratio) a box must come to one; how many boxes.
+FRAME_RATIOS = (16 / 9, 4 / 3, 16 / 10, 1.85, 2.39, 2.0, 3 / 2, 5 / 4, 11 / 9, 1.0, 9 / 16)
+FRAME_RATIO_SLACK = 0.01
+FRAMED_BOXES = 2
+
+
+def framed_boxes(steps: Sequence[Sequence[int]], height: int, width: int) -> list[Box]:
+    """Boxes inside a frame around a picture that has flat bars or edges of its own (a player
+    window around a letterboxed video): the border scan runs on through the frame into the
+    picture's bars, and the band rule cannot part a dark control bar from black bars. Where the
+    frame ends, the border's colour steps (``steps``: per side, top, bottom, left, right). A box
+    with a step on each side (or none, on a side without border), equally deep left and right (a
+    window frame, like bars, is symmetric there), whose shape is a video's to within
+    FRAME_RATIO_SLACK is the picture. At most FRAMED_BOXES: those that leave fewest bordered sides
+    untrimmed first (several boxes of one frame can have a video's shape), then closest in shape."""
+    top, bottom, left, right = ((0, *s) if s else (0,) for s in steps)
+    tol = max(MIN_BORDER_PX, round(SIDE_AGREEMENT * width))
+    found: list[tuple[int, float, Box]] = []
+    for depths in itertools.product(top, bottom, left, right):
+        t, b, l_, r = depths
+        if abs(l_ - r) > tol or width - l_ - r < MIN_PICTURE * width or height - t - b < MIN_PICTURE * height:
+            continue
+        if max(depths) == 0:
+            continue  # the image itself
+        off = min(abs(math.log((width - l_ - r) / (height - t - b) / a)) for a in FRAME_RATIOS)
+        untrimmed = sum(d == 0 and len(s) > 0 for d, s in zip(depths, steps, strict=True))
+        if off <= math.log1p(FRAME_RATIO_SLACK):
+            found.append((untrimmed, off, (t, height - b, l_, width - r)))
+    return list(dict.fromkeys(box for _, _, box in sorted(found)))[:FRAMED_BOXES]
 
 
 def symmetric_box(box: Box, height: int, width: int) -> Box:

@@ -33,7 +33,7 @@ UNCROP = {
     "uncrop-right": (0.0, 0.0, 0.0, 0.11),
 }
 # Distance added to hypotheses, so that an exact match of the image as given always wins ties.
-PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5, "trim-aspect": 0.5}
+PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5, "trim-aspect": 0.5, "trim-framed": 0.5}
 UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
 CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brightened scale
@@ -126,7 +126,7 @@ def query_variants(
     means: list[tuple[str, Means, float]] = [("original", _means(rgb), 0.0)]
     base, picture = rgb, means[0][1]  # the picture (trimmed when borders are found) and its block means
     h, w = rgb.shape[:2]
-    box, outer = picture_boxes(rgb) if borders else (None, None)
+    box, outer, framed = picture_boxes(rgb) if borders else (None, None, [])
     if box is not None and box != (0, h, 0, w):
         t, b, l_, r = box
         base = rgb[t:b, l_:r]
@@ -152,6 +152,12 @@ def query_variants(
         if base is not rgb:
             small = _reduced(base)
             means += [(f"trim-{name}", _padded_means(small, pad), UNCROP_PENALTY) for name, pad in UNCROP.items()]
+    # A frame around a picture with bars or flat edges of its own (a player window around a
+    # letterboxed video): the box a video's shape fits at the steps of the border's colour. Last,
+    # so that the wider probe's choice among readings that matched nothing is as it was without.
+    for i, (ft, fb, fl, fr) in enumerate(framed):
+        if (ft, fb, fl, fr) not in (box, outer):
+            means.append((f"trim-framed{i + 1}", _means(rgb[ft:fb, fl:fr]), PENALTY["trim-framed"]))
     if mirrors:
         means += [(f"{name}-mirror" if name != "original" else "mirror", (m8[:, ::-1], m16[:, ::-1]),
                    p + PENALTY["mirror"]) for name, (m8, m16), p in list(means)]  # fmt: skip
