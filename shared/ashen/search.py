@@ -206,6 +206,12 @@ def _video_best(vid: np.ndarray, value: np.ndarray) -> np.ndarray:
     return best
 
 
+def _contenders(mine: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """The moments a video's answer is chosen from: its scenes (``mine``, a mask over the
+    candidates) within MOMENT_MARGIN of its closest."""
+    return np.flatnonzero(mine & (dist <= dist[mine].min() + MOMENT_MARGIN))
+
+
 def _moments(
     variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray
 ) -> Iterator[tuple[int, float]]:
@@ -217,7 +223,7 @@ def _moments(
     vid = np.array([codes.setdefault(c.video_id, len(codes)) for c in candidates])
     closest = -_video_best(vid, -dist)
     for v in np.argsort(closest, kind="stable"):
-        near = np.flatnonzero((vid == v) & (dist <= closest[v] + MOMENT_MARGIN))
+        near = _contenders(vid == v, dist)
         if len(near) > 1:
             fine = _video_layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
             near = near[np.lexsort((dist[near], fine))]  # by layout distance, then by CLD distance
@@ -242,8 +248,7 @@ def _neighbours(
                 if videos.get(candidates[i].video_id) is not None), None)  # fmt: skip
     if top is None:
         return [], 0
-    closest = min(d for c, d in zip(candidates, dist, strict=True) if c.video_id == top)
-    near = [i for i, c in enumerate(candidates) if c.video_id == top and dist[i] <= closest + MOMENT_MARGIN]
+    near = _contenders(np.array([c.video_id == top for c in candidates]), dist)
     if len(near) < 2:
         return [], 0
     fine = _video_layout_distances(variants, [candidates[i] for i in near], MOMENT_MARGIN)
