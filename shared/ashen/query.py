@@ -2,7 +2,8 @@
 
 - the image as given;
 - the picture inside detected borders (bars, player frames, meme banners), and that box grown
-  back to a common aspect ratio when a picture edge was trimmed with the border;
+  back to a common aspect ratio when a picture edge was trimmed with the border; inside a frame
+  around a picture with bars of its own, the box at the frame's edge that has a video's shape;
 - the horizontal mirror of each (exact: the block means are simply flipped);
 - light "uncrop" hypotheses: padded back with edge pixels, as if 5% had been cut all round or
   10% off one side;
