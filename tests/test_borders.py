@@ -129,3 +129,14 @@ def test_player_window_around_a_picture_with_its_own_bars_is_framed():
     assert framed[0] == (11, 191, 6, 326)  # the video, bars included, as it was hashed
     # Without borders there is no frame.
     assert picture_boxes(picture()).framed == []
+
+
+def test_smallest_images_get_no_reading_under_8x8():
+    # 8x8 is the smallest image accepted. A flat one reads as border on every side, and a box of
+    # a video's shape (2:1) at half its height must not be hashed: 4 rows cannot make 8x8 blocks.
+    from ashen.query import query_variants
+
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((8, 8, 3), (9, 13, 3))]
+    for img in (np.full((8, 8, 3), 45, dtype=np.uint8), *noise):
+        assert all(v.values.shape == (33,) for v in query_variants(img))

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ashen.borders import aspect_boxes, picture_boxes, symmetric_box
+from ashen.borders import Box, aspect_boxes, picture_boxes, symmetric_box
 from ashen.color_layout import block_edges, block_means, from_block_means
 from ashen.layout import LAYOUT_SIDE, luma_of
 
@@ -128,7 +128,12 @@ def query_variants(
     base, picture = rgb, means[0][1]  # the picture (trimmed when borders are found) and its block means
     h, w = rgb.shape[:2]
     box, outer, framed = picture_boxes(rgb) if borders else (None, None, [])
-    if box is not None and box != (0, h, 0, w):
+
+    def hashable(crop: Box | None) -> bool:
+        """A box inside the image, not all of it, that still has the 8x8 pixels a signature needs."""
+        return crop is not None and crop != (0, h, 0, w) and crop[1] - crop[0] >= 8 and crop[3] - crop[2] >= 8
+
+    if box is not None and hashable(box):
         t, b, l_, r = box
         base = rgb[t:b, l_:r]
         picture = _means(base)
@@ -137,13 +142,13 @@ def query_variants(
         # bars come in equal pairs: also try the symmetric reading, on both or on one pair only.
         st, sb, sl, sr = symmetric_box(box, h, w)
         for name, crop in (("trim-sym", (st, sb, sl, sr)), ("trim-tb", (st, sb, 0, w)), ("trim-lr", (0, h, sl, sr))):
-            if crop != box and crop != (0, h, 0, w) and crop[1] - crop[0] >= 8 and crop[3] - crop[2] >= 8:
+            if crop != box and hashable(crop):
                 means.append((name, _means(rgb[crop[0] : crop[1], crop[2] : crop[3]]), PENALTY["trim"]))
         # A picture edge trimmed with the frame around it: the box grown back to a common ratio.
         for i, (at, ab, al, ar) in enumerate(aspect_boxes(box, h, w)):
             means.append((f"trim-aspect{i + 1}", _means(rgb[at:ab, al:ar]), PENALTY["trim-aspect"]))
         # Bars around a picture whose own edge is flat (a white background): only the outer band.
-        if outer is not None and outer not in (box, (0, h, 0, w)):
+        if outer is not None and outer != box and hashable(outer):
             means.append(("trim-outer", _means(rgb[outer[0] : outer[1], outer[2] : outer[3]]), PENALTY["trim"]))
     if crops:
         # Of the image as given, and of the trimmed picture: a false trim (a striped wallpaper
@@ -157,7 +162,7 @@ def query_variants(
     # letterboxed video): the box a video's shape fits at the steps of the border's colour. Last,
     # so that the wider probe's choice among readings that matched nothing is as it was without.
     for i, (ft, fb, fl, fr) in enumerate(framed):
-        if (ft, fb, fl, fr) not in (box, outer):
+        if (ft, fb, fl, fr) not in (box, outer) and hashable((ft, fb, fl, fr)):
             means.append((f"trim-framed{i + 1}", _means(rgb[ft:fb, fl:fr]), PENALTY["trim-framed"]))
     if mirrors:
         means += [(f"{name}-mirror" if name != "original" else "mirror", (m8[:, ::-1], m16[:, ::-1]),
