@@ -29,14 +29,17 @@ _AC = np.r_[1:21, 22:27, 28:33]
 _NEUTRAL_AC_CELL = 16 // 3  # the cell of an AC value of 16 (no texture)
 
 
-def _format(cells: npt.NDArray[np.int64]) -> str:
-    return SCHEME + "-" + "".join(f"{c:02d}" for c in cells.tolist())
+def _keys(options: list[list[int]]) -> list[str]:
+    """The key of every combination of per-dimension cells. Plain strings joined, no arrays: a
+    wide probe makes thousands of keys per query."""
+    parts = [[f"{c:02d}" for c in cells] for cells in options]
+    return [f"{SCHEME}-{''.join(combo)}" for combo in product(*parts)]
 
 
 def bucket_keys(signatures: npt.NDArray[np.integer]) -> list[str]:
     """Bucket key of each of (N, 33) signatures."""
     cells = np.asarray(signatures, dtype=np.int64)[:, _DIMS] // _WIDTH
-    return [_format(c) for c in cells]
+    return [f"{SCHEME}-{''.join(f'{c:02d}' for c in row)}" for row in cells.tolist()]
 
 
 def bucket_key(values: npt.ArrayLike) -> str:
@@ -60,8 +63,7 @@ def _cell_options(v: npt.NDArray[np.int64], margin: int) -> list[list[int]]:
 def query_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
     """The buckets a query reads: its own first, then neighbours across nearby cell edges
     (``margin``: how close to an edge a value must be for the neighbour to be read)."""
-    options = _cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin)
-    return [_format(np.array(combo)) for combo in product(*options)]
+    return _keys(_cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin))
 
 
 def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:
@@ -73,7 +75,7 @@ def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:
     for d in range(len(v)):
         lo, hi = max(0, int(v[d]) - reach) // int(_WIDTH[d]), (int(v[d]) + reach) // int(_WIDTH[d])
         options = [*near[:d], list(range(lo, hi + 1)), *near[d + 1 :]]
-        keys.update(dict.fromkeys(_format(np.array(combo)) for combo in product(*options)))
+        keys.update(dict.fromkeys(_keys(options)))
     return list(keys)
 
 
