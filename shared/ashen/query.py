@@ -23,7 +23,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from ashen.borders import Box, aspect_boxes, picture_boxes, symmetric_box
-from ashen.color_layout import block_edges, block_means, from_block_means
+from ashen.color_layout import block_edges, block_means, block_sums, from_block_means, halved_means
 from ashen.layout import LAYOUT_SIDE, luma_of
 
 # (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
@@ -52,8 +52,12 @@ def _fine_means(rgb: npt.NDArray[np.integer], blocks: int = LAYOUT_SIDE) -> npt.
 
 
 def _means(rgb: npt.NDArray[np.integer]) -> Means:
-    """The 8x8 block means the signature is made of, and the 16x16 ones its layout is."""
-    return block_means(rgb), _fine_means(rgb)
+    """The 8x8 block means the signature is made of, and the 16x16 ones its layout is (the 8x8
+    ones summed from those: one pass over the pixels)."""
+    if min(rgb.shape[:2]) < LAYOUT_SIDE:
+        return block_means(rgb), _fine_means(rgb)
+    sums, counts = block_sums(rgb, LAYOUT_SIDE)
+    return halved_means(sums, counts), sums / counts
 
 
 def _tones(rgb: npt.NDArray[np.uint8], means: Means) -> list[tuple[str, Means]]:
