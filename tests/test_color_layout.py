@@ -56,3 +56,14 @@ def test_mirroring_changes_only_odd_horizontal_terms_sign():
 def test_rejects_bad_shapes(shape):
     with pytest.raises(ValueError):
         color_layout(np.zeros(shape, np.uint8))
+
+
+def test_halved_means_are_the_8x8_means_exactly():
+    # The query path takes its 8x8 means from the 16x16 sums: the 8x8 block edges are every
+    # other 16x16 edge for any size, so the means must match bit for bit.
+    from ashen.color_layout import block_means, block_sums, halved_means
+
+    rng = np.random.default_rng(3)
+    for h, w in ((16, 16), (17, 31), (45, 80), (359, 641), (480, 848)):
+        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        assert np.array_equal(halved_means(*block_sums(img, 16)), block_means(img, 8)), (h, w)
