@@ -65,7 +65,8 @@ def test_black_bars_around_a_white_picture_edge():
     img = picture()
     img[:, :40] = 255
     framed = np.pad(img, ((0, 0), (50, 50), (0, 0)))
-    full, outer, _ = picture_boxes(framed)
+    found = picture_boxes(framed)
+    full, outer = found.full, found.outer
     assert full == (0, 180, 90, 370)  # black bar and white background together
     assert outer == (0, 180, 50, 370)  # the black bar only
 
@@ -109,7 +110,7 @@ def test_meme_banners_around_a_night_picture_are_trimmed():
     for y in (20, h + banner + 20):  # a line of caption text in each banner
         meme[y : y + 14, 100:380:6] = 0
     assert picture_box(meme) is None  # every side reads as border: no full box to trust
-    box, _, _ = picture_boxes(meme)
+    box = picture_boxes(meme).full
     assert box == (banner, banner + h, 0, w)
 
 
@@ -124,7 +125,8 @@ def test_player_window_around_a_picture_with_its_own_bars_is_framed():
     window[11:191, 6:326] = video
     window[191:209, 6:326] = 32  # control bar
     window[197:200, 20:200] = (230, 30, 30)  # progress
-    full, _, framed = picture_boxes(window)
+    found = picture_boxes(window)
+    full, framed = found.full, found.framed
     assert full == (11 + 25, 11 + 155, 6, 326)  # the film inside its bars, not the video
     assert framed[0] == (11, 191, 6, 326)  # the video, bars included, as it was hashed
     # Without borders there is no frame.

@@ -20,7 +20,7 @@ from ashen.layout import (
     unpack_layouts,
 )
 from ashen.models import Candidate, VideoRecord
-from ashen.query import Variant, query_variants
+from ashen.query import Variant, fitted_readings, query_variants
 from ashen.scenes import Scene, scenes_of
 from ashen.search import _moments, search_clip, search_image, search_variants
 from ashen.signature import Signature
@@ -226,3 +226,24 @@ def test_a_gamma_edit_is_undone_on_the_pixels_so_text_keeps_its_moment(tmp_path)
     store = SqliteStore(tmp_path / "screencast.sqlite3")
     store.replace_video(VideoRecord(id="v", title="Screencast", filename="v.mkv", source="v.mkv"), keyed(scenes))
     assert search_image(store, edited).matches[0].at == 5.0
+
+
+def test_bars_added_to_a_video_with_its_own_bars_are_cut_to_the_video_shape(tmp_path) -> None:
+    """A screencast with black bars of its own (stored with them: too few keyframes agreed on
+    them), queried with more black bars added: the trim cuts both and the dark edge of the picture,
+    so its layout is offset from what was stored. Cut to the video's shape, it is not."""
+    framed = [np.pad(terminal(n), ((0, 0), (32, 32), (0, 0))) for n in (1, 2, 3)]  # 320x256, 5:4
+    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_layout(luma_of(block_means(img, 16))))
+              for t, img in zip((1.0, 5.0, 9.0), framed, strict=True)]  # fmt: skip
+    store = SqliteStore(tmp_path / "screencast.sqlite3")
+    video = VideoRecord(id="v", title="Screencast", filename="v.mkv", source="v.mkv", width=320, height=256)
+    store.replace_video(video, keyed(scenes))
+    query = np.pad(framed[1], ((0, 0), (48, 48), (0, 0)))  # two lines typed; pillarbox bars added
+    for best in (search_image(store, query).matches[0], search_clip(store, [(0.0, query)]).matches[0]):
+        assert (best.at, best.variant) == (5.0, "fit")  # (the API and CLI search one image as a clip)
+    # Without the video's shape, the offset layouts choose the moment with one line typed.
+    assert search_variants(store, query_variants(query)).matches[0].at == 1.0
+    # No cut when the query already has the video's shape, nor where it would leave out picture.
+    assert fitted_readings(framed[1], 320 / 256) == []
+    noisy = np.random.default_rng(2).integers(0, 256, (256, 48, 3), dtype=np.uint8)
+    assert fitted_readings(np.concatenate([noisy, framed[1], noisy], axis=1), 320 / 256) == []

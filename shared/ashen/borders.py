@@ -161,6 +161,7 @@ class PictureBoxes(NamedTuple):
     full: Box | None  # inside all the borders
     outer: Box | None  # inside all but the innermost colour band of each side
     framed: list[Box]  # inside a frame, the picture's own bars kept (see framed_boxes)
+    depths: tuple[int, int, int, int] = (0, 0, 0, 0)  # lines of border from the top, bottom, left, right
 
 
 def picture_boxes(rgb: npt.NDArray[np.uint8]) -> PictureBoxes:
@@ -173,20 +174,21 @@ def picture_boxes(rgb: npt.NDArray[np.uint8]) -> PictureBoxes:
     h, w = rgb.shape[:2]
     edges = _edges(rgb)
     framed = framed_boxes([e.steps for e in edges], h, w)
+    depths = tuple(e.depth for e in edges)
     full = _box(tuple(e.depth for e in edges), h, w)  # type: ignore[arg-type]
     outer = _box(tuple(e.outer for e in edges), h, w)  # type: ignore[arg-type]
     if full is not None:
-        return PictureBoxes(full, outer, framed)
+        return PictureBoxes(full, outer, framed, depths)  # type: ignore[arg-type]
     if outer is not None:
-        return PictureBoxes(outer, None, framed)
+        return PictureBoxes(outer, None, framed, depths)  # type: ignore[arg-type]
     for depths in (tuple(e.outer for e in edges), tuple(e.depth for e in edges)):
         t, b, l_, r = depths
         rows_left, cols_left = h - t - b >= MIN_PICTURE * h, w - l_ - r >= MIN_PICTURE * w
         if rows_left != cols_left:  # exactly one pair leaves enough picture: trust that pair only
             one_pair = _box((t, b, 0, 0) if rows_left else (0, 0, l_, r), h, w)
             if one_pair is not None and one_pair != (0, h, 0, w):
-                return PictureBoxes(one_pair, None, framed)
-    return PictureBoxes(None, None, framed)
+                return PictureBoxes(one_pair, None, framed, depths)  # type: ignore[arg-type]
+    return PictureBoxes(None, None, framed, depths)  # type: ignore[arg-type]
 
 
 # Shapes a video picture comes in, for framed_boxes: the common ratios, 2:1, 3:2, 5:4, CIF's 11:9,

@@ -10,6 +10,9 @@
 - tone hypotheses: a common colour edit undone (brightened or darkened by 15%, contrast lowered
   by 20%: on the block means; gamma lifted: on the pixels).
 
+Once search knows which video a query most likely shows, ``fitted_readings`` adds the picture
+cut to that video's shape (bars added around a video with bars of its own).
+
 Un-crop and tone hypotheses are made of the image as given and, when borders were found, of the
 trimmed picture too: a border detector can be fooled, and a wrong trim must not cost them.
 """
@@ -22,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ashen.borders import Box, aspect_boxes, picture_boxes, symmetric_box
+from ashen.borders import MIN_BORDER_PX, Box, aspect_boxes, picture_boxes, symmetric_box
 from ashen.color_layout import block_edges, block_means, block_sums, from_block_means, halved_means
 from ashen.layout import LAYOUT_SIDE, luma_of
 
@@ -34,7 +37,15 @@ UNCROP = {
     "uncrop-right": (0.0, 0.0, 0.0, 0.11),
 }
 # Distance added to hypotheses, so that an exact match of the image as given always wins ties.
-PENALTY = {"original": 0.0, "mirror": 0.5, "trim": 0.0, "trim-mirror": 0.5, "trim-aspect": 0.5, "trim-framed": 0.5}
+PENALTY = {
+    "original": 0.0,
+    "mirror": 0.5,
+    "trim": 0.0,
+    "trim-mirror": 0.5,
+    "trim-aspect": 0.5,
+    "trim-framed": 0.5,
+    "fit": 0.5,
+}
 UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
 CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brightened scale
@@ -131,7 +142,8 @@ def query_variants(
     means: list[tuple[str, Means, float]] = [("original", _means(rgb), 0.0)]
     base, picture = rgb, means[0][1]  # the picture (trimmed when borders are found) and its block means
     h, w = rgb.shape[:2]
-    box, outer, framed = picture_boxes(rgb) if borders else (None, None, [])
+    found = picture_boxes(rgb) if borders else None
+    box, outer, framed = (found.full, found.outer, found.framed) if found else (None, None, [])
 
     def hashable(crop: Box | None) -> bool:
         """A box inside the image, not all of it, that still has the 8x8 pixels a signature needs."""
@@ -187,3 +199,42 @@ def query_variants(
             seen.add(key)
             out.append(Variant(name, v, penalty, luma_of(m16)))
     return out
+
+
+FIT_SLACK = 0.01  # a query within 1% of the video's shape has no added bars to cut
+
+
+def fitted_readings(rgb: npt.NDArray[np.uint8], ratio: float, *, mirrors: bool = True) -> list[Variant]:
+    """The picture of a video shaped ``ratio`` (width / height) inside bars added around it: the
+    largest centred box of that shape, when all it leaves out is border.
+
+    Bars added to a video with black (or flat) edges of its own merge with them, and the border
+    trim cuts into what the index stored with those edges; the video's shape says where the added
+    bars end. Nothing when the image is already of that shape, or when the box would leave out
+    lines that are not border (seen from each edge, as the trim sees them)."""
+    rgb = _reduced(rgb, WORKING_SIZE)
+    h, w = rgb.shape[:2]
+    depths = picture_boxes(rgb).depths
+    if ratio <= 0 or max(depths) == 0:
+        return []
+    if w > h * ratio * (1 + FIT_SLACK):  # bars left and right
+        width = round(h * ratio)
+        fit = (0, h, (w - width) // 2, (w - width) // 2 + width)
+    elif w * (1 + FIT_SLACK) < h * ratio:  # bars above and below
+        height = round(w / ratio)
+        fit = ((h - height) // 2, (h - height) // 2 + height, 0, w)
+    else:
+        return []
+    left_out = (fit[0], h - fit[1], fit[2], w - fit[3])
+    if any(out > depth + MIN_BORDER_PX for out, depth in zip(left_out, depths, strict=True)):
+        return []  # the box would cut into picture
+    if fit[1] - fit[0] < 8 or fit[3] - fit[2] < 8:
+        return []
+    m8, m16 = _means(rgb[fit[0] : fit[1], fit[2] : fit[3]])
+    readings = [("fit", m8, m16, PENALTY["fit"])]
+    if mirrors:
+        readings.append(("fit-mirror", m8[:, ::-1], m16[:, ::-1], PENALTY["fit"] + PENALTY["mirror"]))
+    values = from_block_means(np.stack([r8 for _, r8, _, _ in readings]))
+    return [
+        Variant(name, v, penalty, luma_of(r16)) for (name, _, r16, penalty), v in zip(readings, values, strict=True)
+    ]

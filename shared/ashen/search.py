@@ -9,7 +9,7 @@ time offset they agree on. ``search`` is the plain single-signature form (the AP
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ashen.buckets import is_flat, is_flat_query, query_buckets, reach_buckets
 from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
-from ashen.query import Variant, query_variants
+from ashen.query import Variant, fitted_readings, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
 from ashen.store.port import SceneStore
 
@@ -244,8 +244,7 @@ def _neighbours(
     around the ones that were read fill in the rest: at most NEIGHBOUR_RANGES time ranges of at
     most NEIGHBOUR_SPAN_S, those holding the moments whose layouts are closest first. The top video
     is the closest one the title filter lets through."""
-    top = next((candidates[i].video_id for i in np.argsort(dist, kind="stable")
-                if videos.get(candidates[i].video_id) is not None), None)  # fmt: skip
+    top = _top_video(candidates, dist, videos)
     if top is None:
         return [], 0
     near = _contenders(np.array([c.video_id == top for c in candidates]), dist)
@@ -273,6 +272,45 @@ def _neighbours(
     return found, len(read)
 
 
+def _top_video(candidates: Sequence[Candidate], dist: np.ndarray, videos: _Videos) -> str | None:
+    """The closest video the title filter lets through."""
+    return next((candidates[i].video_id for i in np.argsort(dist, kind="stable")
+                 if videos.get(candidates[i].video_id) is not None), None)  # fmt: skip
+
+
+def _video_shape(video: VideoRecord) -> float | None:
+    """Width / height of the picture the index stored of ``video`` (inside its baked-in bars)."""
+    if video.picture:
+        top, bottom, left, right = video.picture
+        return (right - left) / (bottom - top) if bottom > top else None
+    return video.width / video.height if video.width > 0 and video.height > 0 else None
+
+
+def _fitted(
+    variants: Sequence[Variant],
+    candidates: Sequence[Candidate],
+    ranking: tuple[np.ndarray, np.ndarray],
+    videos: _Videos,
+    fit: Callable[[float], list[Variant]],
+) -> tuple[list[Variant], tuple[np.ndarray, np.ndarray]]:
+    """The readings ``fit`` makes for the top video's shape (ashen.query.fitted_readings) added,
+    and the ranking of that video's candidates updated with them. Only that video's: the reading
+    is a hypothesis about its picture, not about any other video's."""
+    dist, which = ranking
+    top = _top_video(candidates, dist, videos)
+    video = videos.get(top) if top is not None else None
+    shape = _video_shape(video) if video is not None else None
+    extra = _searchable(fit(shape)) if shape else []
+    if not extra:
+        return list(variants), ranking
+    mine = np.flatnonzero(np.array([c.video_id == top for c in candidates]))
+    d, w = _rank(extra, [candidates[i] for i in mine])
+    closer = d < dist[mine]
+    dist, which = dist.copy(), which.copy()
+    dist[mine[closer]], which[mine[closer]] = d[closer], w[closer] + len(variants)
+    return [*variants, *extra], (dist, which)
+
+
 class _Videos:
     """Video records looked up once per search, with the title filter applied."""
 
@@ -293,7 +331,10 @@ def search_variants(
     limit: int = DEFAULT_LIMIT,
     title: str | None = None,
     brute_force: bool = False,
+    fit: Callable[[float], list[Variant]] | None = None,
 ) -> SearchResult:
+    """Search with ``variants`` ranked together; ``fit`` makes more readings for a video shape
+    (width / height) once the likeliest video is known (ashen.query.fitted_readings)."""
     variants = _searchable(variants)
     if not variants:
         return SearchResult(0, 0, [], flat=True)
@@ -313,6 +354,8 @@ def search_variants(
     if not candidates:
         return SearchResult(0, len(buckets), [])
     videos = _Videos(store, title)
+    if fit is not None:
+        variants, (dist, which) = _fitted(variants, candidates, (dist, which), videos, fit)
     ranges = 0
     if not brute_force:
         nearby, ranges = _neighbours(store, variants, candidates, dist, videos)
@@ -361,7 +404,13 @@ def search_image(
 ) -> SearchResult:
     """Search a screenshot with all its variants ranked together."""
     variants = query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones)
-    return search_variants(store, variants, limit=limit, title=title, brute_force=brute_force)
+    return search_variants(store, variants, limit=limit, title=title, brute_force=brute_force,
+                           fit=_fit(rgb, borders=borders, mirrors=mirrors))  # fmt: skip
+
+
+def _fit(rgb: npt.NDArray[np.uint8], *, borders: bool, mirrors: bool) -> Callable[[float], list[Variant]] | None:
+    """``search_variants``'s ``fit`` for one image (none when borders are not looked for)."""
+    return (lambda ratio: fitted_readings(rgb, ratio, mirrors=mirrors)) if borders else None
 
 
 def search_clip(
@@ -394,7 +443,8 @@ def search_clip(
         return SearchResult(0, 0, [], flat=True)
     frames, per_frame = [f for f, _ in kept], [vs for _, vs in kept]
     if len(frames) == 1:
-        return search_variants(store, per_frame[0], limit=limit, title=title, brute_force=brute_force)
+        return search_variants(store, per_frame[0], limit=limit, title=title, brute_force=brute_force,
+                               fit=_fit(frames[0][1], borders=borders, mirrors=mirrors))  # fmt: skip
     buckets = _buckets_for(store, [v for vs in per_frame for v in vs], brute_force)
     candidates = store.candidates(buckets)
     ranked = _frame_distances(per_frame, candidates)
