@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ashen.borders import MIN_BORDER_PX, Box, aspect_boxes, picture_boxes, symmetric_box
+from ashen.borders import MIN_BORDER_PX, Box, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
 from ashen.color_layout import block_edges, block_means, block_sums, from_block_means, halved_means
 from ashen.layout import LAYOUT_SIDE, luma_of
 
@@ -134,15 +134,37 @@ def _reduced(rgb: npt.NDArray[np.uint8], target: int = 180) -> npt.NDArray[np.ui
     return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).reduce(k))
 
 
+@dataclass(frozen=True)
+class QueryImage:
+    """A query image box-reduced to about WORKING_SIZE on its short side (block means barely move;
+    the border search and padding get cheap), with the borders found in it, for every reading
+    made of it (``query_variants``, then ``fitted_readings``)."""
+
+    rgb: npt.NDArray[np.uint8]
+    boxes: PictureBoxes | None  # None when borders are not looked for
+
+    @classmethod
+    def of(cls, rgb: npt.NDArray[np.uint8], borders: bool = True) -> QueryImage:
+        small = _reduced(rgb, WORKING_SIZE)
+        return cls(small, picture_boxes(small) if borders else None)
+
+
 def query_variants(
-    rgb: npt.NDArray[np.uint8], *, mirrors: bool = True, borders: bool = True, crops: bool = True, tones: bool = True
+    image: npt.NDArray[np.uint8] | QueryImage,
+    *,
+    mirrors: bool = True,
+    borders: bool = True,
+    crops: bool = True,
+    tones: bool = True,
 ) -> list[Variant]:
-    """All signatures to search for one image, the image as given first."""
-    rgb = _reduced(rgb, WORKING_SIZE)  # block means barely move; border search and padding get cheap
+    """All signatures to search for one image (RGB, or a QueryImage made of it), the image as given first."""
+    if not isinstance(image, QueryImage):
+        image = QueryImage.of(image, borders)
+    rgb = image.rgb
     means: list[tuple[str, Means, float]] = [("original", _means(rgb), 0.0)]
     base, picture = rgb, means[0][1]  # the picture (trimmed when borders are found) and its block means
     h, w = rgb.shape[:2]
-    found = picture_boxes(rgb) if borders else None
+    found = image.boxes if borders else None
     box, outer, framed = (found.full, found.outer, found.framed) if found else (None, None, [])
 
     def hashable(crop: Box | None) -> bool:
@@ -204,7 +226,7 @@ def query_variants(
 FIT_SLACK = 0.01  # a query within 1% of the video's shape has no added bars to cut
 
 
-def fitted_readings(rgb: npt.NDArray[np.uint8], ratio: float, *, mirrors: bool = True) -> list[Variant]:
+def fitted_readings(image: npt.NDArray[np.uint8] | QueryImage, ratio: float, *, mirrors: bool = True) -> list[Variant]:
     """The picture of a video shaped ``ratio`` (width / height) inside bars added around it: the
     largest centred box of that shape, when all it leaves out is border.
 
@@ -212,11 +234,13 @@ def fitted_readings(rgb: npt.NDArray[np.uint8], ratio: float, *, mirrors: bool =
     trim cuts into what the index stored with those edges; the video's shape says where the added
     bars end. Nothing when the image is already of that shape, or when the box would leave out
     lines that are not border (seen from each edge, as the trim sees them)."""
-    rgb = _reduced(rgb, WORKING_SIZE)
+    if not isinstance(image, QueryImage):
+        image = QueryImage.of(image)
+    rgb = image.rgb
     h, w = rgb.shape[:2]
-    depths = picture_boxes(rgb).depths
-    if ratio <= 0 or max(depths) == 0:
+    if image.boxes is None or ratio <= 0 or max(image.boxes.depths) == 0:
         return []
+    depths = image.boxes.depths
     if w > h * ratio * (1 + FIT_SLACK):  # bars left and right
         width = round(h * ratio)
         fit = (0, h, (w - width) // 2, (w - width) // 2 + width)

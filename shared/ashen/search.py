@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ashen.buckets import is_flat, is_flat_query, query_buckets, reach_buckets
 from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, overlay_free_distances, unpack_layouts
 from ashen.models import Candidate, VideoRecord
-from ashen.query import Variant, fitted_readings, query_variants
+from ashen.query import QueryImage, Variant, fitted_readings, query_variants
 from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
 from ashen.store.port import SceneStore
 
@@ -403,14 +403,15 @@ def search_image(
     brute_force: bool = False,
 ) -> SearchResult:
     """Search a screenshot with all its variants ranked together."""
-    variants = query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones)
+    image = QueryImage.of(rgb, borders)
+    variants = query_variants(image, mirrors=mirrors, borders=borders, crops=crops, tones=tones)
     return search_variants(store, variants, limit=limit, title=title, brute_force=brute_force,
-                           fit=_fit(rgb, borders=borders, mirrors=mirrors))  # fmt: skip
+                           fit=_fit(image, mirrors=mirrors))  # fmt: skip
 
 
-def _fit(rgb: npt.NDArray[np.uint8], *, borders: bool, mirrors: bool) -> Callable[[float], list[Variant]] | None:
+def _fit(image: QueryImage, *, mirrors: bool) -> Callable[[float], list[Variant]] | None:
     """``search_variants``'s ``fit`` for one image (none when borders are not looked for)."""
-    return (lambda ratio: fitted_readings(rgb, ratio, mirrors=mirrors)) if borders else None
+    return (lambda ratio: fitted_readings(image, ratio, mirrors=mirrors)) if image.boxes is not None else None
 
 
 def search_clip(
@@ -436,15 +437,16 @@ def search_clip(
     """
     if not frames:
         return SearchResult(0, 0, [])
-    per_frame = [query_variants(rgb, mirrors=mirrors, borders=borders, crops=crops, tones=tones) for _, rgb in frames]
-    per_frame = [_searchable(vs) for vs in per_frame]
-    kept = [(f, vs) for f, vs in zip(frames, per_frame, strict=True) if vs]
+    images = [QueryImage.of(rgb, borders) for _, rgb in frames]
+    per_frame = [_searchable(query_variants(image, mirrors=mirrors, borders=borders, crops=crops, tones=tones))
+                 for image in images]  # fmt: skip
+    kept = [(f, image, vs) for f, image, vs in zip(frames, images, per_frame, strict=True) if vs]
     if not kept:
         return SearchResult(0, 0, [], flat=True)
-    frames, per_frame = [f for f, _ in kept], [vs for _, vs in kept]
+    frames, per_frame = [f for f, _, _ in kept], [vs for _, _, vs in kept]
     if len(frames) == 1:
         return search_variants(store, per_frame[0], limit=limit, title=title, brute_force=brute_force,
-                               fit=_fit(frames[0][1], borders=borders, mirrors=mirrors))  # fmt: skip
+                               fit=_fit(kept[0][1], mirrors=mirrors))  # fmt: skip
     buckets = _buckets_for(store, [v for vs in per_frame for v in vs], brute_force)
     candidates = store.candidates(buckets)
     ranked = _frame_distances(per_frame, candidates)
