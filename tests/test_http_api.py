@@ -81,6 +81,8 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
     assert set(body) == {"frameCount", "error", "result"} and body["error"] == ""
     best = body["result"][0]
     assert {"title", "episode", "filename", "from", "at", "to", "similarity"} <= set(best)
+    schemas = json.loads((ROOT / "openapi.json").read_text())["components"]["schemas"]
+    assert set(best) <= set(schemas["Match"]["properties"]), "every field the API returns is documented"
     assert (best["title"], best["episode"], best["from"], best["at"], best["to"]) == (
         "Big Buck Bunny",
         "02",
@@ -170,3 +172,11 @@ def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore) -> N
         path = re.sub(r"<(\w+)>", "{id}", route.path) if route.path.startswith("/videos/") else route.path
         served.add((route.method, path))
     assert served == documented
+
+
+def test_a_uniform_image_is_answered_flat_as_documented(store: SqliteStore) -> None:
+    status, body = call(create_app(store), http_event("POST", "/search", body=png(np.full((90, 160, 3), 7, np.uint8)),
+                                                      headers=PNG))  # fmt: skip
+    assert status == 200 and body["flat"] is True and body["result"] == []
+    schema = json.loads((ROOT / "openapi.json").read_text())["components"]["schemas"]["SearchResponse"]
+    assert set(body) <= set(schema["properties"])

@@ -184,7 +184,7 @@ def create_app(
             result = search_clip(get_store(), query, limit=limit, title=title, **variants)
         if on_search is not None:
             on_search(result, time.perf_counter() - began)
-        return _json(200, {"frameCount": result.frame_count, "error": "", "result": result.to_dict()["result"]})
+        return _json(200, {"error": "", **result.to_dict()})  # frameCount, result, and flat when it is
 
     @app.post("/search")
     def post_search() -> Response[str]:
