@@ -154,14 +154,20 @@ def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
     """(top, bottom, left, right) of the picture inside its borders (the whole image when there
     are none), or None when the image is too flat to tell."""
     h, w = rgb.shape[:2]
-    return _box(tuple(e.depth for e in _edges(rgb)), h, w)  # type: ignore[arg-type]
+    return _box(_sides(_edges(rgb), "depth"), h, w)
+
+
+def _sides(edges: tuple[_Edge, _Edge, _Edge, _Edge], field: str) -> tuple[int, int, int, int]:
+    """One measure (``depth`` or ``outer``) of the top, bottom, left and right edges."""
+    top, bottom, left, right = (int(getattr(e, field)) for e in edges)
+    return top, bottom, left, right
 
 
 class PictureBoxes(NamedTuple):
     full: Box | None  # inside all the borders
     outer: Box | None  # inside all but the innermost colour band of each side
     framed: list[Box]  # inside a frame, the picture's own bars kept (see framed_boxes)
-    depths: tuple[int, int, int, int] = (0, 0, 0, 0)  # lines of border from the top, bottom, left, right
+    depths: tuple[int, int, int, int]  # lines of border from the top, bottom, left, right
 
 
 def picture_boxes(rgb: npt.NDArray[np.uint8]) -> PictureBoxes:
@@ -174,21 +180,19 @@ def picture_boxes(rgb: npt.NDArray[np.uint8]) -> PictureBoxes:
     h, w = rgb.shape[:2]
     edges = _edges(rgb)
     framed = framed_boxes([e.steps for e in edges], h, w)
-    depths = tuple(e.depth for e in edges)
-    full = _box(tuple(e.depth for e in edges), h, w)  # type: ignore[arg-type]
-    outer = _box(tuple(e.outer for e in edges), h, w)  # type: ignore[arg-type]
+    depths, outers = _sides(edges, "depth"), _sides(edges, "outer")
+    full, outer = _box(depths, h, w), _box(outers, h, w)
     if full is not None:
-        return PictureBoxes(full, outer, framed, depths)  # type: ignore[arg-type]
+        return PictureBoxes(full, outer, framed, depths)
     if outer is not None:
-        return PictureBoxes(outer, None, framed, depths)  # type: ignore[arg-type]
-    for depths in (tuple(e.outer for e in edges), tuple(e.depth for e in edges)):
-        t, b, l_, r = depths
+        return PictureBoxes(outer, None, framed, depths)
+    for t, b, l_, r in (outers, depths):
         rows_left, cols_left = h - t - b >= MIN_PICTURE * h, w - l_ - r >= MIN_PICTURE * w
         if rows_left != cols_left:  # exactly one pair leaves enough picture: trust that pair only
             one_pair = _box((t, b, 0, 0) if rows_left else (0, 0, l_, r), h, w)
             if one_pair is not None and one_pair != (0, h, 0, w):
-                return PictureBoxes(one_pair, None, framed, depths)  # type: ignore[arg-type]
-    return PictureBoxes(None, None, framed, depths)  # type: ignore[arg-type]
+                return PictureBoxes(one_pair, None, framed, depths)
+    return PictureBoxes(None, None, framed, depths)
 
 
 # Shapes a video picture comes in, for framed_boxes: the common ratios, 2:1, 3:2, 5:4, CIF's 11:9,
