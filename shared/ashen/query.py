@@ -134,6 +134,11 @@ def _reduced(rgb: npt.NDArray[np.uint8], target: int = 180) -> npt.NDArray[np.ui
     return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).reduce(k))
 
 
+def _hashable(box: Box, height: int, width: int) -> bool:
+    """A box inside the image, not all of it, that still has the 8x8 pixels a signature needs."""
+    return box != (0, height, 0, width) and box[1] - box[0] >= 8 and box[3] - box[2] >= 8
+
+
 @dataclass(frozen=True)
 class QueryImage:
     """A query image box-reduced to about WORKING_SIZE on its short side (block means barely move;
@@ -168,8 +173,7 @@ def query_variants(
     box, outer, framed = (found.full, found.outer, found.framed) if found else (None, None, [])
 
     def hashable(crop: Box | None) -> bool:
-        """A box inside the image, not all of it, that still has the 8x8 pixels a signature needs."""
-        return crop is not None and crop != (0, h, 0, w) and crop[1] - crop[0] >= 8 and crop[3] - crop[2] >= 8
+        return crop is not None and _hashable(crop, h, w)
 
     if box is not None and hashable(box):
         t, b, l_, r = box
@@ -252,7 +256,7 @@ def fitted_readings(image: npt.NDArray[np.uint8] | QueryImage, ratio: float, *, 
     left_out = (fit[0], h - fit[1], fit[2], w - fit[3])
     if any(out > depth + MIN_BORDER_PX for out, depth in zip(left_out, depths, strict=True)):
         return []  # the box would cut into picture
-    if fit[1] - fit[0] < 8 or fit[3] - fit[2] < 8:
+    if not _hashable(fit, h, w):
         return []
     m8, m16 = _means(rgb[fit[0] : fit[1], fit[2] : fit[3]])
     readings = [("fit", m8, m16, PENALTY["fit"])]

@@ -231,22 +231,15 @@ def _moments(
 
 
 def _neighbours(
-    store: SceneStore,
-    variants: Sequence[Variant],
-    candidates: Sequence[Candidate],
-    dist: np.ndarray,
-    videos: _Videos,
+    store: SceneStore, variants: Sequence[Variant], candidates: Sequence[Candidate], dist: np.ndarray, top: str
 ) -> tuple[list[Candidate], int]:
     """Scenes not read yet near the moments the top video's answer is chosen from, and how many
     time ranges were read. Brute force chooses among every scene of the video within
     MOMENT_MARGIN of its closest; buckets see only those in the buckets read. Those moments of a
     still shot (a screencast, a talking head) lie next to each other in time, so the scenes
     around the ones that were read fill in the rest: at most NEIGHBOUR_RANGES time ranges of at
-    most NEIGHBOUR_SPAN_S, those holding the moments whose layouts are closest first. The top video
-    is the closest one the title filter lets through."""
-    top = _top_video(candidates, dist, videos)
-    if top is None:
-        return [], 0
+    most NEIGHBOUR_SPAN_S, those holding the moments whose layouts are closest first. ``top`` is
+    the closest video the title filter lets through."""
     near = _contenders(np.array([c.video_id == top for c in candidates]), dist)
     if len(near) < 2:
         return [], 0
@@ -272,10 +265,10 @@ def _neighbours(
     return found, len(read)
 
 
-def _top_video(candidates: Sequence[Candidate], dist: np.ndarray, videos: _Videos) -> str | None:
+def _top_video(candidates: Sequence[Candidate], dist: np.ndarray, videos: _Videos) -> VideoRecord | None:
     """The closest video the title filter lets through."""
-    return next((candidates[i].video_id for i in np.argsort(dist, kind="stable")
-                 if videos.get(candidates[i].video_id) is not None), None)  # fmt: skip
+    return next((v for i in np.argsort(dist, kind="stable") if (v := videos.get(candidates[i].video_id)) is not None),
+                None)  # fmt: skip
 
 
 def _video_shape(video: VideoRecord) -> float | None:
@@ -290,20 +283,19 @@ def _fitted(
     variants: Sequence[Variant],
     candidates: Sequence[Candidate],
     ranking: tuple[np.ndarray, np.ndarray],
-    videos: _Videos,
+    top: VideoRecord,
     fit: Callable[[float], list[Variant]],
 ) -> tuple[list[Variant], tuple[np.ndarray, np.ndarray]]:
     """The readings ``fit`` makes for the top video's shape (ashen.query.fitted_readings) added,
     and the ranking of that video's candidates updated with them. Only that video's: the reading
-    is a hypothesis about its picture, not about any other video's."""
+    is a hypothesis about its picture, not about any other video's. (It only brings that video's
+    distances down, so it stays the top video.)"""
     dist, which = ranking
-    top = _top_video(candidates, dist, videos)
-    video = videos.get(top) if top is not None else None
-    shape = _video_shape(video) if video is not None else None
+    shape = _video_shape(top)
     extra = _searchable(fit(shape)) if shape else []
     if not extra:
         return list(variants), ranking
-    mine = np.flatnonzero(np.array([c.video_id == top for c in candidates]))
+    mine = np.flatnonzero(np.array([c.video_id == top.id for c in candidates]))
     d, w = _rank(extra, [candidates[i] for i in mine])
     closer = d < dist[mine]
     dist, which = dist.copy(), which.copy()
@@ -354,11 +346,12 @@ def search_variants(
     if not candidates:
         return SearchResult(0, len(buckets), [])
     videos = _Videos(store, title)
-    if fit is not None:
-        variants, (dist, which) = _fitted(variants, candidates, (dist, which), videos, fit)
+    top = _top_video(candidates, dist, videos)
+    if fit is not None and top is not None:
+        variants, (dist, which) = _fitted(variants, candidates, (dist, which), top, fit)
     ranges = 0
-    if not brute_force:
-        nearby, ranges = _neighbours(store, variants, candidates, dist, videos)
+    if not brute_force and top is not None:
+        nearby, ranges = _neighbours(store, variants, candidates, dist, top.id)
         if nearby:
             dist, which = _joined((dist, which), _rank(variants, nearby))
             candidates += nearby
