@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from media import long_film, shared_videos
 
-from ashen.color_layout import color_layout
-from ashen.images import image_signature
-from ashen.signature import distances
-from ashen.video import ffmpeg_exe, probe, read_all
+from ashen.descriptors.color_layout import color_layout
+from ashen.descriptors.signature import distances
+from ashen.media.ffmpeg import ffmpeg_exe, probe, read_all
+from ashen.query.images import image_signature
 
 
 def measure(video: Path, every: int, seconds: float) -> dict[str, np.ndarray]:

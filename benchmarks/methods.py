@@ -24,9 +24,9 @@ import numpy.typing as npt
 from frames import Scan
 from PIL import Image
 
-from ashen.buckets import query_buckets
-from ashen.color_layout import color_layout, color_layout_batch
-from ashen.signature import Signature, distances, similarity_of, unpack_all
+from ashen.descriptors.buckets import query_buckets
+from ashen.descriptors.color_layout import color_layout, color_layout_batch
+from ashen.descriptors.signature import Signature, distances, similarity_of, unpack_all
 from ashen.store import SqliteStore
 
 RGB = npt.NDArray[np.uint8]
@@ -59,9 +59,9 @@ class Method(Protocol):
 
 
 def _ashen_api() -> dict[str, Any]:
-    """The search functions the installed ``ashen.search`` offers (it may be mid-rewrite)."""
+    """The search functions the installed ``ashen.search.pipeline`` offers (it may be mid-rewrite)."""
     try:
-        module = importlib.import_module("ashen.search")
+        module = importlib.import_module("ashen.search.pipeline")
     except Exception as exc:  # a half-written module must not stop the benchmark
         return {"error": f"{type(exc).__name__}: {exc}"}
     return {name: getattr(module, name) for name in ("search", "search_image", "search_clip") if hasattr(module, name)}
@@ -91,7 +91,7 @@ class _Index:
 
 
 def _plain_search(index: _Index, values: Sequence[int], brute_force: bool) -> Outcome:
-    """Top scene for one signature, read from its buckets or from all of them (no ashen.search)."""
+    """Top scene for one signature, read from its buckets or from all of them (no ashen.search.pipeline)."""
     cands = index.store.candidates(index.all_buckets if brute_force else query_buckets(values))
     if not cands:
         return Outcome(None, 0)

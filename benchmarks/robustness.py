@@ -65,11 +65,11 @@ from methods import (
     describe_api,
 )
 
-from ashen.images import load_rgb
-from ashen.indexer import index_video
-from ashen.signature import Signature
+from ashen.descriptors.signature import Signature
+from ashen.indexing.indexer import index_video
+from ashen.media.ffmpeg import probe
+from ashen.query.images import load_rgb
 from ashen.store import SqliteStore
-from ashen.video import probe
 
 NEGATIVE_VIDEOS = ("friday-640x480.mp4", "rabbit-320x240.webm")
 TOLERANCE_S = 2.0

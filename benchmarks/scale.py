@@ -21,17 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from media import OUT, SHARED_IMAGES, long_film, shared_videos
 from simulate import library, reencode_pairs, scene_values, transform
 
-from ashen import buckets
-from ashen.buckets import is_flat, query_buckets
-from ashen.images import load_rgb
-from ashen.layout import LAYOUT_BYTES
-from ashen.models import VideoRecord
-from ashen.query import Variant
-from ashen.scenes import Scene
-from ashen.search import search_image, search_variants
-from ashen.signature import distances, pack
+from ashen.descriptors import buckets
+from ashen.descriptors.buckets import is_flat, query_buckets
+from ashen.descriptors.luma_grid import LAYOUT_BYTES
+from ashen.descriptors.signature import distances, pack
+from ashen.indexing.scenes import Scene
+from ashen.media.ffmpeg import grab_frame, read_all
+from ashen.query.images import load_rgb
+from ashen.query.readings import Variant
+from ashen.records import VideoRecord
+from ashen.search.pipeline import search_image, search_variants
 from ashen.store import SqliteStore
-from ashen.video import grab_frame, read_all
 
 ITEM_BYTES = 350  # a DynamoDB scene item: keys, times, 21-byte signature, 256-byte layout, attribute names
 PARTITION_RCU = 3000  # DynamoDB's per-partition read limit (read capacity units per second)
@@ -39,7 +39,7 @@ SEARCHES_PER_S = 100
 
 
 def codes_of(values: np.ndarray) -> np.ndarray:
-    """Integer form of the bucket key (same cells as ashen.buckets, cheaper than strings)."""
+    """Integer form of the bucket key (same cells as ashen.descriptors.buckets, cheaper than strings)."""
     cells = values[:, buckets._DIMS].astype(np.int64) // buckets._WIDTH
     code = np.zeros(len(values), dtype=np.int64)
     for i in range(cells.shape[1]):

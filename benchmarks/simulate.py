@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ashen.buckets import is_flat
-from ashen.scenes import scenes_of
-from ashen.signature import unpack_all
-from ashen.video import ffmpeg_exe, read_all
+from ashen.descriptors.buckets import is_flat
+from ashen.descriptors.signature import unpack_all
+from ashen.indexing.scenes import scenes_of
+from ashen.media.ffmpeg import ffmpeg_exe, read_all
 
 DC = np.array([0, 21, 27])
 MAXIMA = np.full(33, 31)

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from media import FIXTURE, long_film
 
-from ashen.indexer import index_video
+from ashen.indexing.indexer import index_video
+from ashen.media.ffmpeg import ffmpeg_exe, probe
 from ashen.store import SqliteStore
-from ashen.video import ffmpeg_exe, probe
 
 
 def decode_only(video: Path) -> float:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ashen.video import ffmpeg_exe
+from ashen.media.ffmpeg import ffmpeg_exe
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLIP = FIXTURES / "sintel-26s-848x480.mp4"

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ashen.borders import aspect_boxes, common_box, picture_box, picture_boxes, symmetric_box
+from ashen.query.borders import aspect_boxes, common_box, picture_box, picture_boxes, symmetric_box
 
 
 def picture(h=180, w=320, seed=0):
@@ -81,8 +81,8 @@ def test_aspect_boxes_grow_a_box_back_to_a_common_ratio():
 
 
 def test_a_picture_edge_like_the_player_frame_is_recovered():
-    from ashen.query import query_variants
-    from ashen.signature import Signature
+    from ashen.descriptors.signature import Signature
+    from ashen.query.readings import query_variants
 
     img = picture(240, 320, seed=4)
     img[:16] = 210  # the picture's own light menu bar
@@ -138,7 +138,7 @@ def test_player_window_around_a_picture_with_its_own_bars_is_framed():
 def test_smallest_images_get_no_reading_under_8x8():
     # 8x8 is the smallest image accepted. A flat one reads as border on every side, and a box of
     # a video's shape (2:1) at half its height must not be hashed: 4 rows cannot make 8x8 blocks.
-    from ashen.query import query_variants
+    from ashen.query.readings import query_variants
 
     rng = np.random.default_rng(0)
     noise = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((8, 8, 3), (9, 13, 3))]

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ashen.buckets import _DIMS, bucket_key, query_buckets, reach_buckets
+from ashen.descriptors.buckets import _DIMS, bucket_key, query_buckets, reach_buckets
 
 
 def signature_with(keyed: list[int]) -> np.ndarray:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ashen import color_layout, color_layout_batch
-from ashen.color_layout import block_edges
+from ashen.descriptors.color_layout import block_edges
 
 BLACK = [2] + [16] * 20 + [32] + [16] * 5 + [32] + [16] * 5
 
@@ -61,7 +61,7 @@ def test_rejects_bad_shapes(shape):
 def test_halved_means_are_the_8x8_means_exactly():
     # The query path takes its 8x8 means from the 16x16 sums: the 8x8 block edges are every
     # other 16x16 edge for any size, so the means must match bit for bit.
-    from ashen.color_layout import block_means, block_sums, halved_means
+    from ashen.descriptors.color_layout import block_means, block_sums, halved_means
 
     rng = np.random.default_rng(3)
     for h, w in ((16, 16), (17, 31), (45, 80), (359, 641), (480, 848)):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from moto import mock_aws
 
-from ashen.buckets import bucket_key
-from ashen.models import VideoRecord
-from ashen.scenes import Scene
-from ashen.signature import pack
+from ashen.descriptors.buckets import bucket_key
+from ashen.descriptors.signature import pack
+from ashen.indexing.scenes import Scene
+from ashen.records import VideoRecord
 from ashen.store.dynamodb import DynamoStore, is_hot
 from ashen.store.sqlite import SqliteStore
 

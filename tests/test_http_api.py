@@ -13,13 +13,13 @@ import pytest
 from openapi_spec_validator import validate
 from PIL import Image
 
-from ashen.buckets import bucket_key
-from ashen.http_api import create_app, openapi_document
-from ashen.images import MAX_IMAGE_BYTES
-from ashen.local_server import http_event
-from ashen.models import VideoRecord
-from ashen.scenes import Scene
-from ashen.signature import Signature
+from ashen.api.app import create_app, openapi_document
+from ashen.api.local_server import http_event
+from ashen.descriptors.buckets import bucket_key
+from ashen.descriptors.signature import Signature
+from ashen.indexing.scenes import Scene
+from ashen.query.images import MAX_IMAGE_BYTES
+from ashen.records import VideoRecord
 from ashen.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]

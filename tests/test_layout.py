@@ -8,10 +8,9 @@ import sqlite3
 import numpy as np
 import pytest
 
-from ashen.buckets import bucket_key, query_buckets
-from ashen.color_layout import block_means
-from ashen.indexer import keyed
-from ashen.layout import (
+from ashen.descriptors.buckets import bucket_key, query_buckets
+from ashen.descriptors.color_layout import block_means
+from ashen.descriptors.luma_grid import (
     LAYOUT_BYTES,
     layout_distances,
     luma_of,
@@ -19,11 +18,12 @@ from ashen.layout import (
     pack_layout,
     unpack_layouts,
 )
-from ashen.models import Candidate, VideoRecord
-from ashen.query import Variant, fitted_readings, query_variants
-from ashen.scenes import Scene, scenes_of
-from ashen.search import _moments, search_clip, search_image, search_variants
-from ashen.signature import Signature
+from ashen.descriptors.signature import Signature
+from ashen.indexing.indexer import keyed
+from ashen.indexing.scenes import Scene, scenes_of
+from ashen.query.readings import Variant, fitted_readings, query_variants
+from ashen.records import Candidate, VideoRecord
+from ashen.search.pipeline import _moments, search_clip, search_image, search_variants
 from ashen.store import SqliteStore
 
 
@@ -190,11 +190,11 @@ def test_the_buckets_read_the_moments_next_to_those_they_found(tmp_path, monkeyp
     brute = search_variants(store, reading, brute_force=True).matches[0]
     found = search_variants(store, reading)
     assert brute.at == 4.5 and found.matches[0].at == 4.5 and found.ranges_read == 1
-    monkeypatch.setattr("ashen.search.NEIGHBOUR_RANGES", 0)  # without them the buckets miss it
+    monkeypatch.setattr("ashen.search.pipeline.NEIGHBOUR_RANGES", 0)  # without them the buckets miss it
     assert search_variants(store, reading).matches[0].at != 4.5
     # A long still shot's range is cut to NEIGHBOUR_SPAN_S around its closest-layout moment.
-    monkeypatch.setattr("ashen.search.NEIGHBOUR_RANGES", 4)
-    monkeypatch.setattr("ashen.search.NEIGHBOUR_SPAN_S", 1.5)
+    monkeypatch.setattr("ashen.search.pipeline.NEIGHBOUR_RANGES", 4)
+    monkeypatch.setattr("ashen.search.pipeline.NEIGHBOUR_SPAN_S", 1.5)
     spans: list[tuple[float, float]] = []
     read = store.scenes_between
     monkeypatch.setattr(store, "scenes_between", lambda v, lo, hi: spans.append((lo, hi)) or read(v, lo, hi))

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ashen.buckets import bucket_key
-from ashen.local_server import make_local_server
-from ashen.models import VideoRecord
-from ashen.scenes import Scene
-from ashen.signature import Signature
+from ashen.api.local_server import make_local_server
+from ashen.descriptors.buckets import bucket_key
+from ashen.descriptors.signature import Signature
+from ashen.indexing.scenes import Scene
+from ashen.records import VideoRecord
 from ashen.store.sqlite import SqliteStore
 
 

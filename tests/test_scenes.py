@@ -1,6 +1,6 @@
 import numpy as np
 
-from ashen.scenes import scenes_of
+from ashen.indexing.scenes import scenes_of
 
 
 def sigs(rows):

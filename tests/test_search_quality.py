@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ashen.images import load_frames
-from ashen.indexer import index_video
-from ashen.search import search_clip, search_image
+from ashen.indexing.indexer import index_video
+from ashen.media.ffmpeg import clip_frames, ffmpeg_exe, probe, read_range
+from ashen.query.images import load_frames
+from ashen.search.pipeline import search_clip, search_image
 from ashen.store import SqliteStore
-from ashen.video import clip_frames, ffmpeg_exe, probe, read_range
 from tests.conftest import export_frame
 
 
@@ -87,9 +87,9 @@ def test_near_uniform_query_is_flagged_not_matched(store):
 
 
 def test_flat_frames_are_not_stored(tmp_path):
-    from ashen.buckets import is_flat
-    from ashen.indexer import keyed
-    from ashen.scenes import scenes_of
+    from ashen.descriptors.buckets import is_flat
+    from ashen.indexing.indexer import keyed
+    from ashen.indexing.scenes import scenes_of
 
     black = np.array([[2] + [16] * 20 + [32] + [16] * 5 + [32] + [16] * 5], dtype=np.uint8)
     detailed = np.random.default_rng(0).integers(8, 24, (1, 33)).astype(np.uint8)
@@ -99,7 +99,7 @@ def test_flat_frames_are_not_stored(tmp_path):
 
 
 def test_a_dark_frame_behind_bars_is_still_searched():
-    from ashen.buckets import is_flat, is_flat_query
+    from ashen.descriptors.buckets import is_flat, is_flat_query
 
     # A night frame with a little texture: stored (not flat), and still searchable when bars
     # covering part of it take some of that texture away.
@@ -109,9 +109,9 @@ def test_a_dark_frame_behind_bars_is_still_searched():
     assert not is_flat(stored) and is_flat(letterboxed)
     assert not is_flat_query(letterboxed) and is_flat_query(black)
     # ...but such a dim reading alone can never make a confident answer.
-    from ashen.query import Variant
-    from ashen.search import CONFIDENT_SIMILARITY, _searchable
-    from ashen.signature import similarity_of
+    from ashen.descriptors.signature import similarity_of
+    from ashen.query.readings import Variant
+    from ashen.search.pipeline import CONFIDENT_SIMILARITY, _searchable
 
     readings = [Variant("original", letterboxed, 0.0), Variant("mirror", black, 0.5), Variant("x", stored, 0.0)]
     kept = _searchable(readings)

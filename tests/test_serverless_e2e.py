@@ -25,10 +25,10 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto.server import ThreadedMotoServer
 
-from ashen.indexer import video_id_for
-from ashen.local_server import LocalContext, http_event
+from ashen.api.local_server import LocalContext, http_event
+from ashen.indexing.indexer import video_id_for
+from ashen.media.ffmpeg import ffmpeg_exe
 from ashen.store.dynamodb import DynamoStore
-from ashen.video import ffmpeg_exe
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "tests" / "fixtures" / "sintel-26s-848x480.mp4"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ashen.fanout import SegmentTask, plan_tasks
-from ashen.indexer import Segment, detect_picture, hash_segment, index_video, keyed
-from ashen.naming import naming_for_key, parse_filename
-from ashen.scenes import scenes_of
+from ashen.aws.fanout import SegmentTask, plan_tasks
+from ashen.aws.naming import naming_for_key, parse_filename
+from ashen.indexing.indexer import Segment, detect_picture, hash_segment, index_video, keyed
+from ashen.indexing.scenes import scenes_of
+from ashen.media.ffmpeg import FrameBatch, VideoInfo, probe, read_all, read_range
 from ashen.store import SqliteStore
-from ashen.video import FrameBatch, VideoInfo, probe, read_all, read_range
 
 CLIP = str(Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sintel-26s-848x480.mp4")
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ashen import Signature
-from ashen.signature import PACKED_SIZE, distances, pack, similarity_of, unpack
+from ashen.descriptors.signature import PACKED_SIZE, distances, pack, similarity_of, unpack
 
 BLACK = [2] + [16] * 20 + [32] + [16] * 5 + [32] + [16] * 5
 

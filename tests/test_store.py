@@ -2,9 +2,9 @@ import contextlib
 
 import numpy as np
 
-from ashen.indexer import keyed
-from ashen.models import VideoRecord
-from ashen.scenes import scenes_of
+from ashen.indexing.indexer import keyed
+from ashen.indexing.scenes import scenes_of
+from ashen.records import VideoRecord
 from ashen.store import SqliteStore
 
 

@@ -3,10 +3,10 @@ import itertools
 import numpy as np
 import pytest
 
-from ashen import video
 from ashen.errors import MediaError
-from ashen.indexer import plan_segments
-from ashen.video import probe, read_all, read_range
+from ashen.indexing.indexer import plan_segments
+from ashen.media import ffmpeg as video
+from ashen.media.ffmpeg import probe, read_all, read_range
 
 
 def test_probe_reports_stream_facts(clip):

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from ashen.query import Variant
-from ashen.search import WIDE_VARIANTS, _most_promising
+from ashen.query.readings import Variant
+from ashen.search.pipeline import WIDE_VARIANTS, _most_promising
 
 NAMES = [
     "original", "trim", "trim-sym", "uncrop-all", "uncrop-sides", "uncrop-left", "uncrop-right", "trim-uncrop-all",

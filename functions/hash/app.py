@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ashen.fanout import SegmentTask, run_segment
+from ashen.aws.fanout import SegmentTask, run_segment
 from ashen.store.dynamodb import DynamoStore
 
 logger = Logger()

@@ -1,4 +1,4 @@
-"""Query: the HTTP API. Routes live in ashen.http_api (the same resolver `ashen serve` runs)."""
+"""Query: the HTTP API. Routes live in ashen.api.app (the same resolver `ashen serve` runs)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ashen.http_api import create_app
-from ashen.search import SearchResult
+from ashen.api.app import create_app
+from ashen.search.pipeline import SearchResult
 from ashen.store.dynamodb import DynamoStore
 
 logger = Logger()

@@ -13,11 +13,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ashen.fanout import SEGMENT_S, SegmentTask, start_video
-from ashen.indexer import video_id_for
-from ashen.naming import LIBRARY_PREFIX, naming_for_key, s3_key
+from ashen.aws.fanout import SEGMENT_S, SegmentTask, start_video
+from ashen.aws.naming import LIBRARY_PREFIX, naming_for_key, s3_key
+from ashen.indexing.indexer import video_id_for
+from ashen.media.ffmpeg import probe
 from ashen.store.dynamodb import DynamoStore
-from ashen.video import probe
 
 logger = Logger()
 tracer = Tracer()

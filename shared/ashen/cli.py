@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError, ImageError, MediaError
-from ashen.images import load_frames, load_rgb, read_image_file
-from ashen.indexer import find_videos, index_video, video_id_for
-from ashen.query import query_variants
-from ashen.search import DEFAULT_LIMIT, search_clip
-from ashen.signature import Signature
+from ashen.indexing.indexer import find_videos, index_video, video_id_for
+from ashen.media.ffmpeg import clip_frames
+from ashen.query.images import load_frames, load_rgb, read_image_file
+from ashen.query.readings import query_variants
+from ashen.search.pipeline import DEFAULT_LIMIT, search_clip
 from ashen.store import SqliteStore
-from ashen.video import clip_frames
 
 
 def _fmt_time(seconds: float) -> str:
@@ -197,7 +197,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ashen.local_server import serve  # imported lazily: only `serve` needs the HTTP stack
+    from ashen.api.local_server import serve  # imported lazily: only `serve` needs the HTTP stack
 
     serve(_store(args), host=args.host, port=args.port)
     return 0

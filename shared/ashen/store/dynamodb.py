@@ -39,9 +39,9 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from ashen.buckets import is_hot_bucket
-from ashen.models import Candidate, StoreStats, VideoRecord, listing_order
-from ashen.scenes import Scene
+from ashen.descriptors.buckets import is_hot_bucket
+from ashen.indexing.scenes import Scene
+from ashen.records import Candidate, StoreStats, VideoRecord, listing_order
 
 DEFAULT_HOT_SHARDS = 8
 _READ_THREADS = 8

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from ashen.models import Candidate, StoreStats, VideoRecord
-from ashen.scenes import Scene
+from ashen.indexing.scenes import Scene
+from ashen.records import Candidate, StoreStats, VideoRecord
 
 
 class SceneStore(Protocol):

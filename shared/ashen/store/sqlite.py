@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
 
-from ashen.models import Candidate, StoreStats, VideoRecord, listing_order
-from ashen.scenes import Scene
+from ashen.indexing.scenes import Scene
+from ashen.records import Candidate, StoreStats, VideoRecord, listing_order
 
 DB_NAME = "ashen.sqlite3"
 

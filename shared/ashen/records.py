@@ -47,7 +47,7 @@ class Candidate:
     at: float
     end: float
     signature: bytes
-    layout: bytes = b""  # 16x16 luma (ashen.layout); empty in stores written before layouts
+    layout: bytes = b""  # 16x16 luma (ashen.descriptors.luma_grid); empty in stores written before layouts
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
+from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError, ImageError, NotFoundError
-from ashen.images import MAX_IMAGE_BYTES, load_frames
-from ashen.search import DEFAULT_LIMIT, SearchResult, search, search_clip
-from ashen.signature import Signature
+from ashen.query.images import MAX_IMAGE_BYTES, load_frames
+from ashen.search.pipeline import DEFAULT_LIMIT, SearchResult, search, search_clip
 from ashen.store.port import SceneStore
 
 MAX_LIMIT = 100
@@ -57,7 +57,7 @@ def _json(status: int, data: object) -> Response[str]:
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document kept in the repo (packaged next to this module in the Lambda layer)."""
     candidates = [os.environ.get("ASHEN_OPENAPI"), Path(__file__).with_name(OPENAPI_FILE),
-                  Path(__file__).resolve().parents[2] / OPENAPI_FILE]  # fmt: skip
+                  Path(__file__).resolve().parents[3] / OPENAPI_FILE]  # fmt: skip
     for path in candidates:
         if path and Path(path).is_file():
             return json.loads(Path(path).read_text())

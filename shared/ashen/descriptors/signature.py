@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ashen.color_layout import C_COEFFS, VALUE_COUNT, Y_COEFFS, color_layout
+from ashen.descriptors.color_layout import C_COEFFS, VALUE_COUNT, Y_COEFFS, color_layout
 
 # Bit widths of the packed form: each DC term takes 6 bits, each AC term 5 bits (168 bits = 21 bytes).
 _DC_POSITIONS = (0, Y_COEFFS, Y_COEFFS + C_COEFFS)

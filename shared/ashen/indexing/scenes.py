@@ -1,7 +1,7 @@
 """Scenes: runs of consecutive frames showing the same picture, stored as one entry.
 
 Frames belong to one scene while their signatures are identical and their luma layouts (see
-ashen.layout) stay within ``SCENE_DRIFT`` of the scene's first frame. CLD is coarse: a slow pan, a
+ashen.descriptors.luma_grid) stay within ``SCENE_DRIFT`` of the scene's first frame. CLD is coarse: a slow pan, a
 tree in the wind or people walking past a fixed camera keep one signature for seconds while the
 picture moves on, and one averaged layout would stand for none of those moments.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.layout import layout_distances, pack_layout
+from ashen.descriptors.luma_grid import layout_distances, pack_layout
 
 # Mean luma difference (0-255, mean removed) at which a run of one signature starts a new scene:
 # above what re-encoding noise moves a still frame (about 0.5), below a visible change.
@@ -25,7 +25,7 @@ class Scene:
     """One stored entry: frames from ``start`` to ``end`` (seconds, inclusive) share ``signature``.
 
     ``at`` is the representative time (the middle frame); ``frames`` how many frames merged;
-    ``layout`` the frames' mean 16x16 luma (see ashen.layout; empty when not computed).
+    ``layout`` the frames' mean 16x16 luma (see ashen.descriptors.luma_grid; empty when not computed).
     """
 
     start: float
@@ -72,7 +72,7 @@ def scenes_of(
 ) -> list[Scene]:
     """Merge runs of consecutive identical signatures; with ``luma`` (n, 16, 16) a run is also
     split where its picture drifts (see the module doc), and each scene keeps its mean layout."""
-    from ashen.signature import pack
+    from ashen.descriptors.signature import pack
 
     n = len(times)
     if n == 0:

@@ -10,7 +10,7 @@ on both sides (``hash_segment``):
   started in the previous segment: this worker drops that run's scenes.
 * Every worker reads on past its end, for as long as the run of its last frame continues (at
   most ``LOOKAHEAD_CAP_S``), and splits that whole run into scenes (a run one picture drifts
-  across is several scenes, see ashen.scenes).
+  across is several scenes, see ashen.indexing.scenes).
 
 So a run's scenes belong to the segment in which it starts, with their full extent, and the
 segments' scenes put together are exactly those of one full read. Both sides compare the same two
@@ -34,14 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ashen.borders import Box, common_box, picture_box
-from ashen.buckets import bucket_keys, is_flat
+from ashen.descriptors.buckets import bucket_keys, is_flat
+from ashen.descriptors.signature import pack, unpack_all
 from ashen.errors import MediaError
-from ashen.models import VideoRecord
-from ashen.scenes import Scene, scenes_of
-from ashen.signature import pack, unpack_all
+from ashen.indexing.scenes import Scene, scenes_of
+from ashen.media.ffmpeg import FrameBatch, VideoInfo, grab_frame, probe, read_range
+from ashen.query.borders import Box, common_box, picture_box
+from ashen.records import VideoRecord
 from ashen.store.port import SceneStore
-from ashen.video import FrameBatch, VideoInfo, grab_frame, probe, read_range
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".flv", ".wmv",
                   ".ogv", ".gif", ".3gp"}  # fmt: skip

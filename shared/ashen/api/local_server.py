@@ -1,4 +1,4 @@
-"""`ashen serve`: the Powertools resolver of ashen.http_api behind a real local HTTP server.
+"""`ashen serve`: the Powertools resolver of ashen.api.app behind a real local HTTP server.
 
 Each request is translated into an API Gateway HTTP API (payload v2) event, resolved by the very
 same app the query Lambda runs, and the proxy response is written back, so curl, the SDK and the
@@ -20,7 +20,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from ashen.http_api import create_app
+from ashen.api.app import create_app
 from ashen.store.port import SceneStore
 
 MAX_BODY = 32 * 1024 * 1024  # larger than the API's own image limit, so it can answer 413 itself

@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from ashen.buckets import is_flat, is_flat_query, query_buckets, reach_buckets
-from ashen.layout import LAYOUT_BYTES, MOMENT_MARGIN, overlay_free_distances, unpack_layouts
-from ashen.models import Candidate, VideoRecord
-from ashen.query import QueryImage, Variant, fitted_readings, query_variants
-from ashen.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
+from ashen.descriptors.buckets import is_flat, is_flat_query, query_buckets, reach_buckets
+from ashen.descriptors.luma_grid import LAYOUT_BYTES, MOMENT_MARGIN, overlay_free_distances, unpack_layouts
+from ashen.descriptors.signature import SIMILARITY_SCALE, Signature, distances, similarity_of, unpack_all
+from ashen.query.readings import QueryImage, Variant, fitted_readings, query_variants
+from ashen.records import Candidate, VideoRecord
 from ashen.store.port import SceneStore
 
 DEFAULT_LIMIT = 10

@@ -21,10 +21,10 @@ import imageio_ffmpeg
 import numpy as np
 import numpy.typing as npt
 
-from ashen.borders import Box
-from ashen.color_layout import from_block_means
+from ashen.descriptors.color_layout import from_block_means
+from ashen.descriptors.luma_grid import LAYOUT_SIDE, luma_of
 from ashen.errors import MediaError
-from ashen.layout import LAYOUT_SIDE, luma_of
+from ashen.query.borders import Box
 
 GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
 FRAME_BYTES = GRID * GRID * 3 * 2
@@ -63,7 +63,7 @@ class VideoInfo:
 @dataclass(frozen=True)
 class FrameBatch:
     """Consecutive frames of one read: times in seconds from the start, their 33 CLD values and
-    their 16x16 luma layouts (see ashen.layout)."""
+    their 16x16 luma layouts (see ashen.descriptors.luma_grid)."""
 
     times: npt.NDArray[np.float64]
     signatures: npt.NDArray[np.uint8]

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ashen.descriptors.signature import Signature
 from ashen.errors import ImageError
-from ashen.signature import Signature
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # beyond this an image is refused as a likely decompression bomb

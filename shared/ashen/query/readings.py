@@ -25,9 +25,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ashen.borders import MIN_BORDER_PX, Box, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
-from ashen.color_layout import block_edges, block_means, block_sums, from_block_means, halved_means
-from ashen.layout import LAYOUT_SIDE, luma_of
+from ashen.descriptors.color_layout import block_edges, block_means, block_sums, from_block_means, halved_means
+from ashen.descriptors.luma_grid import LAYOUT_SIDE, luma_of
+from ashen.query.borders import MIN_BORDER_PX, Box, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
 
 # (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
 UNCROP = {
@@ -101,7 +101,7 @@ class Variant:
     name: str
     values: npt.NDArray[np.uint8]  # (33,)
     penalty: float
-    layout: npt.NDArray[np.float32] | None = None  # (16, 16) luma of this reading (ashen.layout)
+    layout: npt.NDArray[np.float32] | None = None  # (16, 16) luma of this reading (ashen.descriptors.luma_grid)
 
     @property
     def family(self) -> str:
