@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from ashen.box import Box
 from ashen.errors import MediaError
 from ashen.indexing.indexer import Segment, detect_picture, hash_segment, keyed, plan_segments
 from ashen.media.ffmpeg import VideoInfo
-from ashen.query.borders import Box
 from ashen.records import VideoRecord
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout

@@ -34,12 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ashen.box import Box
 from ashen.descriptors.buckets import bucket_keys, is_flat
 from ashen.descriptors.signature import pack, unpack_all
 from ashen.errors import MediaError
 from ashen.indexing.scenes import Scene, scenes_of
 from ashen.media.ffmpeg import FrameBatch, VideoInfo, grab_frame, probe, read_range
-from ashen.query.borders import Box, common_box, picture_box
+from ashen.query.borders import common_box, picture_box
 from ashen.records import VideoRecord
 from ashen.store.port import SceneStore
 

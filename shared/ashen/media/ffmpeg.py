@@ -21,10 +21,10 @@ import imageio_ffmpeg
 import numpy as np
 import numpy.typing as npt
 
+from ashen.box import Box
 from ashen.descriptors.color_layout import from_block_means
 from ashen.descriptors.luma_grid import LAYOUT_SIDE, luma_of
 from ashen.errors import MediaError
-from ashen.query.borders import Box
 
 GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
 FRAME_BYTES = GRID * GRID * 3 * 2

@@ -18,6 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from ashen.box import Box
+
 DOMINANT_SHARE = 0.72  # a border row has at least this share of pixels within TOLERANCE of its mode
 TOLERANCE = 10  # per-channel distance to the row's dominant colour
 FEW_COLOUR_SHARE = 0.9
@@ -125,9 +127,6 @@ def _edge_run(lines: _Lines, max_loose: int) -> _Edge:
     return _Edge(depth, band_start if band_start > 0 else depth, tuple(dict.fromkeys([*steps, depth])))
 
 
-Box = tuple[int, int, int, int]  # top, bottom, left, right (bottom and right exclusive)
-
-
 def _edges(rgb: npt.NDArray[np.uint8]) -> tuple[_Edge, _Edge, _Edge, _Edge]:
     h, w = rgb.shape[:2]
     # Every line is looked at (bars end on an exact line), but only about 200 pixels along it,
@@ -146,8 +145,8 @@ def _box(depths: tuple[int, int, int, int], h: int, w: int) -> Box | None:
     if b - t < MIN_PICTURE * h or r - l_ < MIN_PICTURE * w:
         return None  # a flat image, or borders that would leave almost nothing: do not trust them
     if max(t, h - b, l_, w - r) < MIN_BORDER_PX:
-        return 0, h, 0, w
-    return t, b, l_, r
+        return Box.whole(h, w)
+    return Box(t, b, l_, r)
 
 
 def picture_box(rgb: npt.NDArray[np.uint8]) -> Box | None:
@@ -223,7 +222,7 @@ def framed_boxes(steps: Sequence[Sequence[int]], height: int, width: int) -> lis
         off = min(abs(math.log((width - l_ - r) / (height - t - b) / a)) for a in FRAME_RATIOS)
         untrimmed = sum(d == 0 and len(s) > 0 for d, s in zip(depths, steps, strict=True))
         if off <= math.log1p(FRAME_RATIO_SLACK):
-            found.append((untrimmed, off, (t, height - b, l_, width - r)))
+            found.append((untrimmed, off, Box(t, height - b, l_, width - r)))
     return list(dict.fromkeys(box for _, _, box in sorted(found)))[:FRAMED_BOXES]
 
 
@@ -232,7 +231,7 @@ def symmetric_box(box: Box, height: int, width: int) -> Box:
     take the shallower of each pair on both sides."""
     t, b, l_, r = box
     tb, lr = min(t, height - b), min(l_, width - r)
-    return tb, height - tb, lr, width - lr
+    return Box(tb, height - tb, lr, width - lr)
 
 
 # Aspect ratios pictures come in (16:9, 4:3, 16:10, 1.85:1, 2.39:1), and how far off one of them
@@ -258,12 +257,12 @@ def aspect_boxes(box: Box, height: int, width: int) -> list[Box]:
     out: list[Box] = []
     if off > 1:  # too wide for its height: a top or bottom edge went with the border
         grow = round((r - l_) / target) - (b - t)
-        out += [(t - grow, b, l_, r)] if t - grow >= 0 else []
-        out += [(t, b + grow, l_, r)] if b + grow <= height else []
+        out += [Box(t - grow, b, l_, r)] if t - grow >= 0 else []
+        out += [Box(t, b + grow, l_, r)] if b + grow <= height else []
     else:  # too tall: a left or right edge went
         grow = round((b - t) * target) - (r - l_)
-        out += [(t, b, l_ - grow, r)] if l_ - grow >= 0 else []
-        out += [(t, b, l_, r + grow)] if r + grow <= width else []
+        out += [Box(t, b, l_ - grow, r)] if l_ - grow >= 0 else []
+        out += [Box(t, b, l_, r + grow)] if r + grow <= width else []
     return out
 
 
@@ -293,4 +292,4 @@ def common_box(boxes: list[Box | None], height: int, width: int, min_votes: int 
             bar[a] = bar[b] = min(bar[a], bar[b])
     if bar.max() < MIN_BORDER_PX:
         return None
-    return int(bar[0]), int(height - bar[1]), int(bar[2]), int(width - bar[3])
+    return Box(int(bar[0]), int(height - bar[1]), int(bar[2]), int(width - bar[3]))

@@ -25,9 +25,10 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from ashen.box import Box
 from ashen.descriptors.color_layout import block_edges, block_means, block_sums, from_block_means, halved_means
 from ashen.descriptors.luma_grid import LAYOUT_SIDE, luma_of
-from ashen.query.borders import MIN_BORDER_PX, Box, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
+from ashen.query.borders import MIN_BORDER_PX, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
 
 # (top, bottom, left, right) padding as shares of the visible size, undoing common crops.
 UNCROP = {
