@@ -1,8 +1,7 @@
 """The search methods the robustness benchmark compares, each giving one top answer per query.
 
 - Ashen through its buckets, and by brute force over the same stored signatures
-  (``ashen.search.search_image`` / ``search_clip``; if those are not there yet, the plain
-  single-signature search, with a local brute-force equivalent);
+  (``ashen.search.search_image`` / ``search_clip``);
 - Ashen's plain single signature (no query variants), through the buckets: the v1 baseline;
 - trace.moe's method: CLD of the frame scaled to 320x180, L2 over the 33 values, brute force;
 - imagehash pHash, Hamming distance, brute force.
@@ -12,11 +11,10 @@ The frame-level baselines index every frame, read once at 320x180 with ``frames.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import imagehash
 import numpy as np
@@ -24,9 +22,9 @@ import numpy.typing as npt
 from frames import Scan
 from PIL import Image
 
-from ashen.descriptors.buckets import query_buckets
 from ashen.descriptors.color_layout import color_layout, color_layout_batch
-from ashen.descriptors.signature import Signature, distances, similarity_of, unpack_all
+from ashen.descriptors.signature import Signature
+from ashen.search import SearchOptions, SearchResult, search_clip, search_image, search_signature
 from ashen.store import SqliteStore
 
 RGB = npt.NDArray[np.uint8]
@@ -58,57 +56,16 @@ class Method(Protocol):
     def image(self, rgb: RGB) -> Outcome: ...
 
 
-def _ashen_api() -> dict[str, Any]:
-    """The search functions the installed ``ashen.search.pipeline`` offers (it may be mid-rewrite)."""
-    try:
-        module = importlib.import_module("ashen.search.pipeline")
-    except Exception as exc:  # a half-written module must not stop the benchmark
-        return {"error": f"{type(exc).__name__}: {exc}"}
-    return {name: getattr(module, name) for name in ("search", "search_image", "search_clip") if hasattr(module, name)}
-
-
-API = _ashen_api()
-
-
 def describe_api() -> str:
-    if "search_image" in API and "search_clip" in API:
-        return "ashen.search.search_image / search_clip (brute_force=True for brute force)"
-    reason = API.get("error", "search_image/search_clip not found")
-    return f"FALLBACK ({reason}): plain signature search, local brute force, clip = best frame"
+    return "ashen.search: search_image / search_clip (brute_force for brute force), search_signature (plain)"
 
 
-# --- Ashen through its store -------------------------------------------------------------------
-
-
-class _Index:
-    """The store plus what the fallbacks need: every bucket key, and file names by video id."""
-
-    def __init__(self, store: SqliteStore) -> None:
-        self.store = store
-        self.all_buckets = sorted(store.bucket_sizes())
-        self.names = {v.id: v.filename for v in store.list_videos()}
-        self.scenes = store.stats().scenes
-
-
-def _plain_search(index: _Index, values: Sequence[int], brute_force: bool) -> Outcome:
-    """Top scene for one signature, read from its buckets or from all of them (no ashen.search.pipeline)."""
-    cands = index.store.candidates(index.all_buckets if brute_force else query_buckets(values))
-    if not cands:
-        return Outcome(None, 0)
-    sigs = unpack_all(c.signature for c in cands)
-    dist = distances(values, sigs)
-    i = int(np.argmin(dist))
-    c = cands[i]
-    sim = float(similarity_of(dist[i]))
-    return Outcome(Answer(index.names.get(c.video_id, c.video_id), c.start, c.at, c.end, sim), len(cands))
-
-
-def _from_result(result: Any) -> Outcome:
-    keys = int(getattr(result, "buckets_read", 0)) + int(getattr(result, "ranges_read", 0))
+def _from_result(result: SearchResult) -> Outcome:
+    keys = result.buckets_read + result.ranges_read
     if not result.matches:
-        return Outcome(None, int(result.frame_count), keys)
+        return Outcome(None, result.frame_count, keys)
     m = result.matches[0]
-    return Outcome(Answer(m.video.filename, m.start, m.at, m.end, float(m.similarity)), int(result.frame_count), keys)
+    return Outcome(Answer(m.video.filename, m.start, m.at, m.end, float(m.similarity)), result.frame_count, keys)
 
 
 class AshenMethod:
@@ -117,51 +74,31 @@ class AshenMethod:
     candidates_kind = "scenes"
 
     def __init__(self, store: SqliteStore, *, brute_force: bool) -> None:
-        self.index = _Index(store)
-        self.brute_force = brute_force
+        self.store = store
+        self.options = SearchOptions(limit=5, brute_force=brute_force)
         self.name = "ashen brute" if brute_force else "ashen buckets"
 
     def image(self, rgb: RGB) -> Outcome:
-        if "search_image" in API:
-            return _from_result(API["search_image"](self.index.store, rgb, limit=5, brute_force=self.brute_force))
-        return _plain_search(self.index, color_layout(rgb), self.brute_force)
+        return _from_result(search_image(self.store, rgb, self.options))
 
     def clip(self, frames: Clip) -> Outcome:
-        if "search_clip" in API:
-            return _from_result(API["search_clip"](self.index.store, list(frames), limit=5,
-                                                   brute_force=self.brute_force))  # fmt: skip
-        # Fallback: the best single frame, its time moved back to the clip's offset 0.
-        best: Outcome = Outcome(None, 0)
-        read = 0
-        for offset, rgb in frames:
-            out = self.image(rgb)
-            read += out.candidates
-            if out.answer and (best.answer is None or out.answer.score > best.answer.score):
-                a = out.answer
-                best = Outcome(Answer(a.video, a.start - offset, a.at - offset, a.end - offset, a.score), 0)
-        return Outcome(best.answer, read)
+        return _from_result(search_clip(self.store, list(frames), self.options))
 
 
 class AshenPlainMethod:
-    """One signature of the query as it is, through the buckets: no variants, no border trimming.
+    """One signature of the query as it is, through the buckets: no readings, no border trimming.
 
-    This is ``ashen.search.search(store, Signature)``, what the API's ``{"signature": hex}`` form
-    and clients that hash on their side get (and the whole of scheme v1's image search)."""
+    This is ``ashen.search.search_signature``, what the API's ``{"signature": hex}`` form and
+    clients that hash on their side get (and the whole of scheme v1's image search)."""
 
     candidates_kind = "scenes"
     name = "ashen plain"
 
     def __init__(self, store: SqliteStore) -> None:
-        self.index = _Index(store)
+        self.store = store
 
     def image(self, rgb: RGB) -> Outcome:
-        sig = Signature.of_image(rgb)
-        if "search" in API:
-            try:
-                return _from_result(API["search"](self.index.store, sig, limit=5))
-            except TypeError:
-                pass
-        return _plain_search(self.index, sig.values, brute_force=False)
+        return _from_result(search_signature(self.store, Signature.of_image(rgb), SearchOptions(limit=5)))
 
 
 # --- Frame-level baselines ---------------------------------------------------------------------

@@ -52,7 +52,6 @@ import frames
 from edits import EDITS, HARD_EDITS, REENCODE, Edit, SampleParams, apply
 from media import OUT, SHARED_IMAGES, fresh_videos, heldout_videos, long_film, shared_videos, unseen_videos
 from methods import (
-    API,
     Answer,
     AshenMethod,
     AshenPlainMethod,
@@ -601,7 +600,6 @@ def main() -> None:
         "fresh": args.fresh,
         "queried": [v.name for v in setup.queried],
         "api": describe_api(),
-        "api_functions": sorted(k for k in API if k != "error"),
         "indexed": [v.name for v in setup.indexed],
         "must_not_match": [v.name for v in setup.negatives] + [p.name for p in setup.photos],
         "frames": setup.frames,

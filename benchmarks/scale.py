@@ -28,9 +28,9 @@ from ashen.descriptors.signature import distances, pack
 from ashen.indexing.scenes import Scene
 from ashen.media.ffmpeg import grab_frame, read_all
 from ashen.query.images import load_rgb
-from ashen.query.readings import Variant
+from ashen.query.readings import Reading
 from ashen.records import VideoRecord
-from ashen.search.pipeline import search_image, search_variants
+from ashen.search import SearchOptions, search_image, search_readings
 from ashen.store import SqliteStore
 
 ITEM_BYTES = 350  # a DynamoDB scene item: keys, times, 21-byte signature, 256-byte layout, attribute names
@@ -186,7 +186,7 @@ def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng)
             if is_flat(q):
                 continue
             t = time.perf_counter()
-            search_variants(store, [Variant("original", q, 0.0)], limit=10)
+            search_readings(store, [Reading("original", q, 0.0)], SearchOptions(limit=10))
             ours.append(time.perf_counter() - t)
             t = time.perf_counter()
             np.argmin(distances(q, values))  # the baseline: brute force over the same signatures in memory

@@ -82,7 +82,7 @@ def test_aspect_boxes_grow_a_box_back_to_a_common_ratio():
 
 def test_a_picture_edge_like_the_player_frame_is_recovered():
     from ashen.descriptors.signature import Signature
-    from ashen.query.readings import query_variants
+    from ashen.query.readings import ReadingOptions, query_readings
 
     img = picture(240, 320, seed=4)
     img[:16] = 210  # the picture's own light menu bar
@@ -92,7 +92,7 @@ def test_a_picture_edge_like_the_player_frame_is_recovered():
     frame[260:] = 32  # control bar
     frame[275:279, 20:200] = (230, 30, 30)
     want = Signature.of_image(img).values
-    readings = {v.name: v for v in query_variants(frame, mirrors=False, crops=False, tones=False)}
+    readings = {v.name: v for v in query_readings(frame, ReadingOptions(mirrors=False, crops=False, tones=False))}
     assert not np.array_equal(readings["trim"].values, want)  # the plain trim took the menu bar too
     assert any(np.array_equal(v.values, want) for n, v in readings.items() if n.startswith("trim-aspect"))
 
@@ -138,9 +138,9 @@ def test_player_window_around_a_picture_with_its_own_bars_is_framed():
 def test_smallest_images_get_no_reading_under_8x8():
     # 8x8 is the smallest image accepted. A flat one reads as border on every side, and a box of
     # a video's shape (2:1) at half its height must not be hashed: 4 rows cannot make 8x8 blocks.
-    from ashen.query.readings import query_variants
+    from ashen.query.readings import ReadingOptions, query_readings
 
     rng = np.random.default_rng(0)
     noise = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((8, 8, 3), (9, 13, 3))]
     for img in (np.full((8, 8, 3), 45, dtype=np.uint8), *noise):
-        assert all(v.values.shape == (33,) for v in query_variants(img))
+        assert all(v.values.shape == (33,) for v in query_readings(img))

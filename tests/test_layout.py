@@ -21,9 +21,10 @@ from ashen.descriptors.luma_grid import (
 from ashen.descriptors.signature import Signature
 from ashen.indexing.indexer import keyed
 from ashen.indexing.scenes import Scene, scenes_of
-from ashen.query.readings import Variant, fitted_readings, query_variants
+from ashen.query.readings import Reading, ReadingOptions, fitted_readings, query_readings
 from ashen.records import Candidate, VideoRecord
-from ashen.search.pipeline import _moments, search_clip, search_image, search_variants
+from ashen.search import SearchOptions, Tuning, search_clip, search_image, search_readings
+from ashen.search.moments import moments
 from ashen.store import SqliteStore
 
 
@@ -159,12 +160,12 @@ def test_other_videos_scenes_do_not_change_the_moment_chosen() -> None:
     def scene(video: str, at: float, layout: np.ndarray) -> Candidate:
         return Candidate(video, at, at, at, sig, bytes(np.rint(layout).astype(np.uint8)))
 
-    reading = Variant("original", Signature.from_bytes(sig).array, 0.0, query)
+    reading = Reading("original", Signature.from_bytes(sig).array, 0.0, query)
     own = [scene("a", 10.0, moment), scene("a", 50.0, other)]
     others = [scene("b", 5.0, captioned), scene("b", 7.0, other)]
     for candidates in (own, own + others):
         dist = np.zeros(len(candidates))
-        picked = {candidates[i].video_id: candidates[i].at for i, _ in _moments([reading], candidates, dist)}
+        picked = {candidates[i].video_id: candidates[i].at for i, _ in moments([reading], candidates, dist, 3.5)}
         assert picked["a"] == 10.0
 
 
@@ -185,20 +186,18 @@ def test_the_buckets_read_the_moments_next_to_those_they_found(tmp_path, monkeyp
     scenes.append(Scene(4.5, 4.5, 4.5, 1, Signature(right).to_bytes(), pack_layout(picture)))
     store = SqliteStore(tmp_path / "still.sqlite3")
     store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(scenes))
-    reading = [Variant("original", values.astype(np.uint8), 0.0, picture)]
+    reading = [Reading("original", values.astype(np.uint8), 0.0, picture)]
 
-    brute = search_variants(store, reading, brute_force=True).matches[0]
-    found = search_variants(store, reading)
+    brute = search_readings(store, reading, SearchOptions(brute_force=True)).matches[0]
+    found = search_readings(store, reading)
     assert brute.at == 4.5 and found.matches[0].at == 4.5 and found.ranges_read == 1
-    monkeypatch.setattr("ashen.search.pipeline.NEIGHBOUR_RANGES", 0)  # without them the buckets miss it
-    assert search_variants(store, reading).matches[0].at != 4.5
-    # A long still shot's range is cut to NEIGHBOUR_SPAN_S around its closest-layout moment.
-    monkeypatch.setattr("ashen.search.pipeline.NEIGHBOUR_RANGES", 4)
-    monkeypatch.setattr("ashen.search.pipeline.NEIGHBOUR_SPAN_S", 1.5)
+    no_ranges = SearchOptions(tuning=Tuning(neighbour_ranges=0))  # without them the buckets miss it
+    assert search_readings(store, reading, no_ranges).matches[0].at != 4.5
+    # A long still shot's range is cut to neighbour_span_s around its closest-grid moment.
     spans: list[tuple[float, float]] = []
     read = store.scenes_between
     monkeypatch.setattr(store, "scenes_between", lambda v, lo, hi: spans.append((lo, hi)) or read(v, lo, hi))
-    search_variants(store, reading)
+    search_readings(store, reading, SearchOptions(tuning=Tuning(neighbour_span_s=1.5)))
     assert spans and all(hi - lo <= 1.5 + 1e-9 for lo, hi in spans) and min(lo for lo, _ in spans) > 2.0
 
 
@@ -218,7 +217,9 @@ def test_a_gamma_edit_is_undone_on_the_pixels_so_text_keeps_its_moment(tmp_path)
     less text typed; undone on the pixels it gives back the picture's own layout."""
     one_line, three_lines = terminal(1), terminal(3)
     edited = np.rint(255.0 * (three_lines / 255.0) ** 0.8).astype(np.uint8)
-    reading = next(v for v in query_variants(edited, mirrors=False, crops=False) if v.name == "tone-gamma")
+    reading = next(
+        v for v in query_readings(edited, ReadingOptions(mirrors=False, crops=False)) if v.name == "tone-gamma"
+    )
     own = luma_of(block_means(three_lines, 16))
     assert layout_distances(reading.layout[None], own[None])[0] < 0.5
     scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_layout(luma_of(block_means(img, 16))))
@@ -240,9 +241,9 @@ def test_bars_added_to_a_video_with_its_own_bars_are_cut_to_the_video_shape(tmp_
     store.replace_video(video, keyed(scenes))
     query = np.pad(framed[1], ((0, 0), (48, 48), (0, 0)))  # two lines typed; pillarbox bars added
     for best in (search_image(store, query).matches[0], search_clip(store, [(0.0, query)]).matches[0]):
-        assert (best.at, best.variant) == (5.0, "fit")  # (the API and CLI search one image as a clip)
+        assert (best.at, best.reading) == (5.0, "fit")  # (the API and CLI search one image as a clip)
     # Without the video's shape, the offset layouts choose the moment with one line typed.
-    assert search_variants(store, query_variants(query)).matches[0].at == 1.0
+    assert search_readings(store, query_readings(query)).matches[0].at == 1.0
     # No cut when the query already has the video's shape, nor where it would leave out picture.
     assert fitted_readings(framed[1], 320 / 256) == []
     noisy = np.random.default_rng(2).integers(0, 256, (256, 48, 3), dtype=np.uint8)

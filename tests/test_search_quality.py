@@ -1,4 +1,4 @@
-"""Queries the plain CLD misses and the variants find: mirrors, extra bars, crops, clips."""
+"""Queries the plain CLD misses and the readings find: mirrors, extra bars, crops, clips."""
 
 import subprocess
 
@@ -9,7 +9,8 @@ from PIL import Image
 from ashen.indexing.indexer import index_video
 from ashen.media.ffmpeg import clip_frames, ffmpeg_exe, probe, read_range
 from ashen.query.images import load_frames
-from ashen.search.pipeline import search_clip, search_image
+from ashen.query.readings import ReadingOptions
+from ashen.search import SearchOptions, search_clip, search_image
 from ashen.store import SqliteStore
 from tests.conftest import export_frame
 
@@ -40,15 +41,17 @@ def test_clean_mirrored_and_letterboxed_screenshots(store, clip, tmp_path, at):
     img, t = frame(clip, at, tmp_path), true_time(clip, at)
     assert found(search_image(store, img), t)
     mirrored = search_image(store, img[:, ::-1].copy())
-    assert found(mirrored, t) and "mirror" in mirrored.matches[0].variant
+    assert found(mirrored, t) and "mirror" in mirrored.matches[0].reading
     boxed = np.zeros((img.shape[0] + 120, img.shape[1], 3), np.uint8)
     boxed[60:-60] = img
     assert found(search_image(store, boxed), t)
 
 
-def test_mirror_needs_the_variant(store, clip, tmp_path):
+def test_mirror_needs_the_mirror_reading(store, clip, tmp_path):
     img, t = frame(clip, 12.3, tmp_path), true_time(clip, 12.3)
-    plain = search_image(store, img[:, ::-1].copy(), mirrors=False, borders=False, crops=False)
+    plain = search_image(
+        store, img[:, ::-1].copy(), SearchOptions(readings=ReadingOptions(mirrors=False, borders=False, crops=False))
+    )
     assert not plain.matches or not found(plain, t) or plain.matches[0].similarity < 0.9
 
 
@@ -60,7 +63,7 @@ def test_clip_query_votes_for_one_offset(store, clip, tmp_path):
     result = search_clip(store, clip_frames(str(out)))
     top = result.matches[0]
     assert top.video.title == "Sintel" and abs(top.at - true_time(clip, 8.0)) <= 1.0
-    assert top.variant == "clip"
+    assert top.reading == "clip"
 
 
 def test_animated_gif_is_a_clip(store, clip, tmp_path):
@@ -110,10 +113,11 @@ def test_a_dark_frame_behind_bars_is_still_searched():
     assert not is_flat_query(letterboxed) and is_flat_query(black)
     # ...but such a dim reading alone can never make a confident answer.
     from ashen.descriptors.signature import similarity_of
-    from ashen.query.readings import Variant
-    from ashen.search.pipeline import CONFIDENT_SIMILARITY, _searchable
+    from ashen.query.readings import Reading
+    from ashen.search.options import Tuning
+    from ashen.search.probe import searchable
 
-    readings = [Variant("original", letterboxed, 0.0), Variant("mirror", black, 0.5), Variant("x", stored, 0.0)]
-    kept = _searchable(readings)
+    readings = [Reading("original", letterboxed, 0.0), Reading("mirror", black, 0.5), Reading("x", stored, 0.0)]
+    kept = searchable(readings, Tuning())
     assert [v.name for v in kept] == ["original", "x"] and kept[1].penalty == 0.0
-    assert similarity_of(0.0 + kept[0].penalty) <= CONFIDENT_SIMILARITY
+    assert similarity_of(0.0 + kept[0].penalty) <= Tuning().confident_similarity

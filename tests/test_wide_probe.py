@@ -4,8 +4,11 @@ import math
 
 import numpy as np
 
-from ashen.query.readings import Variant
-from ashen.search.pipeline import WIDE_VARIANTS, _most_promising
+from ashen.query.readings import Reading
+from ashen.search.options import Tuning
+from ashen.search.probe import most_promising
+
+WIDE = Tuning().wide_readings
 
 NAMES = [
     "original", "trim", "trim-sym", "uncrop-all", "uncrop-sides", "uncrop-left", "uncrop-right", "trim-uncrop-all",
@@ -14,17 +17,19 @@ NAMES = [
 ]  # fmt: skip
 
 
-def readings(best: dict[str, float]) -> list[tuple[Variant, float]]:
-    return [(Variant(n, np.zeros(33, dtype=np.uint8), 0.0), best.get(n, math.inf)) for n in NAMES]
+def readings(best: dict[str, float]) -> list[tuple[Reading, float]]:
+    return [(Reading(n, np.zeros(33, dtype=np.uint8), 0.0), best.get(n, math.inf)) for n in NAMES]
 
 
 def test_unmatched_readings_keep_their_order_and_a_tone_of_each_picture_runs():
-    names = [v.name for v in _most_promising(readings({}))]
-    assert names == [*NAMES[:WIDE_VARIANTS], "tone-darker", "trim-tone-darker"]
+    names = [v.name for v in most_promising(readings({}), Tuning())]
+    assert names == [*NAMES[:WIDE], "tone-darker", "trim-tone-darker"]
 
 
 def test_the_closest_first_pass_matches_lead():
-    names = [v.name for v in _most_promising(readings({"uncrop-left": 3.0, "tone-brighter": 4.0, "mirror": 5.0}))]
+    names = [
+        v.name for v in most_promising(readings({"uncrop-left": 3.0, "tone-brighter": 4.0, "mirror": 5.0}), Tuning())
+    ]
     assert names[:3] == ["uncrop-left", "tone-brighter", "mirror"]
     assert names[-1] == "trim-tone-darker" and "tone-darker" not in names  # a tone of the image is already in
-    assert len(names) == WIDE_VARIANTS + 1
+    assert len(names) == WIDE + 1

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ashen.api.app import create_app
-from ashen.search.pipeline import SearchResult
+from ashen.search import SearchResult
 from ashen.store.dynamodb import DynamoStore
 
 logger = Logger()

@@ -17,8 +17,8 @@ from ashen.errors import AshenError, ImageError, MediaError
 from ashen.indexing.indexer import find_videos, index_video, video_id_for
 from ashen.media.ffmpeg import clip_frames
 from ashen.query.images import load_frames, load_rgb, read_image_file
-from ashen.query.readings import query_variants
-from ashen.search.pipeline import DEFAULT_LIMIT, search_clip
+from ashen.query.readings import ReadingOptions, query_readings
+from ashen.search import DEFAULT_LIMIT, SearchOptions, search_clip
 from ashen.store import SqliteStore
 
 
@@ -97,14 +97,16 @@ def _query_frames(path: str) -> list[tuple[float, np.ndarray]]:
 def cmd_search(args: argparse.Namespace) -> int:
     store = _store(args)
     failures = 0
-    options = {"limit": args.limit, "title": args.title, "mirrors": not args.no_mirror,
-               "borders": not args.no_borders, "crops": not args.no_crops, "tones": not args.no_tones}  # fmt: skip
+    readings = ReadingOptions(
+        mirrors=not args.no_mirror, borders=not args.no_borders, crops=not args.no_crops, tones=not args.no_tones
+    )
+    options = SearchOptions(limit=args.limit, title=args.title, readings=readings)
     total = store.stats().scenes  # searching does not change the store: count once, not per image
     for path in args.images:
         try:
             frames = _query_frames(path)
             began = time.perf_counter()
-            result = search_clip(store, frames, **options)
+            result = search_clip(store, frames, options)
             elapsed = time.perf_counter() - began
         except AshenError as exc:
             failures += 1
@@ -136,7 +138,9 @@ def cmd_signature(args: argparse.Namespace) -> int:
     sig = Signature.of_image(rgb)
     # Videos with baked-in bars are stored inside them: the border-trimmed readings, for clients
     # that search by signature ({"signature": hex}) on such videos.
-    trimmed = [v for v in query_variants(rgb, mirrors=False, crops=False, tones=False) if v.name != "original"]
+    trimmed = [
+        v for v in query_readings(rgb, ReadingOptions(mirrors=False, crops=False, tones=False)) if v.name != "original"
+    ]
     if args.json:
         inside = [{"name": v.name, "hex": str(Signature(v.values))} for v in trimmed]
         print(json.dumps({"values": list(sig.values), "hex": str(sig), "inside_borders": inside}))

@@ -30,7 +30,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConf
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError, ImageError, NotFoundError
 from ashen.query.images import MAX_IMAGE_BYTES, load_frames
-from ashen.search.pipeline import DEFAULT_LIMIT, SearchResult, search, search_clip
+from ashen.query.readings import ReadingOptions
+from ashen.search import DEFAULT_LIMIT, SearchOptions, SearchResult, search_clip, search_signature
 from ashen.store.port import SceneStore
 
 MAX_LIMIT = 100
@@ -179,9 +180,10 @@ def create_app(
         title, limit, variants = query_options()
         began = time.perf_counter()
         if isinstance(query, Signature):
-            result = search(get_store(), query, limit=limit, title=title)
+            result = search_signature(get_store(), query, SearchOptions(limit=limit, title=title))
         else:
-            result = search_clip(get_store(), query, limit=limit, title=title, **variants)
+            options = SearchOptions(limit=limit, title=title, readings=ReadingOptions(**variants))
+            result = search_clip(get_store(), query, options)
         if on_search is not None:
             on_search(result, time.perf_counter() - began)
         return _json(200, {"error": "", **result.to_dict()})  # frameCount, result, and flat when it is

@@ -1,0 +1,131 @@
+"""Moments: which scene of a video a query shows.
+
+CLD is coarse: several moments of a still shot (a screencast, a tree in the wind) often lie one
+quantisation step apart, as close as a screenshot lands to its own frame. Among one video's scenes
+within ``Tuning.moment_margin`` of its closest (its contenders), the one whose luma grid is
+closest to the query's is the answer; all of it judged per video, so other videos' scenes (more
+of them by brute force than through buckets) never change which moment of a video is chosen.
+Those contenders lie next to each other in time, so the scenes around them are read too
+(``neighbour_ranges``): the right one may sit in a bucket the probe did not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ashen.descriptors.luma_grid import LAYOUT_BYTES, overlay_free_distances, unpack_layouts
+from ashen.query.readings import Reading
+from ashen.records import Candidate
+from ashen.search.options import Tuning
+from ashen.search.ranking import Floats, Ints, candidate_values, reading_distances
+
+
+def grid_distances(readings: Sequence[Reading], scenes: Sequence[Candidate], margin: float) -> Floats:
+    """Per scene of one video: its smallest luma-grid distance (overlays left out, see
+    ashen.descriptors.luma_grid.overlay_free_distances) to the plausible readings of the query,
+    those whose closest of these scenes by CLD is within ``margin`` of the closest of all; inf
+    where the scene has no grid. Not only the reading that matched it best by CLD: after a colour
+    edit, say, the right scene's best CLD reading can be the unedited one, of the wrong contrast."""
+    out = np.full(len(scenes), np.inf)
+    ok = np.array([len(c.layout) == LAYOUT_BYTES for c in scenes], dtype=bool)
+    gridded = [r for r in readings if r.layout is not None]
+    if not ok.any() or not gridded:
+        return out
+    kept = [c for c, k in zip(scenes, ok, strict=True) if k]
+    closest = reading_distances(gridded, candidate_values(kept)).min(axis=1)
+    stored = unpack_layouts(c.layout for c in kept)
+    best = np.full(len(kept), np.inf)
+    for r, near in zip(gridded, closest, strict=True):
+        if near <= closest.min() + margin and r.layout is not None:
+            best = np.minimum(best, overlay_free_distances(r.layout, stored))
+    out[ok] = best
+    return out
+
+
+def grid_distances_per_video(readings: Sequence[Reading], candidates: Sequence[Candidate], margin: float) -> Floats:
+    """``grid_distances`` of each candidate among the candidates of its own video."""
+    out = np.full(len(candidates), np.inf)
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(candidates):
+        groups.setdefault(c.video_id, []).append(i)
+    for members in groups.values():
+        out[members] = grid_distances(readings, [candidates[i] for i in members], margin)
+    return out
+
+
+def video_codes(candidates: Sequence[Candidate]) -> tuple[Ints, list[str]]:
+    """A small integer per candidate naming its video, and the video ids in code order."""
+    codes: dict[str, int] = {}
+    vid = np.array([codes.setdefault(c.video_id, len(codes)) for c in candidates], dtype=np.intp)
+    return vid, list(codes)
+
+
+def video_best(vid: Ints, value: Floats) -> Floats:
+    """The largest ``value`` per video code in ``vid``."""
+    best = np.full(int(vid.max()) + 1 if len(vid) else 0, -np.inf)
+    np.maximum.at(best, vid, value)
+    return best
+
+
+def contenders(mine: npt.NDArray[np.bool_], dist: Floats, margin: float) -> Ints:
+    """The moments a video's answer is chosen from: its scenes (``mine``, a mask over the
+    candidates) within ``margin`` of its closest."""
+    return np.flatnonzero(mine & (dist <= dist[mine].min() + margin))
+
+
+def moments(
+    readings: Sequence[Reading], candidates: Sequence[Candidate], dist: Floats, margin: float
+) -> Iterator[tuple[int, float]]:
+    """One (candidate, distance) per video, closest video first: among the video's contenders,
+    the one whose luma grid is closest to the query's; the distance is that of the video's
+    closest scene (how surely the video is the one; the grid says when). Lazy: grids are
+    compared only for the videos a caller goes on to ask for."""
+    vid, _ = video_codes(candidates)
+    closest = -video_best(vid, -dist)
+    for v in np.argsort(closest, kind="stable"):
+        near = contenders(vid == v, dist, margin)
+        if len(near) > 1:
+            fine = grid_distances(readings, [candidates[i] for i in near], margin)
+            near = near[np.lexsort((dist[near], fine))]  # by grid distance, then by CLD distance
+        yield int(near[0]), float(closest[v])
+
+
+@dataclass
+class _Range:
+    """Seconds ``lo`` to ``hi`` of one video, the closest grid distance of a contending moment
+    inside and the middle of that moment."""
+
+    lo: float
+    hi: float
+    fine: float
+    middle: float
+
+
+def neighbour_ranges(moments_: Sequence[tuple[Candidate, float]], tuning: Tuning) -> list[tuple[float, float]]:
+    """Time ranges to read around a video's contending moments (each with its grid distance):
+    ``neighbour_s`` around each, overlapping ones merged, at most ``neighbour_ranges`` of them
+    (those holding the closest grids first), each at most ``neighbour_span_s`` long (around its
+    closest moment)."""
+    ranges: list[_Range] = []
+    for c, fine in sorted(moments_, key=lambda m: m[0].start):
+        lo, hi, middle = max(0.0, c.start - tuning.neighbour_s), c.end + tuning.neighbour_s, (c.start + c.end) / 2
+        if ranges and lo <= ranges[-1].hi:
+            last = ranges[-1]
+            last.hi = max(last.hi, hi)
+            if fine < last.fine:
+                last.fine, last.middle = fine, middle
+        else:
+            ranges.append(_Range(lo, hi, fine, middle))
+    out = []
+    span = tuning.neighbour_span_s
+    for r in sorted(ranges, key=lambda r: r.fine)[: tuning.neighbour_ranges]:
+        lo, hi = r.lo, r.hi
+        if hi - lo > span:
+            lo = max(lo, min(r.middle - span / 2, hi - span))
+            hi = lo + span
+        out.append((lo, hi))
+    return out

@@ -1,0 +1,62 @@
+"""What a search is asked for (``SearchOptions``) and the constants it is tuned with (``Tuning``).
+
+The tuning values were calibrated on the robustness benchmark (docs/benchmarks.md); tests and
+benchmarks pass other values in instead of patching module globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ashen.descriptors.signature import SIMILARITY_SCALE
+from ashen.query.readings import ReadingOptions
+
+DEFAULT_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The constants of the search pipeline (docs/how-search-works.md explains each stage)."""
+
+    # At or above this similarity an answer is confident; below min_similarity it is not reported.
+    confident_similarity: float = 0.8
+    min_similarity: float = 0.3
+    # The wider second probe, when the first finds nothing confident: two steps in every keyed
+    # value and four in any one of them, for this many of the most promising readings.
+    wide_margin: int = 2
+    wide_reach: int = 4
+    wide_readings: int = 8
+    # Moments: a video's scenes within this CLD distance of its closest contend, and their luma
+    # grids choose among them. An edit can move the right moment of a still shot a few steps.
+    moment_margin: float = 3.5
+    # Neighbour ranges: the top video's scenes this close (seconds) to its contending moments are
+    # read too, in at most this many ranges, each at most this long.
+    neighbour_s: float = 2.0
+    neighbour_ranges: int = 4
+    neighbour_span_s: float = 30.0
+    # The clip vote: candidates per frame that vote, how far (seconds) a frame's evidence may be
+    # off the offset it supports, and the share of frames whose support makes an offset's score.
+    clip_top_k: int = 25
+    clip_tolerance_s: float = 0.5
+    clip_quorum: float = 0.75
+
+    @property
+    def dim_penalty(self) -> float:
+        """Added to a reading too plain for the index to store yet searched: a dim, low-texture
+        picture matches many dark frames closely, so alone it never gets a confident answer."""
+        return (1 - self.confident_similarity) * SIMILARITY_SCALE
+
+    def confident(self, similarity: float) -> bool:
+        return similarity >= self.confident_similarity
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """One search: how many answers, which titles, which readings of the query, and whether to
+    read every bucket (brute force, for benchmarks) instead of those the probe chooses."""
+
+    limit: int = DEFAULT_LIMIT
+    title: str | None = None
+    readings: ReadingOptions = field(default_factory=ReadingOptions)
+    brute_force: bool = False
+    tuning: Tuning = field(default_factory=Tuning)

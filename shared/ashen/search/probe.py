@@ -1,0 +1,63 @@
+"""The probe: which buckets a query reads.
+
+First the buckets of every searchable reading, with the neighbour cell wherever a value sits on a
+cell edge (ashen.descriptors.buckets). When that finds nothing confident, a wider probe once, for
+the most promising readings: heavier edits (subtitles over a crop, a strong colour change) move a
+value two steps, and subtitles or a player's bar push one term four; easy queries never pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from ashen.descriptors.buckets import is_flat, is_flat_query, query_buckets, reach_buckets
+from ashen.query.readings import Reading
+from ashen.search.options import Tuning
+from ashen.store.port import SceneStore
+
+
+def searchable(readings: Sequence[Reading], tuning: Tuning) -> list[Reading]:
+    """The readings worth searching: not too plain to tell videos apart (``is_flat_query``);
+    those too plain for the index to store (``is_flat``) carry ``Tuning.dim_penalty``."""
+    return [
+        replace(r, penalty=r.penalty + tuning.dim_penalty) if is_flat(r.values) else r
+        for r in readings
+        if not is_flat_query(r.values)
+    ]
+
+
+def bucket_keys(readings: Iterable[Reading], margin: int = 1) -> list[str]:
+    """The buckets of the readings, each once, in the order the readings name them."""
+    keys: dict[str, None] = {}
+    for r in readings:
+        keys.update(dict.fromkeys(query_buckets(r.values, margin)))
+    return list(keys)
+
+
+def first_buckets(store: SceneStore, readings: Iterable[Reading], brute_force: bool) -> list[str]:
+    """The first probe's buckets, or every bucket by brute force."""
+    return sorted(store.bucket_sizes()) if brute_force else bucket_keys(readings)
+
+
+def most_promising(readings: Sequence[tuple[Reading, float]], tuning: Tuning) -> list[Reading]:
+    """Readings for the wider probe, given with their first-pass best distance: the
+    ``wide_readings`` closest (unmatched ones in their order, the picture as given first), and the
+    first tone reading of the picture and of the trimmed picture when none of theirs is among
+    them. A colour edit moves every value at once, so its readings often match nothing at first."""
+    order = sorted(range(len(readings)), key=lambda i: readings[i][1])
+    chosen = [readings[i][0] for i in order[: tuning.wide_readings]]
+    for family in ("tone", "trim-tone"):
+        if not any(r.family == family for r in chosen):
+            chosen += [r for r, _ in readings if r.family == family][:1]
+    return chosen
+
+
+def wide_buckets(promising: Sequence[Reading], read: Sequence[str], tuning: Tuning) -> list[str]:
+    """The wider probe's buckets not read yet: ``wide_margin`` steps in every keyed value, and
+    ``wide_reach`` in any one of them."""
+    wide = dict.fromkeys(bucket_keys(promising, margin=tuning.wide_margin))
+    for r in promising:
+        wide.update(dict.fromkeys(reach_buckets(r.values, tuning.wide_reach)))
+    done = set(read)
+    return [b for b in wide if b not in done]
