@@ -465,10 +465,7 @@ def summarise(setup: Setup, records: Sequence[Record]) -> dict[str, object]:
     }
 
 
-def print_report(summary: dict[str, object], header: list[str]) -> None:
-    print()
-    for line in header:
-        print(line)
+def _print_recall(summary: dict[str, object]) -> None:
     rec: dict[str, dict[str, float]] = summary["recall_at_1"]  # type: ignore[assignment]
     methods = list(next(iter(rec.values())))
     fm: dict[str, dict[str, float]] = summary["failure_modes_ashen_buckets"]  # type: ignore[assignment]
@@ -481,20 +478,21 @@ def print_report(summary: dict[str, object], header: list[str]) -> None:
             print("-" * (28 + 15 * len(methods)))
         print(f"{edit:22s} {n} " + " ".join(f"{pct(row[m]):>14s}" for m in methods) + f" {drift}")
     print("drift: median LIRE distance between the plain CLD of the edited query and of the unedited frame")
-
     per_video: dict[str, dict[str, float]] = summary["recall_per_video"]  # type: ignore[assignment]
     print("\nrecall@1 over all image edits, per queried video")
     for video, row in per_video.items():
         print(f"{video[:22]:22s} {int(row['n']):4d} " + " ".join(f"{pct(row[m]):>14s}" for m in methods))
 
+
+def _print_failures(summary: dict[str, object]) -> None:
+    fm: dict[str, dict[str, float]] = summary["failure_modes_ashen_buckets"]  # type: ignore[assignment]
     print("\nashen buckets failures per edit: no answer / wrong video / right video, wrong time")
     for edit, f in fm.items():
         if f["no_answer"] + f["wrong_video"] + f["wrong_time"] > 0:
             print(f"  {edit:22s} {pct(f['no_answer'])} {pct(f['wrong_video'])} {pct(f['wrong_time'])}")
     misses: dict[str, int] = summary["bucket_misses"]  # type: ignore[assignment]
-    print("queries brute force answers right and the buckets miss: "
-          + (", ".join(f"{k} {v}" for k, v in misses.items()) or "none"))  # fmt: skip
-
+    listed = ", ".join(f"{k} {v}" for k, v in misses.items()) or "none"
+    print(f"queries brute force answers right and the buckets miss: {listed}")
     clips: dict[str, dict[str, float]] = summary["clip_vs_single"]  # type: ignore[assignment]
     cols = list(next(iter(clips.values())))
     print("\nclip (2 s, a frame every 0.25 s, edit on every frame) vs single frame, recall@1")
@@ -502,13 +500,14 @@ def print_report(summary: dict[str, object], header: list[str]) -> None:
     for edit, row in clips.items():
         print(f"{edit:22s} " + " ".join(f"{pct(row[c]):>20s}" for c in cols))
 
+
+def _print_thresholds(summary: dict[str, object]) -> None:
     thresholds: dict[str, list[dict[str, float]]] = summary["thresholds"]  # type: ignore[assignment]
     for name, rows in thresholds.items():
         print(f"\n{name}: similarity threshold -> must-not-match answered / recall / wrong answers / precision")
         for r in rows:
-            print(f"  >= {r['threshold']:.2f}   {pct(r['negatives_above'])}   {pct(r['recall'])}   "
-                  f"{pct(r['positives_wrong_above'])}   {pct(r['precision'])}")  # fmt: skip
-
+            cells = (r["negatives_above"], r["recall"], r["positives_wrong_above"], r["precision"])
+            print(f"  >= {r['threshold']:.2f}   " + "   ".join(pct(c) for c in cells))
     ops: dict[str, dict[str, float]] = summary["operating_points"]  # type: ignore[assignment]
     print("\nrecall@1 when the score threshold lets at most 0% / 1% / 5% of must-not-match queries answer")
     for name, o in ops.items():
@@ -516,16 +515,30 @@ def print_report(summary: dict[str, object], header: list[str]) -> None:
         print(f"  {name:20s} " + "  ".join(f"{c:24s}" for c in cells))
     print("  (score: Ashen similarity; trace.moe minus L2 distance; pHash minus Hamming distance)")
 
+
+def _print_costs(summary: dict[str, object]) -> None:
     costs: dict[str, dict[str, float]] = summary["cost"]  # type: ignore[assignment]
     print("\ncandidates read per query and latency (image already decoded)")
     for name, c in costs.items():
-        print(f"  {name:20s} {int(c['queries']):5d} queries  {c['mean_candidates']:9.0f} candidates "
-              f"({pct(c['share_of_index'])} of the index)  p50 {c['latency_p50_ms']:7.1f} ms  "
-              f"p95 {c['latency_p95_ms']:7.1f} ms")  # fmt: skip
+        print(
+            f"  {name:20s} {int(c['queries']):5d} queries  {c['mean_candidates']:9.0f} candidates "
+            f"({pct(c['share_of_index'])} of the index)  p50 {c['latency_p50_ms']:7.1f} ms  "
+            f"p95 {c['latency_p95_ms']:7.1f} ms"
+        )
     print("bucket keys and time ranges read per query (one DynamoDB Query each): p50 all / p50 must-not-match / max")
     for name, c in costs.items():
         if c["keys_max"] > 0 and "brute" not in name:
             print(f"  {name:20s} {c['keys_p50']:7.0f} {c['keys_p50_must_not_match']:7.0f} {c['keys_max']:7.0f}")
+
+
+def print_report(summary: dict[str, object], header: list[str]) -> None:
+    print()
+    for line in header:
+        print(line)
+    _print_recall(summary)
+    _print_failures(summary)
+    _print_thresholds(summary)
+    _print_costs(summary)
 
 
 def finite(x: object) -> object:

@@ -138,7 +138,7 @@ def test_player_window_around_a_picture_with_its_own_bars_is_framed():
 def test_smallest_images_get_no_reading_under_8x8():
     # 8x8 is the smallest image accepted. A flat one reads as border on every side, and a box of
     # a video's shape (2:1) at half its height must not be hashed: 4 rows cannot make 8x8 blocks.
-    from ashen.query.readings import ReadingOptions, query_readings
+    from ashen.query.readings import query_readings
 
     rng = np.random.default_rng(0)
     noise = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((8, 8, 3), (9, 13, 3))]
