@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from ashen.api.app import create_app, openapi_document
 from ashen.api.local_server import http_event
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
+from ashen.errors import ImageError, ImageTooLarge
 from ashen.indexing.scenes import Scene
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.records import VideoRecord
@@ -37,6 +40,16 @@ def png(rgb: np.ndarray) -> bytes:
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, format="PNG")
     return out.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` x ``height`` and holds no pixels: enough to be refused by size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
 
 @pytest.fixture()
@@ -127,6 +140,7 @@ def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: Sqlite
         (b'{"other": 1}', "application/json", "", 400, "needs"),
         (b"hello", "text/plain", "", 415, "unsupported Content-Type"),
         (b"x" * (MAX_IMAGE_BYTES + 1), "image/png", "", 413, "MiB"),
+        (png_header(8000, 8000), "image/png", "", 413, "megapixels"),
         (b'{"signature": "00"}', "application/json", "limit=ten", 400, "limit"),
         (b'{"signature": "00"}', "application/json", "limit=0", 400, "limit"),
         (
@@ -144,6 +158,24 @@ def test_bad_input_is_4xx_never_500(store: SqliteStore, body: bytes, content_typ
     got, answer = call(create_app(store), ev)
     assert got == status, answer
     assert set(answer) == {"error"} and message in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (ImageTooLarge("refused: 9000x9000 is too many pixels"), 413),
+        (ImageError("image is larger than life, and broken"), 400),
+    ],
+)
+def test_status_follows_the_error_type_not_its_message(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch, error: ImageError, status: int
+) -> None:
+    def refuse(data: bytes) -> list[tuple[float, np.ndarray]]:
+        raise error
+
+    monkeypatch.setattr("ashen.api.app.load_frames", refuse)
+    got, answer = call(create_app(store), http_event("POST", "/search", body=png(picture(0)), headers=PNG))
+    assert (got, answer) == (status, {"error": str(error)})
 
 
 def test_get_search_needs_a_url(store: SqliteStore) -> None:

@@ -27,8 +27,17 @@ import numpy as np
 import numpy.typing as npt
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
+from ashen.api.errors import (
+    STATUS_BY_TYPE,
+    ApiError,
+    BadRequest,
+    PayloadTooLarge,
+    RouteNotFound,
+    UnsupportedMediaType,
+    error_response,
+)
 from ashen.descriptors.signature import Signature
-from ashen.errors import AshenError, ImageError, NotFoundError
+from ashen.errors import NotFoundError
 from ashen.query.images import MAX_IMAGE_BYTES, load_frames
 from ashen.search.pipeline import DEFAULT_LIMIT, SearchResult, search, search_clip
 from ashen.store.port import SceneStore
@@ -36,17 +45,6 @@ from ashen.store.port import SceneStore
 MAX_LIMIT = 100
 URL_TIMEOUT_S = 10.0
 OPENAPI_FILE = "openapi.json"
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _error(status: int, message: str) -> Response[str]:
-    return Response(status, content_types.APPLICATION_JSON, json.dumps({"error": message}))
 
 
 def _json(status: int, data: object) -> Response[str]:
@@ -78,13 +76,13 @@ def _body_bytes(event: Any) -> bytes:
         try:
             return base64.b64decode(body)
         except ValueError:
-            raise ApiError(400, "body is not valid base64") from None
+            raise BadRequest("body is not valid base64") from None
     return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
 def _check_size(data: bytes) -> bytes:
     if len(data) > MAX_IMAGE_BYTES:
-        raise ApiError(413, f"image is larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
+        raise PayloadTooLarge(f"image is larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
     return data
 
 
@@ -93,19 +91,19 @@ def _multipart_image(content_type: str, body: bytes) -> bytes:
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
     )
     if not message.is_multipart():
-        raise ApiError(400, "multipart body could not be parsed")
+        raise BadRequest("multipart body could not be parsed")
     for part in message.iter_parts():
         if part.get_param("name", header="content-disposition") == "image":
             data = part.get_payload(decode=True)
             return data if isinstance(data, bytes) else b""
-    raise ApiError(400, "multipart form has no 'image' field")
+    raise BadRequest("multipart form has no 'image' field")
 
 
 def _public_host(host: str) -> bool:
     try:
         infos = socket.getaddrinfo(host, None)
     except OSError:
-        raise ApiError(400, f"bad url: host {host!r} cannot be resolved") from None
+        raise BadRequest(f"bad url: host {host!r} cannot be resolved") from None
     for info in infos:
         addr = ipaddress.ip_address(info[4][0])
         if addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast:
@@ -117,23 +115,23 @@ def fetch_url(url: str) -> bytes:
     """GET an image by URL (http/https, public hosts unless ASHEN_ALLOW_PRIVATE_URLS=1), size-capped."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiError(400, "bad url: only http and https URLs are fetched")
+        raise BadRequest("bad url: only http and https URLs are fetched")
     if not _flag(os.environ.get("ASHEN_ALLOW_PRIVATE_URLS")) and not _public_host(parts.hostname):
-        raise ApiError(400, "bad url: private or local addresses are not fetched")
+        raise BadRequest("bad url: private or local addresses are not fetched")
     request = urllib.request.Request(url, headers={"User-Agent": "ashen/0.1"})
     try:
         with urllib.request.urlopen(request, timeout=URL_TIMEOUT_S) as resp:
             length = resp.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > MAX_IMAGE_BYTES:
-                raise ApiError(413, f"image is larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
+                raise PayloadTooLarge(f"image is larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
             data = resp.read(MAX_IMAGE_BYTES + 1)
     except ApiError:
         raise
     except urllib.error.HTTPError as exc:
-        raise ApiError(400, f"bad url: the server answered {exc.code}") from None
+        raise BadRequest(f"bad url: the server answered {exc.code}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ApiError(400, f"bad url: could not fetch it ({reason})") from None
+        raise BadRequest(f"bad url: could not fetch it ({reason})") from None
     return _check_size(data)
 
 
@@ -151,7 +149,7 @@ def create_app(
     """The resolver, on ``store`` or on what ``store_factory`` makes on first use (a cheap cold start)."""
     if (store is None) == (store_factory is None):
         raise ValueError("give exactly one of store and store_factory")
-    app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", max_age=300))
+    app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", max_age=300), serializer=json.dumps)
     holder: dict[str, SceneStore] = {} if store is None else {"store": store}
 
     def get_store() -> SceneStore:
@@ -167,9 +165,9 @@ def create_app(
         try:
             limit = DEFAULT_LIMIT if raw in (None, "") else int(raw)
         except ValueError:
-            raise ApiError(400, "limit must be a whole number") from None
+            raise BadRequest("limit must be a whole number") from None
         if not 1 <= limit <= MAX_LIMIT:
-            raise ApiError(400, f"limit must be between 1 and {MAX_LIMIT}")
+            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
         variants = {"borders": _flag(params.get("cutBorders"), default=True), "mirrors": _flag(params.get("mirror"),
                     default=True), "crops": _flag(params.get("uncrop"), default=True),
                     "tones": _flag(params.get("tones"), default=True)}  # fmt: skip
@@ -202,28 +200,30 @@ def create_app(
             try:
                 doc = json.loads(body or b"null")
             except (ValueError, UnicodeDecodeError):
-                raise ApiError(400, "body is not valid JSON") from None
+                raise BadRequest("body is not valid JSON") from None
             if not isinstance(doc, dict):
-                raise ApiError(400, 'JSON body must be an object: {"url": ...} or {"signature": ...}')
+                raise BadRequest('JSON body must be an object: {"url": ...} or {"signature": ...}')
             if isinstance(doc.get("signature"), str):
                 try:
                     signature = Signature.from_hex(doc["signature"].strip())
                 except (ValueError, TypeError) as exc:
-                    raise ApiError(400, f"bad signature: {exc}") from None
+                    raise BadRequest(f"bad signature: {exc}") from None
                 return answer(signature)
             if isinstance(doc.get("url"), str):
                 return answer(_image_frames(fetch_url(doc["url"])))
-            raise ApiError(400, 'JSON body needs "url" or "signature"')
+            raise BadRequest('JSON body needs "url" or "signature"')
         if not mime:
-            raise ApiError(415, "missing Content-Type: send image/*, multipart/form-data or application/json")
-        raise ApiError(415, f"unsupported Content-Type {mime}: send image/*, multipart/form-data or application/json")
+            raise UnsupportedMediaType("missing Content-Type: send image/*, multipart/form-data or application/json")
+        raise UnsupportedMediaType(
+            f"unsupported Content-Type {mime}: send image/*, multipart/form-data or application/json"
+        )
 
     @app.get("/search")
     def get_search() -> Response[str]:
         params = app.current_event.query_string_parameters or {}
         url = params.get("url")
         if not url:
-            raise ApiError(400, "GET /search needs ?url=<image url> (or POST the image)")
+            raise BadRequest("GET /search needs ?url=<image url> (or POST the image)")
         query_options()
         return answer(_image_frames(fetch_url(url)))
 
@@ -242,26 +242,11 @@ def create_app(
     def openapi() -> Response[str]:
         return _json(200, openapi_document())
 
-    @app.exception_handler(ApiError)
-    def api_error(exc: ApiError) -> Response[str]:
-        return _error(exc.status, exc.message)
-
-    @app.exception_handler(NotFoundError)
-    def not_found(exc: NotFoundError) -> Response[str]:
-        return _error(404, str(exc))
-
-    @app.exception_handler(ImageError)
-    def image_error(exc: ImageError) -> Response[str]:
-        message = str(exc)
-        return _error(413 if "larger than" in message or "megapixels" in message else 400, message)
-
-    @app.exception_handler(AshenError)
-    def ashen_error(exc: AshenError) -> Response[str]:
-        return _error(400, str(exc))
+    app.exception_handler(list(STATUS_BY_TYPE))(error_response)
 
     @app.not_found
-    def no_route(exc: Exception) -> Response[str]:
-        return _error(404, f"no route {app.current_event.http_method} {app.current_event.path}")
+    def no_route(exc: Exception) -> Response[dict[str, str]]:
+        return error_response(RouteNotFound(f"no route {app.current_event.http_method} {app.current_event.path}"))
 
     return app
 
