@@ -15,8 +15,9 @@ import pytest
 from openapi_spec_validator import validate
 from PIL import Image
 
-from ashen.api.app import create_app, openapi_document
+from ashen.api.app import create_app
 from ashen.api.local_server import http_event
+from ashen.api.openapi_route import openapi_document
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
 from ashen.errors import ImageError, ImageTooLarge
@@ -173,7 +174,7 @@ def test_status_follows_the_error_type_not_its_message(
     def refuse(data: bytes) -> list[tuple[float, np.ndarray]]:
         raise error
 
-    monkeypatch.setattr("ashen.api.app.load_frames", refuse)
+    monkeypatch.setattr("ashen.api.search_routes.load_frames", refuse)
     got, answer = call(create_app(store), http_event("POST", "/search", body=png(picture(0)), headers=PNG))
     assert (got, answer) == (status, {"error": str(error)})
 
@@ -191,6 +192,29 @@ def test_videos_routes(store: SqliteStore) -> None:
     assert status == 200 and body["status"] == "indexed" and body["progress"] == 1.0
     status, body = call(app, http_event("GET", "/videos/nope"))
     assert status == 404 and "nope" in body["error"]
+
+
+def test_each_app_reads_its_own_store_made_on_first_use(store: SqliteStore, tmp_path: Path) -> None:
+    other = SqliteStore(tmp_path / "b.sqlite3")
+    sig = Signature.of_image(picture(5))
+    video = VideoRecord(id="v5", title="Elephants Dream", filename="Elephants Dream.mp4", source="/x/5.mp4")
+    other.replace_video(video, [(bucket_key(sig.values), Scene(1.0, 2.0, 1.5, 50, sig.to_bytes()))])
+    made: list[SqliteStore] = []
+
+    def factory() -> SqliteStore:
+        made.append(other)
+        return other
+
+    first, second = create_app(store), create_app(store_factory=factory)
+    assert made == [], "the store is made on first use, not with the app"
+    for app, titles in [
+        (second, ["Elephants Dream"]),
+        (first, ["Big Buck Bunny", "Sintel"]),
+        (second, ["Elephants Dream"]),
+    ]:
+        status, body = call(app, http_event("GET", "/videos"))
+        assert status == 200 and [v["title"] for v in body["videos"]] == titles
+    assert made == [other], "and made once"
 
 
 def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore) -> None:
