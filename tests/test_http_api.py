@@ -58,8 +58,16 @@ def store(tmp_path: Path) -> SqliteStore:
     s = SqliteStore(tmp_path / "a.sqlite3")
     for i, (title, episode) in enumerate([("Sintel", "01"), ("Big Buck Bunny", "02")]):
         sig = Signature.of_image(picture(i))
-        video = VideoRecord(id=f"v{i}", title=title, filename=f"{title} - {episode}.mp4", source=f"/x/{i}.mp4",
-                            episode=episode, duration=60.0, segments_planned=2, segments_done=2)  # fmt: skip
+        video = VideoRecord(
+            id=f"v{i}",
+            title=title,
+            filename=f"{title} - {episode}.mp4",
+            source=f"/x/{i}.mp4",
+            episode=episode,
+            duration=60.0,
+            segments_planned=2,
+            segments_done=2,
+        )
         s.replace_video(video, [(bucket_key(sig.values), Scene(10.0 + i, 12.0 + i, 11.0 + i, 50, sig.to_bytes()))])
     return s
 
@@ -83,8 +91,8 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
         ev = http_event("POST", "/search", body=data, headers=PNG)
     elif kind == "multipart":
         boundary = "----ashen-test"
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
-                f"Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n'
+        body = (head + "Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
         form = {"content-type": f"multipart/form-data; boundary={boundary}"}
         ev = http_event("POST", "/search", body=body, headers=form)
     else:
@@ -110,8 +118,9 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
 def test_title_filter_and_limit(store: SqliteStore) -> None:
     app = create_app(store)
     hexsig = str(Signature.of_image(picture(1)))
-    ev = http_event("POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON,
-                    query="title=sintel&limit=1")  # fmt: skip
+    ev = http_event(
+        "POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON, query="title=sintel&limit=1"
+    )
     status, body = call(app, ev)
     assert status == 200 and all(r["title"] == "Sintel" for r in body["result"]) and len(body["result"]) <= 1
 
@@ -153,8 +162,9 @@ def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: Sqlite
         ),
     ],
 )
-def test_bad_input_is_4xx_never_500(store: SqliteStore, body: bytes, content_type: str, query: str, status: int,
-                                    message: str) -> None:  # fmt: skip
+def test_bad_input_is_4xx_never_500(
+    store: SqliteStore, body: bytes, content_type: str, query: str, status: int, message: str
+) -> None:
     ev = http_event("POST", "/search", body=body, headers={"content-type": content_type}, query=query)
     got, answer = call(create_app(store), ev)
     assert got == status, answer
@@ -231,8 +241,9 @@ def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore) -> N
 
 
 def test_a_uniform_image_is_answered_flat_as_documented(store: SqliteStore) -> None:
-    status, body = call(create_app(store), http_event("POST", "/search", body=png(np.full((90, 160, 3), 7, np.uint8)),
-                                                      headers=PNG))  # fmt: skip
+    status, body = call(
+        create_app(store), http_event("POST", "/search", body=png(np.full((90, 160, 3), 7, np.uint8)), headers=PNG)
+    )
     assert status == 200 and body["flat"] is True and body["result"] == []
     schema = json.loads((ROOT / "openapi.json").read_text())["components"]["schemas"]["SearchResponse"]
     assert set(body) <= set(schema["properties"])

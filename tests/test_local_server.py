@@ -35,8 +35,10 @@ def _png(seed: int) -> bytes:
 def base_url(tmp_path: Path) -> Iterator[str]:
     store = SqliteStore(tmp_path / "s.sqlite3")
     sig = Signature.of_image(np.asarray(Image.open(io.BytesIO(_png(7))).convert("RGB")))
-    store.replace_video(VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
-                        [(bucket_key(sig.values), Scene(3.0, 5.0, 4.0, 51, sig.to_bytes()))])  # fmt: skip
+    store.replace_video(
+        VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
+        [(bucket_key(sig.values), Scene(3.0, 5.0, 4.0, 51, sig.to_bytes()))],
+    )
     server = make_local_server(store, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -87,8 +89,9 @@ def test_search_by_url_and_errors(base_url: str, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv("ASHEN_ALLOW_PRIVATE_URLS", "1")
         status, body = request(f"{base_url}/search?url={image_url}")
         assert status == 200 and body["result"][0]["title"] == "Sintel"
-        status, body = request(f"{base_url}/search", json.dumps({"url": image_url}).encode(),
-                               {"Content-Type": "application/json"})  # fmt: skip
+        status, body = request(
+            f"{base_url}/search", json.dumps({"url": image_url}).encode(), {"Content-Type": "application/json"}
+        )
         assert status == 200 and body["result"][0]["title"] == "Sintel"
     finally:
         images.shutdown()
