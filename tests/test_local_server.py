@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ashen.api.local_server import make_local_server
+from ashen.api.local_server import make_local_server, wsgi_to_event
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
 from ashen.indexing.scenes import Scene
@@ -111,3 +111,30 @@ def test_videos_and_openapi(base_url: str) -> None:
     assert status == 200 and body["openapi"].startswith("3.")
     status, body = request(f"{base_url}/nowhere")
     assert status == 404 and "error" in body
+
+
+def test_a_wsgi_request_becomes_the_http_api_event_api_gateway_sends() -> None:
+    environ = {
+        "REQUEST_METHOD": "post",
+        "PATH_INFO": "/search",
+        "QUERY_STRING": "limit=3&title=a&title=b",
+        "CONTENT_TYPE": "image/png",
+        "CONTENT_LENGTH": "3",
+        "HTTP_COOKIE": "a=1; b=2",
+        "HTTP_USER_AGENT": "curl/8",
+        "REMOTE_ADDR": "10.1.2.3",
+        "SERVER_PROTOCOL": "HTTP/1.0",
+    }
+    event = wsgi_to_event(environ, b"abc")
+    http = event["requestContext"]["http"]
+    assert (http["method"], http["path"], http["sourceIp"], http["protocol"], http["userAgent"]) == (
+        "POST",
+        "/search",
+        "10.1.2.3",
+        "HTTP/1.0",
+        "curl/8",
+    )
+    assert event["queryStringParameters"] == {"limit": "3", "title": "a,b"}
+    assert event["cookies"] == ["a=1", "b=2"] and "cookie" not in event["headers"]
+    assert event["headers"]["content-type"] == "image/png" and event["headers"]["content-length"] == "3"
+    assert (event["body"], event["isBase64Encoded"]) == ("YWJj", True)
