@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +15,12 @@ import pytest
 from openapi_spec_validator import validate
 from PIL import Image
 
-from ashen.api.app import create_app, openapi_document
+from ashen.api.app import create_app
 from ashen.api.local_server import http_event
+from ashen.api.openapi_route import openapi_document
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
+from ashen.errors import ImageError, ImageTooLarge
 from ashen.indexing.scenes import Scene
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.records import VideoRecord
@@ -39,13 +43,31 @@ def png(rgb: np.ndarray) -> bytes:
     return out.getvalue()
 
 
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` x ``height`` and holds no pixels: enough to be refused by size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
 @pytest.fixture()
 def store(tmp_path: Path) -> SqliteStore:
     s = SqliteStore(tmp_path / "a.sqlite3")
     for i, (title, episode) in enumerate([("Sintel", "01"), ("Big Buck Bunny", "02")]):
         sig = Signature.of_image(picture(i))
-        video = VideoRecord(id=f"v{i}", title=title, filename=f"{title} - {episode}.mp4", source=f"/x/{i}.mp4",
-                            episode=episode, duration=60.0, segments_planned=2, segments_done=2)  # fmt: skip
+        video = VideoRecord(
+            id=f"v{i}",
+            title=title,
+            filename=f"{title} - {episode}.mp4",
+            source=f"/x/{i}.mp4",
+            episode=episode,
+            duration=60.0,
+            segments_planned=2,
+            segments_done=2,
+        )
         s.replace_video(video, [(bucket_key(sig.values), Scene(10.0 + i, 12.0 + i, 11.0 + i, 50, sig.to_bytes()))])
     return s
 
@@ -69,8 +91,8 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
         ev = http_event("POST", "/search", body=data, headers=PNG)
     elif kind == "multipart":
         boundary = "----ashen-test"
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
-                f"Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n'
+        body = (head + "Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
         form = {"content-type": f"multipart/form-data; boundary={boundary}"}
         ev = http_event("POST", "/search", body=body, headers=form)
     else:
@@ -96,8 +118,9 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
 def test_title_filter_and_limit(store: SqliteStore) -> None:
     app = create_app(store)
     hexsig = str(Signature.of_image(picture(1)))
-    ev = http_event("POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON,
-                    query="title=sintel&limit=1")  # fmt: skip
+    ev = http_event(
+        "POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON, query="title=sintel&limit=1"
+    )
     status, body = call(app, ev)
     assert status == 200 and all(r["title"] == "Sintel" for r in body["result"]) and len(body["result"]) <= 1
 
@@ -127,6 +150,7 @@ def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: Sqlite
         (b'{"other": 1}', "application/json", "", 400, "needs"),
         (b"hello", "text/plain", "", 415, "unsupported Content-Type"),
         (b"x" * (MAX_IMAGE_BYTES + 1), "image/png", "", 413, "MiB"),
+        (png_header(8000, 8000), "image/png", "", 413, "megapixels"),
         (b'{"signature": "00"}', "application/json", "limit=ten", 400, "limit"),
         (b'{"signature": "00"}', "application/json", "limit=0", 400, "limit"),
         (
@@ -138,12 +162,31 @@ def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: Sqlite
         ),
     ],
 )
-def test_bad_input_is_4xx_never_500(store: SqliteStore, body: bytes, content_type: str, query: str, status: int,
-                                    message: str) -> None:  # fmt: skip
+def test_bad_input_is_4xx_never_500(
+    store: SqliteStore, body: bytes, content_type: str, query: str, status: int, message: str
+) -> None:
     ev = http_event("POST", "/search", body=body, headers={"content-type": content_type}, query=query)
     got, answer = call(create_app(store), ev)
     assert got == status, answer
     assert set(answer) == {"error"} and message in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (ImageTooLarge("refused: 9000x9000 is too many pixels"), 413),
+        (ImageError("image is larger than life, and broken"), 400),
+    ],
+)
+def test_status_follows_the_error_type_not_its_message(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch, error: ImageError, status: int
+) -> None:
+    def refuse(data: bytes) -> list[tuple[float, np.ndarray]]:
+        raise error
+
+    monkeypatch.setattr("ashen.api.search_routes.load_frames", refuse)
+    got, answer = call(create_app(store), http_event("POST", "/search", body=png(picture(0)), headers=PNG))
+    assert (got, answer) == (status, {"error": str(error)})
 
 
 def test_get_search_needs_a_url(store: SqliteStore) -> None:
@@ -161,6 +204,29 @@ def test_videos_routes(store: SqliteStore) -> None:
     assert status == 404 and "nope" in body["error"]
 
 
+def test_each_app_reads_its_own_store_made_on_first_use(store: SqliteStore, tmp_path: Path) -> None:
+    other = SqliteStore(tmp_path / "b.sqlite3")
+    sig = Signature.of_image(picture(5))
+    video = VideoRecord(id="v5", title="Elephants Dream", filename="Elephants Dream.mp4", source="/x/5.mp4")
+    other.replace_video(video, [(bucket_key(sig.values), Scene(1.0, 2.0, 1.5, 50, sig.to_bytes()))])
+    made: list[SqliteStore] = []
+
+    def factory() -> SqliteStore:
+        made.append(other)
+        return other
+
+    first, second = create_app(store), create_app(store_factory=factory)
+    assert made == [], "the store is made on first use, not with the app"
+    for app, titles in [
+        (second, ["Elephants Dream"]),
+        (first, ["Big Buck Bunny", "Sintel"]),
+        (second, ["Elephants Dream"]),
+    ]:
+        status, body = call(app, http_event("GET", "/videos"))
+        assert status == 200 and [v["title"] for v in body["videos"]] == titles
+    assert made == [other], "and made once"
+
+
 def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore) -> None:
     app = create_app(store)
     status, body = call(app, http_event("GET", "/openapi.json"))
@@ -175,8 +241,9 @@ def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore) -> N
 
 
 def test_a_uniform_image_is_answered_flat_as_documented(store: SqliteStore) -> None:
-    status, body = call(create_app(store), http_event("POST", "/search", body=png(np.full((90, 160, 3), 7, np.uint8)),
-                                                      headers=PNG))  # fmt: skip
+    status, body = call(
+        create_app(store), http_event("POST", "/search", body=png(np.full((90, 160, 3), 7, np.uint8)), headers=PNG)
+    )
     assert status == 200 and body["flat"] is True and body["result"] == []
     schema = json.loads((ROOT / "openapi.json").read_text())["components"]["schemas"]["SearchResponse"]
     assert set(body) <= set(schema["properties"])

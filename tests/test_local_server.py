@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ashen.api.local_server import make_local_server
+from ashen.api.local_server import make_local_server, wsgi_to_event
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
 from ashen.indexing.scenes import Scene
@@ -35,8 +35,10 @@ def _png(seed: int) -> bytes:
 def base_url(tmp_path: Path) -> Iterator[str]:
     store = SqliteStore(tmp_path / "s.sqlite3")
     sig = Signature.of_image(np.asarray(Image.open(io.BytesIO(_png(7))).convert("RGB")))
-    store.replace_video(VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
-                        [(bucket_key(sig.values), Scene(3.0, 5.0, 4.0, 51, sig.to_bytes()))])  # fmt: skip
+    store.replace_video(
+        VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
+        [(bucket_key(sig.values), Scene(3.0, 5.0, 4.0, 51, sig.to_bytes()))],
+    )
     server = make_local_server(store, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -87,8 +89,9 @@ def test_search_by_url_and_errors(base_url: str, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv("ASHEN_ALLOW_PRIVATE_URLS", "1")
         status, body = request(f"{base_url}/search?url={image_url}")
         assert status == 200 and body["result"][0]["title"] == "Sintel"
-        status, body = request(f"{base_url}/search", json.dumps({"url": image_url}).encode(),
-                               {"Content-Type": "application/json"})  # fmt: skip
+        status, body = request(
+            f"{base_url}/search", json.dumps({"url": image_url}).encode(), {"Content-Type": "application/json"}
+        )
         assert status == 200 and body["result"][0]["title"] == "Sintel"
     finally:
         images.shutdown()
@@ -108,3 +111,30 @@ def test_videos_and_openapi(base_url: str) -> None:
     assert status == 200 and body["openapi"].startswith("3.")
     status, body = request(f"{base_url}/nowhere")
     assert status == 404 and "error" in body
+
+
+def test_a_wsgi_request_becomes_the_http_api_event_api_gateway_sends() -> None:
+    environ = {
+        "REQUEST_METHOD": "post",
+        "PATH_INFO": "/search",
+        "QUERY_STRING": "limit=3&title=a&title=b",
+        "CONTENT_TYPE": "image/png",
+        "CONTENT_LENGTH": "3",
+        "HTTP_COOKIE": "a=1; b=2",
+        "HTTP_USER_AGENT": "curl/8",
+        "REMOTE_ADDR": "10.1.2.3",
+        "SERVER_PROTOCOL": "HTTP/1.0",
+    }
+    event = wsgi_to_event(environ, b"abc")
+    http = event["requestContext"]["http"]
+    assert (http["method"], http["path"], http["sourceIp"], http["protocol"], http["userAgent"]) == (
+        "POST",
+        "/search",
+        "10.1.2.3",
+        "HTTP/1.0",
+        "curl/8",
+    )
+    assert event["queryStringParameters"] == {"limit": "3", "title": "a,b"}
+    assert event["cookies"] == ["a=1", "b=2"] and "cookie" not in event["headers"]
+    assert event["headers"]["content-type"] == "image/png" and event["headers"]["content-length"] == "3"
+    assert (event["body"], event["isBase64Encoded"]) == ("YWJj", True)

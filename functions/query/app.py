@@ -1,4 +1,4 @@
-"""Query: the HTTP API. Routes live in ashen.api.app (the same resolver `ashen serve` runs)."""
+"""Query: the HTTP API. ashen.api.app.create_app joins the route modules (the same resolver `ashen serve` runs)."""
 
 from __future__ import annotations
 

@@ -13,5 +13,9 @@ class ImageError(AshenError):
     """A query image could not be opened, or is too large to be decoded safely."""
 
 
+class ImageTooLarge(ImageError):
+    """A query image is over the byte limit or the pixel limit: refused before it is decoded."""
+
+
 class NotFoundError(AshenError):
     """A video named by the caller is not in the store."""

@@ -11,12 +11,13 @@ import base64
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
@@ -24,8 +25,16 @@ from ashen.api.app import create_app
 from ashen.store.port import SceneStore
 
 MAX_BODY = 32 * 1024 * 1024  # larger than the API's own image limit, so it can answer 413 itself
-_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-            413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}  # fmt: skip
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+}
 
 
 @dataclass
@@ -41,76 +50,88 @@ class LocalContext:
         return 60_000
 
 
-def http_event(
-    method: str,
-    path: str,
-    *,
-    query: str = "",
-    headers: Mapping[str, str] | None = None,
-    body: bytes = b"",
-    source_ip: str = "127.0.0.1",
-    protocol: str = "HTTP/1.1",
-) -> dict[str, Any]:
-    """The API Gateway HTTP API (payload v2) event of one request, shaped as API Gateway shapes it:
-    header names lower-cased, cookies apart, repeated query keys joined with commas, body base64."""
-    headers = {k.lower(): v for k, v in (headers or {}).items()}
-    params: dict[str, str] = {}
-    for k, v in parse_qsl(query, keep_blank_values=True):
-        params[k] = f"{params[k]},{v}" if k in params else v
-    now = time.time()
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "cookies": [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()] or None,
-        "headers": headers,
-        "queryStringParameters": params or None,
-        "requestContext": {
-            "accountId": "local",
-            "apiId": "local",
-            "domainName": headers.get("host", "localhost"),
-            "domainPrefix": "local",
-            "http": {
-                "method": method.upper(),
-                "path": path,
-                "protocol": protocol,
-                "sourceIp": source_ip,
-                "userAgent": headers.get("user-agent", ""),
-            },
-            "requestId": uuid.uuid4().hex,
+@dataclass(frozen=True)
+class LocalRequest:
+    """One HTTP request as the local server received it."""
+
+    method: str
+    path: str
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+    protocol: str = "HTTP/1.1"
+
+    def event(self) -> dict[str, Any]:
+        """The API Gateway HTTP API (payload v2) event of this request, shaped as API Gateway shapes
+        it: header names lower-cased, cookies apart, repeated query keys joined with commas, body base64."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        params: dict[str, str] = {}
+        for k, v in parse_qsl(self.query, keep_blank_values=True):
+            params[k] = f"{params[k]},{v}" if k in params else v
+        now = time.time()
+        return {
+            "version": "2.0",
             "routeKey": "$default",
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        },
-        "body": base64.b64encode(body).decode("ascii") if body else None,
-        "isBase64Encoded": bool(body),
-    }
+            "rawPath": self.path,
+            "rawQueryString": self.query,
+            "cookies": [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()] or None,
+            "headers": headers,
+            "queryStringParameters": params or None,
+            "requestContext": {
+                "accountId": "local",
+                "apiId": "local",
+                "domainName": headers.get("host", "localhost"),
+                "domainPrefix": "local",
+                "http": {
+                    "method": self.method.upper(),
+                    "path": self.path,
+                    "protocol": self.protocol,
+                    "sourceIp": self.source_ip,
+                    "userAgent": headers.get("user-agent", ""),
+                },
+                "requestId": uuid.uuid4().hex,
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "timeEpoch": int(now * 1000),
+            },
+            "body": base64.b64encode(self.body).decode("ascii") if self.body else None,
+            "isBase64Encoded": bool(self.body),
+        }
 
 
-def wsgi_to_event(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+def http_event(
+    method: str, path: str, *, query: str = "", headers: Mapping[str, str] | None = None, body: bytes = b""
+) -> dict[str, Any]:
+    """The HTTP API event of a request from 127.0.0.1 over HTTP/1.1 (see ``LocalRequest.event``)."""
+    return LocalRequest(method, path, query, headers or {}, body).event()
+
+
+def wsgi_to_event(environ: WSGIEnvironment, body: bytes) -> dict[str, Any]:
     """The HTTP API event of one WSGI request."""
     headers = {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = environ["CONTENT_TYPE"]
     if environ.get("CONTENT_LENGTH"):
         headers["content-length"] = environ["CONTENT_LENGTH"]
-    return http_event(
-        environ.get("REQUEST_METHOD", "GET"),
-        environ.get("PATH_INFO", "/") or "/",
+    request = LocalRequest(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=environ.get("PATH_INFO", "/") or "/",
         query=environ.get("QUERY_STRING", ""),
         headers=headers,
         body=body,
         source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
         protocol=environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
     )
+    return request.event()
 
 
-def make_wsgi_app(app: APIGatewayHttpResolver) -> Callable[..., Iterable[bytes]]:
+def make_wsgi_app(app: APIGatewayHttpResolver) -> WSGIApplication:
+    """A WSGI app that answers each request with ``app`` (bodies over MAX_BODY are refused unread)."""
     lock = threading.Lock()  # the resolver keeps the current event on itself: one request at a time
 
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -120,23 +141,28 @@ def make_wsgi_app(app: APIGatewayHttpResolver) -> Callable[..., Iterable[bytes]]
             return [b'{"error": "request body too large"}']
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         event = wsgi_to_event(environ, body)
+        context = LocalContext(aws_request_id=event["requestContext"]["requestId"])
         with lock:
-            response = app.resolve(event, LocalContext(aws_request_id=event["requestContext"]["requestId"]))  # type: ignore[arg-type]
-        status = int(response.get("statusCode", 200))
-        payload = response.get("body") or ""
-        data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
-        headers: list[tuple[str, str]] = []
-        for name, value in (response.get("headers") or {}).items():
-            headers.append((name, str(value)))
-        for name, values in (response.get("multiValueHeaders") or {}).items():
-            headers += [(name, str(v)) for v in values]
-        headers += [("Set-Cookie", c) for c in response.get("cookies") or []]
-        if not any(n.lower() == "content-length" for n, _ in headers):
-            headers.append(("Content-Length", str(len(data))))
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
+            response = app.resolve(event, context)  # type: ignore[arg-type]  # LocalContext stands in for LambdaContext
+        status, headers, data = _wsgi_response(response)
+        start_response(status, headers)
         return [data]
 
     return wsgi
+
+
+def _wsgi_response(response: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and body of an API Gateway proxy response."""
+    status = int(response.get("statusCode", 200))
+    payload = response.get("body") or ""
+    data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
+    headers = [(name, str(value)) for name, value in (response.get("headers") or {}).items()]
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        headers += [(name, str(v)) for v in values]
+    headers += [("Set-Cookie", c) for c in response.get("cookies") or []]
+    if not any(n.lower() == "content-length" for n, _ in headers):
+        headers.append(("Content-Length", str(len(data))))
+    return f"{status} {_REASONS.get(status, 'Status')}", headers, data
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -150,16 +176,16 @@ class _QuietHandler(WSGIRequestHandler):
 
 def make_local_server(store: SceneStore, host: str = "127.0.0.1", port: int = 8000) -> WSGIServer:
     """A server (not yet serving) running the API on ``store``; port 0 picks a free port."""
-    return make_server(host, port, make_wsgi_app(create_app(store)), server_class=_ThreadingServer,
-                       handler_class=_QuietHandler)  # fmt: skip
+    app = make_wsgi_app(create_app(store))
+    return make_server(host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
 
 
 def serve(store: SceneStore, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the search API until interrupted."""
     server = make_local_server(store, host, port)
     bound_host, bound_port = server.server_address[:2]
-    print(f"Ashen API on http://{bound_host}:{bound_port} (POST /search, GET /videos, GET /openapi.json); "
-          "Ctrl-C stops", flush=True)  # fmt: skip
+    routes = "POST /search, GET /videos, GET /openapi.json"
+    print(f"Ashen API on http://{bound_host!s}:{bound_port} ({routes}); Ctrl-C stops", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

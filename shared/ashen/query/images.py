@@ -13,7 +13,7 @@ import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ashen.descriptors.signature import Signature
-from ashen.errors import ImageError
+from ashen.errors import ImageError, ImageTooLarge
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # beyond this an image is refused as a likely decompression bomb
@@ -32,7 +32,7 @@ def read_image_file(path: str | os.PathLike[str]) -> bytes:
     if size == 0:
         raise ImageError(f"{p}: file is empty")
     if size > MAX_IMAGE_BYTES:
-        raise ImageError(f"{p}: image is {size / 1e6:.0f} MB, larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
+        raise ImageTooLarge(f"{p}: image is {size / 1e6:.0f} MB, larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
     return p.read_bytes()
 
 
@@ -47,14 +47,14 @@ def load_frames(data: bytes, *, max_frames: int = 16, step: float = 0.25) -> lis
     if not data:
         raise ImageError("image is empty")
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageError(f"image is {len(data) / 1e6:.0f} MB, larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
+        raise ImageTooLarge(f"image is {len(data) / 1e6:.0f} MB, larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             img = Image.open(io.BytesIO(data))
             width, height = img.size
             if width * height > MAX_PIXELS:
-                raise ImageError(f"image is {width}x{height}, more than {MAX_PIXELS // 1_000_000} megapixels")
+                raise ImageTooLarge(f"image is {width}x{height}, more than {MAX_PIXELS // 1_000_000} megapixels")
             factor = max(1, max(width, height) // REDUCE_ABOVE)
             if factor > 1 and img.format == "JPEG":
                 img.draft("RGB", (width // factor, height // factor))  # decode at reduced size

@@ -1,0 +1,73 @@
+"""``POST /search`` and ``GET /search``: read the request, run the search, answer its result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from ashen.api.errors import BadRequest
+from ashen.api.requests import (
+    ImageUpload,
+    ImageUrl,
+    SearchInput,
+    body_bytes,
+    check_size,
+    search_input,
+    search_options,
+)
+from ashen.api.store_source import StoreSource
+from ashen.api.url_fetch import fetch_url
+from ashen.descriptors.signature import Signature
+from ashen.query.images import load_frames
+from ashen.search import SearchOptions, SearchResult, search_clip, search_signature
+from ashen.store.port import SceneStore
+
+Frames = list[tuple[float, npt.NDArray[np.uint8]]]
+SearchHook = Callable[[SearchResult, float], None]  # (result, seconds the search took)
+
+
+def run_search(store: SceneStore, query: Signature | Frames, options: SearchOptions) -> SearchResult:
+    """The one place the API calls the search: a signature as it is, frames with the readings asked for."""
+    if isinstance(query, Signature):
+        return search_signature(store, query, options)
+    return search_clip(store, query, options)
+
+
+def query_frames(source: ImageUpload | ImageUrl) -> Frames:
+    """A still image is one frame; an animated GIF / WebP / APNG is a clip of several."""
+    data = fetch_url(source.url) if isinstance(source, ImageUrl) else source.data
+    return load_frames(check_size(data))
+
+
+def search_router(stores: StoreSource, on_search: SearchHook | None = None) -> APIGatewayHttpRouter:
+    """The search routes of one app, on its store; ``on_search`` hears of every search made."""
+    router = APIGatewayHttpRouter()
+
+    def answer(source: SearchInput, options: SearchOptions) -> dict[str, object]:
+        query = source if isinstance(source, Signature) else query_frames(source)
+        began = time.perf_counter()
+        result = run_search(stores.store, query, options)
+        if on_search is not None:
+            on_search(result, time.perf_counter() - began)
+        return {"error": "", **result.to_dict()}  # frameCount, result, and flat when it is
+
+    @router.post("/search")
+    def post_search() -> dict[str, object]:
+        event = router.current_event
+        options = search_options(event.query_string_parameters)  # checked before the body is read
+        body = body_bytes(event)
+        return answer(search_input(event.headers.get("content-type", "").strip(), body), options)
+
+    @router.get("/search")
+    def get_search() -> dict[str, object]:
+        params = router.current_event.query_string_parameters
+        url = params.get("url")
+        if not url:
+            raise BadRequest("GET /search needs ?url=<image url> (or POST the image)")
+        return answer(ImageUrl(url), search_options(params))
+
+    return router
