@@ -9,14 +9,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
 from ashen.descriptors.signature import Signature
-from ashen.errors import AshenError, ImageError, MediaError
+from ashen.errors import AshenError
 from ashen.indexing.indexer import find_videos, index_video, video_id_for
-from ashen.media.ffmpeg import clip_frames
-from ashen.query.images import load_frames, load_rgb, read_image_file
+from ashen.query.files import frames_of_file
+from ashen.query.images import load_rgb, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
 from ashen.search import DEFAULT_LIMIT, SearchOptions, search_clip
 from ashen.store import SqliteStore
@@ -81,19 +80,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _query_frames(path: str) -> list[tuple[float, np.ndarray]]:
-    """A query file as frames: an image (one frame), an animation, or a short video clip."""
-    try:
-        return load_frames(read_image_file(path))
-    except ImageError as image_error:
-        if not Path(path).is_file() or "not an image" not in str(image_error):
-            raise
-        try:
-            return clip_frames(path)
-        except MediaError:
-            raise ImageError(f"{path}: neither an image Pillow can open nor a video clip") from None
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     store = _store(args)
     failures = 0
@@ -104,7 +90,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     total = store.stats().scenes  # searching does not change the store: count once, not per image
     for path in args.images:
         try:
-            frames = _query_frames(path)
+            frames = frames_of_file(path)
             began = time.perf_counter()
             result = search_clip(store, frames, options)
             elapsed = time.perf_counter() - began

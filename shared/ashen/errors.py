@@ -17,5 +17,9 @@ class ImageTooLarge(ImageError):
     """A query image is over the byte limit or the pixel limit: refused before it is decoded."""
 
 
+class NotAnImage(ImageError):
+    """The bytes are no image Pillow can open (a file of them may still be a video clip)."""
+
+
 class NotFoundError(AshenError):
     """A video named by the caller is not in the store."""

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ashen.descriptors.signature import Signature
-from ashen.errors import ImageError, ImageTooLarge
+from ashen.errors import ImageError, ImageTooLarge, NotAnImage
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # beyond this an image is refused as a likely decompression bomb
@@ -41,6 +41,29 @@ def load_rgb(data: bytes) -> npt.NDArray[np.uint8]:
     return load_frames(data, max_frames=1)[0][1]
 
 
+def _opened(data: bytes) -> Image.Image:
+    """The image, its size checked before any pixel is decoded; a large JPEG decoded reduced."""
+    img = Image.open(io.BytesIO(data))
+    width, height = img.size
+    if width * height > MAX_PIXELS:
+        raise ImageTooLarge(f"image is {width}x{height}, more than {MAX_PIXELS // 1_000_000} megapixels")
+    factor = max(1, max(width, height) // REDUCE_ABOVE)
+    if factor > 1 and img.format == "JPEG":
+        img.draft("RGB", (width // factor, height // factor))  # decode at reduced size
+    img.load()
+    return img
+
+
+def _decoded(data: bytes, max_frames: int, step: float) -> list[tuple[float, Image.Image]]:
+    """The RGB frames of an image, each box-reduced when its long side is over REDUCE_ABOVE."""
+    frames = []
+    for offset, frame in _animation(_opened(data), max_frames, step):
+        rgb = ImageOps.exif_transpose(frame).convert("RGB")
+        factor = max(1, max(rgb.size) // REDUCE_ABOVE)
+        frames.append((offset, rgb.reduce(factor) if factor > 1 else rgb))
+    return frames
+
+
 def load_frames(data: bytes, *, max_frames: int = 16, step: float = 0.25) -> list[tuple[float, npt.NDArray[np.uint8]]]:
     """Decode an image to (offset seconds, RGB) frames: one for a still image, for an animation
     (GIF, APNG, WebP) frames about ``step`` seconds apart, at most ``max_frames``."""
@@ -51,25 +74,11 @@ def load_frames(data: bytes, *, max_frames: int = 16, step: float = 0.25) -> lis
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(io.BytesIO(data))
-            width, height = img.size
-            if width * height > MAX_PIXELS:
-                raise ImageTooLarge(f"image is {width}x{height}, more than {MAX_PIXELS // 1_000_000} megapixels")
-            factor = max(1, max(width, height) // REDUCE_ABOVE)
-            if factor > 1 and img.format == "JPEG":
-                img.draft("RGB", (width // factor, height // factor))  # decode at reduced size
-            img.load()
-            frames = []
-            for offset, frame in _animation(img, max_frames, step):
-                frame = ImageOps.exif_transpose(frame).convert("RGB")
-                factor = max(1, max(frame.size) // REDUCE_ABOVE)
-                frames.append((offset, frame.reduce(factor) if factor > 1 else frame))
-        except ImageError:
-            raise
+            frames = _decoded(data, max_frames, step)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageError(f"image refused as a decompression bomb ({exc})") from None
         except UnidentifiedImageError:
-            raise ImageError("not an image Pillow can open") from None
+            raise NotAnImage("not an image Pillow can open") from None
         except (OSError, SyntaxError, ValueError) as exc:
             raise ImageError(f"image could not be decoded ({exc})") from None
     w, h = frames[0][1].size

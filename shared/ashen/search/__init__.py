@@ -6,7 +6,14 @@ against each frame's readings), ``moments`` (a moment per video, and the ranges 
 """
 
 from ashen.search.options import DEFAULT_LIMIT, SearchOptions, Tuning
-from ashen.search.pipeline import search_clip, search_frames, search_image, search_readings, search_signature
+from ashen.search.pipeline import (
+    search_clip,
+    search_file,
+    search_frames,
+    search_image,
+    search_readings,
+    search_signature,
+)
 from ashen.search.results import Match, SearchResult
 
 __all__ = [
@@ -16,6 +23,7 @@ __all__ = [
     "SearchResult",
     "Tuning",
     "search_clip",
+    "search_file",
     "search_frames",
     "search_image",
     "search_readings",

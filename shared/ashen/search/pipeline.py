@@ -14,12 +14,14 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from ashen.descriptors.signature import SIMILARITY_SCALE, Signature, similarity_of
+from ashen.query.files import frames_of_file
 from ashen.query.readings import QueryImage, Reading, fitted_readings, query_readings
 from ashen.records import VideoRecord
 from ashen.search.clip_vote import Vote, clip_span, times, vote
@@ -201,6 +203,11 @@ def search_clip(
     return search_frames(
         store, [Frame(o, image, query_readings(image, options.readings)) for o, image in images], options
     )
+
+
+def search_file(store: SceneStore, path: str | os.PathLike[str], options: SearchOptions | None = None) -> SearchResult:
+    """Search a query file: an image, an animated GIF / WebP / APNG or a short video clip."""
+    return search_clip(store, frames_of_file(path), options)
 
 
 def search_image(store: SceneStore, rgb: RGB, options: SearchOptions | None = None) -> SearchResult:

@@ -1,6 +1,6 @@
 """Storage port and its adapters."""
 
 from ashen.store.port import SceneStore
-from ashen.store.sqlite import SqliteStore, default_home
+from ashen.store.sqlite import SqliteStore, default_home, open_store
 
-__all__ = ["SceneStore", "SqliteStore", "default_home"]
+__all__ = ["SceneStore", "SqliteStore", "default_home", "open_store"]

@@ -170,3 +170,11 @@ def _candidates(rows: Iterable[tuple]) -> list[Candidate]:
 def _video(text: str) -> VideoRecord:
     data = json.loads(text)
     return VideoRecord(**{k: v for k, v in data.items() if k in _VIDEO_FIELDS})
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> SqliteStore:
+    """The embedded store: the SQLite file at ``path``, or in a folder given as ``path``, or in
+    $ASHEN_HOME (default ~/.ashen) when none is given."""
+    if path is not None and Path(path).is_dir():
+        path = Path(path) / DB_NAME
+    return SqliteStore(path)
