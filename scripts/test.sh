@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: install with test extras, lint, check the SAM template, run pytest.
+# The whole test suite: install with test extras, lint, type-check, check the SAM template, run
+# pytest (fast and slow tests). Arguments go to pytest. Only the fast tests, while editing:
+#   scripts/test.sh -m "not slow"     (or, in the venv: python -m pytest -m "not slow")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 export PATH="$PWD/.venv/bin:$PATH" SAM_CLI_TELEMETRY=0
 ruff check .
 ruff format --check .
+mypy  # strict on shared/ashen, configured in pyproject.toml
 cfn-lint template.yaml
 sam validate --lint --region us-east-1
 build_dir=$(mktemp -d)
