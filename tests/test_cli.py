@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -115,3 +117,18 @@ def test_folder_index_and_distractors(tmp_path, capsys):
     assert main(["--home", str(tmp_path), "search", "--json", str(SHARED_MEDIA / "images" / "rocket.jpg")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert all(r["similarity"] < 0.9 for r in out["result"])
+
+
+# The CLI with Powertools hidden, as after `pip install ashen` without the `serve` extra.
+WITHOUT_POWERTOOLS = (
+    "import sys; sys.modules['aws_lambda_powertools'] = None; import ashen.cli; sys.exit(ashen.cli.main())"
+)
+
+
+def test_serve_without_powertools_says_how_to_install(tmp_path):
+    cmd = [sys.executable, "-c", WITHOUT_POWERTOOLS, "--home", str(tmp_path), "serve", "--port", "0"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done
+    assert done.stderr.splitlines() == [
+        "ashen: serve needs aws-lambda-powertools (not installed): pip install 'ashen[serve]'"
+    ]

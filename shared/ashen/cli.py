@@ -187,7 +187,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ashen.api.local_server import serve  # imported lazily: only `serve` needs the HTTP stack
+    try:
+        from ashen.api.local_server import serve  # imported lazily: only `serve` needs the HTTP stack
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("aws_lambda_powertools"):
+            raise
+        raise AshenError("serve needs aws-lambda-powertools (not installed): pip install 'ashen[serve]'") from exc
 
     serve(_store(args), host=args.host, port=args.port)
     return 0
