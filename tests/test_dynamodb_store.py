@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import numpy as np
 import pytest
 from moto import mock_aws
@@ -12,7 +14,7 @@ from moto import mock_aws
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
 from ashen.indexing.scenes import Scene
-from ashen.records import VideoRecord
+from ashen.records import VideoRecord, VideoStatus
 from ashen.store.dynamodb import DynamoStore, is_hot
 from ashen.store.sqlite import SqliteStore
 
@@ -81,7 +83,7 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
         store.add_scenes("vid2", scenes_for(2, 6))
         # replace_video drops what the new set does not hold
         store.replace_video(record(1, frames=300, scenes=9), scenes_for(1, 9))
-        store.put_video(record(3, status="indexing"))
+        store.put_video(record(3, status=VideoStatus.INDEXING))
 
     def view(store: DynamoStore | SqliteStore) -> tuple:
         buckets = sorted({b for b, _ in scenes_for(1, 12) + scenes_for(2, 6)})
@@ -115,7 +117,7 @@ def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> Non
 
 
 def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
-    video = record(7, status="indexing", segments_planned=2)
+    video = record(7, status=VideoStatus.INDEXING, segments_planned=2)
     assert dynamo.begin_indexing(video, "rev1") is True
     assert dynamo.begin_indexing(video, "rev1") is False  # the same S3 event again
     assert dynamo.mark_segment_done("vid7", "rev1", 0, 100, 4) is True
@@ -129,7 +131,7 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     assert got is not None and (got.status, got.segments_done, got.frames, got.scenes) == ("indexed", 2, 220, 9)
     # A new revision of the object starts over and clears the old entries.
     dynamo.add_scenes("vid7", scenes_for(7, 3))
-    assert dynamo.begin_indexing(record(7, status="indexing", segments_planned=1), "rev2") is True
+    assert dynamo.begin_indexing(record(7, status=VideoStatus.INDEXING, segments_planned=1), "rev2") is True
     got = dynamo.get_video("vid7")
     assert got is not None and (got.status, got.segments_done, got.frames) == ("indexing", 0, 0)
     assert dynamo.scene_count("vid7") == 0
@@ -138,3 +140,7 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     got = dynamo.get_video("vid7")
     assert got is not None and (got.status, got.error) == ("failed", "decoder said no")
     assert dynamo.revision_of("vid7") == ("rev2", "failed") and dynamo.revision_of("nope") is None
+    assert got.status is VideoStatus.FAILED and dynamo.revision_of("vid7") == ("rev2", VideoStatus.FAILED)
+    # Stored as the plain string, which the condition expressions above compare against.
+    raw = boto3.client("dynamodb").get_item(TableName="videos", Key={"id": {"S": "vid7"}})["Item"]
+    assert raw["status"] == {"S": "failed"} and json.loads(raw["record"]["S"])["status"] == "indexing"

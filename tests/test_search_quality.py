@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ashen.box import Box
 from ashen.indexing.indexer import index_video
 from ashen.media.ffmpeg import clip_frames, ffmpeg_exe, probe, read_range
 from ashen.query.images import load_frames
@@ -18,7 +19,7 @@ from tests.conftest import export_frame
 def store(tmp_path_factory, clip):
     s = SqliteStore(tmp_path_factory.mktemp("q") / "s.sqlite3")
     report = index_video(s, str(clip), title="Sintel")
-    assert report.video.picture == [58, 422, 0, 848]  # the clip's baked-in letterbox
+    assert report.video.picture == Box(58, 422, 0, 848)  # the clip's baked-in letterbox
     return s
 
 

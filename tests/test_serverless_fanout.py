@@ -73,7 +73,7 @@ def test_the_local_indexer_stores_one_full_read_whatever_its_worker_count(
     for workers in (1, 3):
         store = SqliteStore(tmp_path / f"w{workers}.sqlite3")
         report = index_video(store, CLIP, workers=workers)
-        assert report.video.segments_planned == workers and report.video.picture == list(crop)
+        assert report.video.segments_planned == workers and report.video.picture == crop
         stored = sorted(store.candidates(sorted(store.bucket_sizes())), key=lambda c: c.start)
         assert [(c.start, c.end, c.signature, c.layout) for c in stored] == expected, workers
 

@@ -16,7 +16,7 @@ from ashen.box import Box
 from ashen.errors import MediaError
 from ashen.indexing.indexer import Segment, detect_picture, hash_segment, keyed, plan_segments
 from ashen.media.ffmpeg import VideoInfo
-from ashen.records import VideoRecord
+from ashen.records import VideoRecord, VideoStatus
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
 
@@ -109,7 +109,7 @@ def run_segment(store: FanoutStore, task: SegmentTask, source: str, *, threads: 
     current = store.revision_of(task.video_id)
     if current is None or current[0] != task.revision:
         return SegmentOutcome("stale")  # the object was deleted or replaced since the split
-    if current[1] == "failed":
+    if current[1] == VideoStatus.FAILED:
         return SegmentOutcome("stale")
     try:
         crop = tuple(task.crop) if task.crop else None
@@ -145,17 +145,17 @@ def start_video(
     already recorded (a redelivered event) or the source cannot be read (status ``failed``)."""
     video = VideoRecord(
         id=video_id, title=title, filename=filename, source=f"s3://{bucket}/{key}", episode=episode,
-        status="indexing", extra={"revision": revision, "bucket": bucket, "key": key},
+        status=VideoStatus.INDEXING, extra={"revision": revision, "bucket": bucket, "key": key},
     )  # fmt: skip
     try:
         info = probe(source)
     except MediaError as exc:
-        video.status, video.error = "failed", str(exc).replace(source.split("?", 1)[0], video.source)
+        video.status, video.error = VideoStatus.FAILED, str(exc).replace(source.split("?", 1)[0], video.source)
         store.begin_indexing(video, revision)
         return video, []
     crop = detect_picture(source, info)
     tasks = plan_tasks(video_id, revision, bucket, key, info, segment_seconds, version_id, crop)
-    video.picture = list(crop) if crop else None
+    video.picture = crop
     video.duration, video.fps, video.width, video.height = info.duration, info.fps, info.width, info.height
     video.segments_planned = len(tasks)
     if not store.begin_indexing(video, revision):

@@ -41,7 +41,7 @@ from ashen.errors import MediaError
 from ashen.indexing.scenes import Scene, scenes_of
 from ashen.media.ffmpeg import FrameBatch, VideoInfo, grab_frame, probe, read_range
 from ashen.query.borders import common_box, picture_box
-from ashen.records import VideoRecord
+from ashen.records import VideoRecord, VideoStatus
 from ashen.store.port import SceneStore
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".flv", ".wmv",
@@ -127,7 +127,7 @@ def detect_picture(source: str, info: VideoInfo, samples: int = PICTURE_SAMPLES)
     right = min(info.width, -(-math.ceil(r * fx) // 2) * 2)
     if bottom - top < 16 or right - left < 16 or (top, bottom, left, right) == (0, info.height, 0, info.width):
         return None
-    return top, bottom, left, right
+    return Box(top, bottom, left, right)
 
 
 def _try_grab(source: str, at: float) -> np.ndarray | None:
@@ -277,11 +277,11 @@ def index_video(
         height=info.height,
         frames=frames,
         scenes=len(rows),
-        status="indexed",
+        status=VideoStatus.INDEXED,
         segments_planned=len(segments),
         segments_done=len(segments),
         indexed_at=time.time(),
-        picture=list(crop) if crop else None,
+        picture=crop,
     )
     store.replace_video(video, rows)
     return IndexReport(video, frames, len(rows), time.perf_counter() - began, flat=len(scenes) - len(rows))

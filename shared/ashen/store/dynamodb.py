@@ -26,7 +26,6 @@ import time
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields
 from typing import Any
 
 from pynamodb.attributes import (
@@ -41,11 +40,10 @@ from pynamodb.models import Model
 
 from ashen.descriptors.buckets import is_hot_bucket
 from ashen.indexing.scenes import Scene
-from ashen.records import Candidate, StoreStats, VideoRecord, listing_order
+from ashen.records import Candidate, StoreStats, VideoRecord, VideoStatus, listing_order
 
 DEFAULT_HOT_SHARDS = 8
 _READ_THREADS = 8
-_VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
 # What the by_video index carries besides its keys: enough to make a Candidate.
 BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout"]
 
@@ -182,10 +180,9 @@ class DynamoStore:
 
     @staticmethod
     def _to_record(item: Any) -> VideoRecord:
-        data = {k: v for k, v in json.loads(item.record).items() if k in _VIDEO_FIELDS}
-        video = VideoRecord(**data)
+        video = VideoRecord.from_dict(json.loads(item.record))
         # The counters live in their own attributes (updated atomically by the hash workers).
-        video.status = item.status
+        video.status = VideoStatus(item.status)
         video.error = item.error or ""
         video.segments_planned = int(item.segments_planned or 0)
         video.segments_done = int(item.segments_done or 0)
@@ -322,7 +319,7 @@ class DynamoStore:
                     self.Video.scenes.add(scenes),
                 ],
                 condition=(self.Video.revision == revision)
-                & (self.Video.status == "indexing")
+                & (self.Video.status == VideoStatus.INDEXING)
                 & ~self.Video.done.contains(marker),
             )
         except UpdateError as exc:
@@ -334,12 +331,12 @@ class DynamoStore:
     def finish_if_complete(self, video_id: str, revision: str) -> bool:
         """Flip the video to ``indexed`` once every planned segment is done (exactly once)."""
         video = self.get_video(video_id)
-        if video is None or video.status != "indexing" or video.segments_done < video.segments_planned:
+        if video is None or video.status != VideoStatus.INDEXING or video.segments_done < video.segments_planned:
             return False
         try:
             self.Video(video_id).update(
-                actions=[self.Video.status.set("indexed"), self.Video.indexed_at.set(time.time())],
-                condition=(self.Video.revision == revision) & (self.Video.status == "indexing"),
+                actions=[self.Video.status.set(VideoStatus.INDEXED), self.Video.indexed_at.set(time.time())],
+                condition=(self.Video.revision == revision) & (self.Video.status == VideoStatus.INDEXING),
             )
         except UpdateError as exc:
             if _conditional_failed(exc):
@@ -350,7 +347,7 @@ class DynamoStore:
     def fail_video(self, video_id: str, revision: str, reason: str) -> bool:
         try:
             self.Video(video_id).update(
-                actions=[self.Video.status.set("failed"), self.Video.error.set(reason[:1000])],
+                actions=[self.Video.status.set(VideoStatus.FAILED), self.Video.error.set(reason[:1000])],
                 condition=self.Video.revision == revision,
             )
         except UpdateError as exc:
@@ -365,4 +362,4 @@ class DynamoStore:
             item = self.Video.get(video_id, consistent_read=True, attributes_to_get=["revision", "status"])
         except DoesNotExist:
             return None
-        return item.revision or "", item.status
+        return item.revision or "", VideoStatus(item.status)

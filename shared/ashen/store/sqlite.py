@@ -7,7 +7,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
 from pathlib import Path
 
 from ashen.indexing.scenes import Scene
@@ -39,7 +38,6 @@ _INSERT_SCENE = (
     "INSERT OR REPLACE INTO scenes (bucket, video_id, start, at, end, frames, signature, layout)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
 _SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout FROM scenes"  # rows for _candidates
 
 
@@ -168,5 +166,4 @@ def _candidates(rows: Iterable[tuple]) -> list[Candidate]:
 
 
 def _video(text: str) -> VideoRecord:
-    data = json.loads(text)
-    return VideoRecord(**{k: v for k, v in data.items() if k in _VIDEO_FIELDS})
+    return VideoRecord.from_dict(json.loads(text))
