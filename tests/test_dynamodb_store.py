@@ -13,8 +13,7 @@ from moto import mock_aws
 
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
-from ashen.indexing.scenes import Scene
-from ashen.records import VideoRecord, VideoStatus
+from ashen.records import Scene, VideoRecord, VideoStatus
 from ashen.store.dynamodb import DynamoStore, is_hot
 from ashen.store.sqlite import SqliteStore
 
@@ -55,7 +54,7 @@ def scenes_for(video: int, count: int) -> list[tuple[str, Scene]]:
     for i in range(count):
         values = flat(2) if i % 3 == 0 else detailed(video * 100 + i)
         layout = bytes((video * 7 + i + k) % 256 for k in range(256)) if i % 2 else b""  # old rows had none
-        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 1.5, i * 2.0 + 0.75, 10 + i, sig(values), layout)))
+        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 0.75, i * 2.0 + 1.5, 10 + i, sig(values), layout)))
     return out
 
 
@@ -107,7 +106,7 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
 def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> None:
     black = bucket_key(flat(2))
     assert is_hot(black) and not is_hot(bucket_key(detailed(1)))
-    scenes = [(black, Scene(t, t + 0.5, t + 0.25, 12, sig(flat(2)))) for t in np.arange(0, 40, 1.0).tolist()]
+    scenes = [(black, Scene(t, t + 0.25, t + 0.5, 12, sig(flat(2)))) for t in np.arange(0, 40, 1.0).tolist()]
     dynamo.replace_video(record(5), scenes)
     partitions = {item.pk for item in dynamo.Scene.scan()}
     assert partitions <= set(dynamo.partitions(black)) and len(partitions) == 4  # spread over every shard

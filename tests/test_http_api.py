@@ -17,9 +17,8 @@ from ashen.api.app import create_app, openapi_document
 from ashen.api.local_server import http_event
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
-from ashen.indexing.scenes import Scene
 from ashen.query.images import MAX_IMAGE_BYTES
-from ashen.records import VideoRecord
+from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +45,7 @@ def store(tmp_path: Path) -> SqliteStore:
         sig = Signature.of_image(picture(i))
         video = VideoRecord(id=f"v{i}", title=title, filename=f"{title} - {episode}.mp4", source=f"/x/{i}.mp4",
                             episode=episode, duration=60.0, segments_planned=2, segments_done=2)  # fmt: skip
-        s.replace_video(video, [(bucket_key(sig.values), Scene(10.0 + i, 12.0 + i, 11.0 + i, 50, sig.to_bytes()))])
+        s.replace_video(video, [(bucket_key(sig.values), Scene(10.0 + i, 11.0 + i, 12.0 + i, 50, sig.to_bytes()))])
     return s
 
 

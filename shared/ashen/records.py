@@ -69,6 +69,33 @@ def listing_order(videos: Iterable[VideoRecord]) -> list[VideoRecord]:
 
 
 @dataclass(frozen=True)
+class Scene:
+    """One stored entry: frames from ``start`` to ``end`` (seconds, inclusive) share ``signature``.
+
+    ``at`` is the representative time (the middle frame); ``frames`` how many frames merged;
+    ``layout`` the frames' mean 16x16 luma (see ashen.descriptors.luma_grid; empty when not computed).
+    Made by ashen.indexing.scenes.scenes_of; its times come in the order Candidate reads them back.
+    """
+
+    start: float
+    at: float
+    end: float
+    frames: int
+    signature: bytes  # packed, 21 bytes
+    layout: bytes = b""  # 256 bytes of 16x16 luma
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "from": self.start,
+            "at": self.at,
+            "to": self.end,
+            "frames": self.frames,
+            "signature": self.signature.hex(),
+            "layout": self.layout.hex(),
+        }
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A stored scene read back from a bucket."""
 

@@ -38,10 +38,10 @@ from ashen.box import Box
 from ashen.descriptors.buckets import bucket_keys, is_flat
 from ashen.descriptors.signature import pack, unpack_all
 from ashen.errors import MediaError
-from ashen.indexing.scenes import Scene, scenes_of
+from ashen.indexing.scenes import scenes_of
 from ashen.media.ffmpeg import FrameBatch, VideoInfo, grab_frame, probe, read_range
 from ashen.query.borders import common_box, picture_box
-from ashen.records import VideoRecord, VideoStatus
+from ashen.records import Scene, VideoRecord, VideoStatus
 from ashen.store.port import SceneStore
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".flv", ".wmv",

@@ -39,8 +39,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from ashen.descriptors.buckets import is_hot_bucket
-from ashen.indexing.scenes import Scene
-from ashen.records import Candidate, StoreStats, VideoRecord, VideoStatus, listing_order
+from ashen.records import Candidate, Scene, StoreStats, VideoRecord, VideoStatus, listing_order
 
 DEFAULT_HOT_SHARDS = 8
 _READ_THREADS = 8

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from ashen.indexing.scenes import Scene
-from ashen.records import Candidate, StoreStats, VideoRecord
+from ashen.records import Candidate, Scene, StoreStats, VideoRecord
 
 
 class SceneStore(Protocol):

@@ -9,8 +9,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ashen.indexing.scenes import Scene
-from ashen.records import Candidate, StoreStats, VideoRecord, listing_order
+from ashen.records import Candidate, Scene, StoreStats, VideoRecord, listing_order
 
 DB_NAME = "ashen.sqlite3"
 
