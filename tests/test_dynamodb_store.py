@@ -143,3 +143,15 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     # Stored as the plain string, which the condition expressions above compare against.
     raw = boto3.client("dynamodb").get_item(TableName="videos", Key={"id": {"S": "vid7"}})["Item"]
     assert raw["status"] == {"S": "failed"} and json.loads(raw["record"]["S"])["status"] == "indexing"
+
+
+def test_stores_on_other_tables_keep_apart(dynamo: DynamoStore) -> None:
+    """Each store binds its own models (and their by_video index) to its own tables."""
+    other = DynamoStore("scenes-b", "videos-b", hot_shards=4)
+    other.create_tables()
+    dynamo.replace_video(record(1), scenes_for(1, 5))
+    other.replace_video(record(2), scenes_for(2, 3))
+    assert (dynamo.scene_count("vid1"), dynamo.scene_count("vid2")) == (5, 0)
+    assert (other.scene_count("vid1"), other.scene_count("vid2")) == (0, 3)
+    assert [v.id for v in dynamo.list_videos()] == ["vid1"] and [v.id for v in other.list_videos()] == ["vid2"]
+    assert len(other.scenes_between("vid2", 0.0, 10.0)) == 3 and dynamo.scenes_between("vid2", 0.0, 10.0) == []

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ashen.box import Box
 from ashen.errors import MediaError
 from ashen.indexing.indexer import Segment, detect_picture, hash_segment, keyed, plan_segments
 from ashen.media.ffmpeg import VideoInfo
 from ashen.records import VideoRecord, VideoStatus
+from ashen.store.port import FanoutStore
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
 
@@ -73,22 +74,6 @@ def plan_tasks(
         )
         for s in segments
     ]
-
-
-class FanoutStore(Protocol):
-    """The port plus the progress operations a fan-out needs (DynamoStore implements them)."""
-
-    def begin_indexing(self, video: VideoRecord, revision: str) -> bool: ...
-
-    def add_scenes(self, video_id: str, scenes: Any) -> int: ...
-
-    def mark_segment_done(self, video_id: str, revision: str, index: int, frames: int, scenes: int) -> bool: ...
-
-    def finish_if_complete(self, video_id: str, revision: str) -> bool: ...
-
-    def fail_video(self, video_id: str, revision: str, reason: str) -> bool: ...
-
-    def revision_of(self, video_id: str) -> tuple[str, str] | None: ...
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ import time
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -60,64 +59,77 @@ def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+class ByVideo(GlobalSecondaryIndex["SceneItem"]):  # type: ignore[no-untyped-call]  # pynamodb's __init_subclass__
+    class Meta:
+        index_name = "by_video"
+        projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
+
+    video = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class SceneItem(Model):
+    """One scene in its bucket's partition. Unbound: ``make_models`` gives each store a subclass
+    naming its table (pynamodb copies the index onto it)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    video = UnicodeAttribute()
+    bucket = UnicodeAttribute()
+    start = NumberAttribute()
+    at = NumberAttribute()
+    end = NumberAttribute()
+    frames = NumberAttribute()
+    sig = BinaryAttribute(legacy_encoding=False)
+    layout = BinaryAttribute(legacy_encoding=False, null=True)
+    by_video = ByVideo()
+
+
+class VideoItem(Model):
+    """One video: its record, and the fields the hash workers update in place. Unbound, as SceneItem."""
+
+    id = UnicodeAttribute(hash_key=True)
+    record = UnicodeAttribute()  # the VideoRecord as JSON, minus the fields below
+    title = UnicodeAttribute()
+    status = UnicodeAttribute()  # a VideoStatus, stored as its plain string
+    error = UnicodeAttribute(default="")
+    revision = UnicodeAttribute(default="")
+    segments_planned = NumberAttribute(default=0)
+    segments_done = NumberAttribute(default=0)
+    frames = NumberAttribute(default=0)
+    scenes = NumberAttribute(default=0)
+    indexed_at = NumberAttribute(default=0)
+    done = UnicodeSetAttribute(null=True)
+
+
 def make_models(
     scenes_table: str, videos_table: str, *, region: str | None = None, host: str | None = None
-) -> tuple[type[Model], type[Model]]:
-    """pynamodb model classes bound to the given table names (set at run time from the environment)."""
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+) -> tuple[type[SceneItem], type[VideoItem]]:
+    """The item models bound to the given table names (set at run time from the environment)."""
+    aws_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    endpoint = host
 
-    class ByVideo(GlobalSecondaryIndex["SceneItem"]):
-        class Meta:
-            index_name = "by_video"
-            projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
-
-        video = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-
-    class SceneItem(Model):
+    class Scenes(SceneItem):
         class Meta:
             table_name = scenes_table
             billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            if endpoint:  # else pynamodb's own default
+                host = endpoint
 
-        pk = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        video = UnicodeAttribute()
-        bucket = UnicodeAttribute()
-        start = NumberAttribute()
-        at = NumberAttribute()
-        end = NumberAttribute()
-        frames = NumberAttribute()
-        sig = BinaryAttribute(legacy_encoding=False)
-        layout = BinaryAttribute(legacy_encoding=False, null=True)
-        by_video = ByVideo()
-
-    class VideoItem(Model):
+    class Videos(VideoItem):
         class Meta:
             table_name = videos_table
             billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            if endpoint:
+                host = endpoint
 
-        id = UnicodeAttribute(hash_key=True)
-        record = UnicodeAttribute()  # the VideoRecord as JSON, minus the fields below
-        title = UnicodeAttribute()
-        status = UnicodeAttribute()
-        error = UnicodeAttribute(default="")
-        revision = UnicodeAttribute(default="")
-        segments_planned = NumberAttribute(default=0)
-        segments_done = NumberAttribute(default=0)
-        frames = NumberAttribute(default=0)
-        scenes = NumberAttribute(default=0)
-        indexed_at = NumberAttribute(default=0)
-        done = UnicodeSetAttribute(null=True)
-
-    for model in (SceneItem, VideoItem):
-        model.Meta.region = region
-        if host:
-            model.Meta.host = host
-    return SceneItem, VideoItem
+    return Scenes, Videos
 
 
 class DynamoStore:
-    """The SceneStore port on DynamoDB, plus the progress operations the SQS fan-out needs."""
+    """The FanoutStore port (ashen.store.port) on DynamoDB: the SceneStore plus the fan-out's progress."""
 
     def __init__(
         self,
@@ -159,7 +171,7 @@ class DynamoStore:
         return [f"{bucket}#{i}" for i in range(self.hot_shards)]
 
     # videos
-    def _to_item(self, video: VideoRecord, revision: str | None = None) -> Any:
+    def _to_item(self, video: VideoRecord, revision: str | None = None) -> VideoItem:
         data = video.to_dict()
         rev = revision if revision is not None else str(video.extra.get("revision", ""))
         return self.Video(
@@ -178,7 +190,7 @@ class DynamoStore:
         )
 
     @staticmethod
-    def _to_record(item: Any) -> VideoRecord:
+    def _to_record(item: VideoItem) -> VideoRecord:
         video = VideoRecord.from_dict(json.loads(item.record))
         # The counters live in their own attributes (updated atomically by the hash workers).
         video.status = VideoStatus(item.status)
@@ -204,7 +216,7 @@ class DynamoStore:
         return listing_order(self._to_record(item) for item in self.Video.scan())
 
     # scenes
-    def _scene_item(self, video_id: str, bucket: str, scene: Scene) -> Any:
+    def _scene_item(self, video_id: str, bucket: str, scene: Scene) -> SceneItem:
         return self.Scene(
             self.partition_of(bucket, video_id, scene.start),
             sort_key(video_id, scene.start),
@@ -242,7 +254,7 @@ class DynamoStore:
         return count
 
     @staticmethod
-    def _candidate(item: Any) -> Candidate:
+    def _candidate(item: SceneItem) -> Candidate:
         return Candidate(
             item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig), bytes(item.layout or b"")
         )
@@ -355,7 +367,7 @@ class DynamoStore:
             raise
         return True
 
-    def revision_of(self, video_id: str) -> tuple[str, str] | None:
+    def revision_of(self, video_id: str) -> tuple[str, VideoStatus] | None:
         """(revision, status) of a video, or None."""
         try:
             item = self.Video.get(video_id, consistent_read=True, attributes_to_get=["revision", "status"])

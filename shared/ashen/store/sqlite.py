@@ -160,7 +160,7 @@ class SqliteStore:
         return {b: int(n) for b, n in rows}
 
 
-def _candidates(rows: Iterable[tuple]) -> list[Candidate]:
+def _candidates(rows: Iterable[tuple[str, float, float, float, bytes, bytes | None]]) -> list[Candidate]:
     return [Candidate(v, s, a, e, bytes(sig), bytes(lay or b"")) for v, s, a, e, sig, lay in rows]
 
 
