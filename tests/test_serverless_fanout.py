@@ -14,7 +14,7 @@ from ashen.aws.s3 import S3Object
 from ashen.box import Box
 from ashen.indexing.indexer import Segment, detect_picture, hash_segment, index_video, keyed
 from ashen.indexing.scenes import scenes_of
-from ashen.media.ffmpeg import FrameBatch, VideoInfo, probe, read_all, read_range
+from ashen.media.ffmpeg import FrameBatch, ReadOptions, VideoInfo, probe, read_all, read_range
 from ashen.store import SqliteStore
 
 CLIP = str(Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sintel-26s-848x480.mp4")
@@ -68,7 +68,7 @@ def test_the_local_indexer_stores_one_full_read_whatever_its_worker_count(
     info, _ = reference
     crop = detect_picture(CLIP, info)  # the clip is letterboxed: the indexer hashes the picture inside
     assert crop is not None
-    full = read_all(CLIP, info=info, crop=crop)
+    full = read_all(CLIP, info=info, options=ReadOptions(crop=crop))
     expected = [
         (r.start, r.end, r.signature, r.layout) for _, r in keyed(scenes_of(full.times, full.signatures, full.luma))
     ]

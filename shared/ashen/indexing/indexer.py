@@ -39,7 +39,7 @@ from ashen.descriptors.buckets import bucket_keys, is_flat
 from ashen.descriptors.signature import pack, unpack_all
 from ashen.errors import MediaError
 from ashen.indexing.scenes import scenes_of
-from ashen.media.ffmpeg import FrameBatch, VideoInfo, grab_frame, probe, read_range
+from ashen.media.ffmpeg import FrameBatch, ReadOptions, VideoInfo, grab_frame, probe, read_range
 from ashen.query.borders import common_box, picture_box
 from ashen.records import Scene, VideoRecord, VideoStatus
 from ashen.store.port import SceneStore
@@ -154,7 +154,8 @@ def hash_segment(
     end = math.inf if segment.end is None else segment.end
     batches: list[FrameBatch] = []
     last_inside: np.ndarray | None = None
-    for batch in read_range(source, t0, None, info=info, threads=threads, batch=READ_BATCH, crop=crop):
+    options = ReadOptions(threads=threads, batch=READ_BATCH, crop=crop)
+    for batch in read_range(source, t0, None, info=info, options=options):
         batches.append(batch)
         inside = batch.times < end
         if on_progress is not None:
