@@ -12,8 +12,10 @@ from ashen.aws.fanout import SegmentTask, plan_tasks
 from ashen.aws.naming import naming_for_key, parse_filename
 from ashen.aws.s3 import S3Object
 from ashen.box import Box
-from ashen.indexing.indexer import Segment, detect_picture, hash_segment, index_video, keyed
+from ashen.indexing.indexer import IndexOptions, index_video, keyed
+from ashen.indexing.picture import detect_picture
 from ashen.indexing.scenes import scenes_of
+from ashen.indexing.segments import Segment, SourceVideo, hash_segment
 from ashen.media.ffmpeg import FrameBatch, ReadOptions, VideoInfo, probe, read_all, read_range
 from ashen.store import SqliteStore
 
@@ -35,7 +37,7 @@ def test_independent_segments_leave_no_duplicate_at_the_seams(reference: tuple[V
     bounds = sorted({0.0, round((runs[0].start + runs[0].end) / 2, 3), round((runs[1].start + runs[1].end) / 2, 3),
                      13.0})  # fmt: skip
     segments = [Segment(i, b, bounds[i + 1] if i + 1 < len(bounds) else None) for i, b in enumerate(bounds)]
-    parts = [hash_segment(CLIP, s, info) for s in segments]
+    parts = [hash_segment(SourceVideo(CLIP, info), s) for s in segments]
     owned = [scene for p in parts for scene in p.scenes]
     assert owned == ref  # exactly one full read's scenes, each with its full extent
     assert sum(p.frames for p in parts) == sum(s.frames for s in ref)
@@ -58,7 +60,7 @@ def test_a_run_split_by_drift_stays_whole_across_a_seam(reference: tuple[VideoIn
     after_first = a.start + (a.end - a.start) / (2 * (a.frames - 1))  # between its first two frames
     for seam in (round(after_first, 3), round((a.end + b.start) / 2, 3)):
         segments = [Segment(0, 0.0, seam), Segment(1, seam, None)]
-        owned = [scene for s in segments for scene in hash_segment(CLIP, s, info).scenes]
+        owned = [scene for s in segments for scene in hash_segment(SourceVideo(CLIP, info), s).scenes]
         assert owned == ref, seam
 
 
@@ -74,10 +76,28 @@ def test_the_local_indexer_stores_one_full_read_whatever_its_worker_count(
     ]
     for workers in (1, 3):
         store = SqliteStore(tmp_path / f"w{workers}.sqlite3")
-        report = index_video(store, CLIP, workers=workers)
+        progress = Recorder()
+        report = index_video(store, CLIP, IndexOptions(workers=workers), progress)
         assert report.video.segments_planned == workers and report.video.picture == crop
         stored = sorted(store.candidates(sorted(store.bucket_sizes())), key=lambda c: c.start)
         assert [(c.start, c.end, c.signature, c.layout) for c in stored] == expected, workers
+        # Told the duration once, then seconds covered that add up to the time line, each once.
+        assert progress.started_with == [info] and all(s > 0 for s in progress.seconds)
+        assert sum(progress.seconds) == pytest.approx(full.times[-1], abs=1e-6), workers
+
+
+class Recorder:
+    """An IndexProgress that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.started_with: list[VideoInfo] = []
+        self.seconds: list[float] = []
+
+    def started(self, info: VideoInfo) -> None:
+        self.started_with.append(info)
+
+    def advanced(self, seconds: float) -> None:
+        self.seconds.append(seconds)
 
 
 def test_tasks_round_trip_and_cover_the_time_line() -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ashen.errors import MediaError
-from ashen.indexing.indexer import plan_segments
+from ashen.indexing.segments import plan_segments
 from ashen.media import ffmpeg as video
 from ashen.media.ffmpeg import ReadOptions, probe, read_all, read_range
 

@@ -1,6 +1,6 @@
 """Indexing as a fan-out: one message per segment, hashed by independent workers.
 
-Each worker runs ``ashen.indexing.indexer.hash_segment``, whose seam rule needs no word from the
+Each worker runs ``ashen.indexing.segments.hash_segment``, whose seam rule needs no word from the
 other workers: the segments' scenes put together are exactly those of one full read, as in the
 local indexer.
 """
@@ -15,7 +15,9 @@ from ashen.aws.naming import Naming
 from ashen.aws.s3 import S3Object
 from ashen.box import Box
 from ashen.errors import MediaError
-from ashen.indexing.indexer import Segment, detect_picture, hash_segment, keyed, plan_segments, video_id_for
+from ashen.indexing.indexer import keyed, video_id_for
+from ashen.indexing.picture import detect_picture
+from ashen.indexing.segments import Segment, SourceVideo, hash_segment, plan_segments
 from ashen.media.ffmpeg import VideoInfo, probe
 from ashen.records import VideoRecord, VideoStatus
 from ashen.store.port import FanoutStore
@@ -104,7 +106,7 @@ def run_segment(store: FanoutStore, task: SegmentTask, source: str, *, threads: 
     if current is None or current[0] != revision or current[1] == VideoStatus.FAILED:
         return SegmentOutcome(SegmentStatus.STALE)
     try:
-        part = hash_segment(source, task.segment, task.info, threads=threads, crop=task.crop)
+        part = hash_segment(SourceVideo(source, task.info, task.crop), task.segment, threads=threads)
     except MediaError as exc:
         store.fail_video(task.video_id, revision, f"segment {task.segment.index}: {exc}")
         return SegmentOutcome(SegmentStatus.FAILED)
