@@ -12,8 +12,9 @@ from ashen.store import SqliteStore
 
 
 def test_json_form_is_plain_and_reads_back_typed() -> None:
-    video = VideoRecord(id="v", title="T", filename="v.mp4", source="/v.mp4", status=VideoStatus.FAILED,
-                        picture=Box(58, 422, 0, 848))  # fmt: skip
+    video = VideoRecord(
+        id="v", title="T", filename="v.mp4", source="/v.mp4", status=VideoStatus.FAILED, picture=Box(58, 422, 0, 848)
+    )
     data = video.to_dict()
     assert data["status"] == "failed" and type(data["status"]) is str
     assert data["picture"] == [58, 422, 0, 848]
@@ -26,8 +27,15 @@ def test_json_form_is_plain_and_reads_back_typed() -> None:
 def test_a_record_stored_as_plain_strings_loads_as_the_enum(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite3"
     SqliteStore(path).close()
-    stored = {"id": "old", "title": "Old", "filename": "old.mkv", "source": "old.mkv", "status": "indexing",
-              "picture": [0, 360, 80, 560], "written_by": "a later version"}  # fmt: skip
+    stored = {
+        "id": "old",
+        "title": "Old",
+        "filename": "old.mkv",
+        "source": "old.mkv",
+        "status": "indexing",
+        "picture": [0, 360, 80, 560],
+        "written_by": "a later version",
+    }
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO videos VALUES ('old', ?)", (json.dumps(stored),))
     with SqliteStore(path) as store:

@@ -81,14 +81,18 @@ def cmd_index(args: argparse.Namespace) -> int:
         totals["scenes"] += report.scenes
         totals["duration"] += v.duration or 0.0
         totals["seconds"] += report.seconds
-        print(f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
-              f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
+        print(
+            f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
+            f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
             f"{report.seconds:.2f} s wall, "
-              f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime")  # fmt: skip
+            f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime"
+        )
     if len(sources) > 1:
         rt = totals["duration"] / totals["seconds"] if totals["seconds"] else 0
-        print(f"total: {len(sources) - failures}/{len(sources)} videos, {totals['frames']} frames read, "
-              f"{totals['scenes']} scenes stored, {totals['seconds']:.2f} s wall, {rt:.1f}x realtime")  # fmt: skip
+        print(
+            f"total: {len(sources) - failures}/{len(sources)} videos, {totals['frames']} frames read, "
+            f"{totals['scenes']} scenes stored, {totals['seconds']:.2f} s wall, {rt:.1f}x realtime"
+        )
     return 1 if failures else 0
 
 

@@ -346,8 +346,8 @@ def clip_frames(
     sampled at ``fps`` from its start, at most ``max_frames``, 8-bit RGB like a screenshot."""
     _check_local(source)
     vf = f"fps={fps},scale='min({max_width},iw)':-2:flags=area"
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", source, "-map", "0:v:0", "-frames:v", str(max_frames),
-           "-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]  # fmt: skip
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", source, "-map", "0:v:0", "-frames:v", str(max_frames)]
+    cmd += ["-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
     except subprocess.TimeoutExpired:
