@@ -65,7 +65,7 @@ from methods import (
 )
 
 from ashen.descriptors.signature import Signature
-from ashen.indexing.indexer import index_video
+from ashen.indexing.indexer import IndexOptions, index_video
 from ashen.media.ffmpeg import probe
 from ashen.query.images import load_rgb
 from ashen.store import SqliteStore
@@ -269,7 +269,7 @@ def build(store: SqliteStore, film: bool, sets: dict[str, bool], log: Callable[[
     photos = sorted(p for p in SHARED_IMAGES.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
     began = time.perf_counter()
     for v in indexed:
-        report = index_video(store, str(v), title=v.stem)
+        report = index_video(store, str(v), IndexOptions(title=v.stem))
         log(f"  indexed {v.name}: {report.frames} frames -> {report.scenes} scenes ({report.seconds:.1f} s)")
     log(f"indexing took {time.perf_counter() - began:.1f} s")
     began = time.perf_counter()

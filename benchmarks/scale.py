@@ -25,11 +25,10 @@ from ashen.descriptors import buckets
 from ashen.descriptors.buckets import is_flat, query_buckets
 from ashen.descriptors.luma_grid import LAYOUT_BYTES
 from ashen.descriptors.signature import distances, pack
-from ashen.indexing.scenes import Scene
 from ashen.media.ffmpeg import grab_frame, read_all
 from ashen.query.images import load_rgb
 from ashen.query.readings import Reading
-from ashen.records import VideoRecord
+from ashen.records import Scene, VideoRecord
 from ashen.search import SearchOptions, search_image, search_readings
 from ashen.store import SqliteStore
 

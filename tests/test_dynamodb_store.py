@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import numpy as np
 import pytest
 from moto import mock_aws
 
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
-from ashen.indexing.scenes import Scene
-from ashen.records import VideoRecord
+from ashen.records import Scene, VideoRecord, VideoStatus
 from ashen.store.dynamodb import DynamoStore, is_hot
 from ashen.store.sqlite import SqliteStore
 
@@ -53,7 +54,7 @@ def scenes_for(video: int, count: int) -> list[tuple[str, Scene]]:
     for i in range(count):
         values = flat(2) if i % 3 == 0 else detailed(video * 100 + i)
         layout = bytes((video * 7 + i + k) % 256 for k in range(256)) if i % 2 else b""  # old rows had none
-        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 1.5, i * 2.0 + 0.75, 10 + i, sig(values), layout)))
+        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 0.75, i * 2.0 + 1.5, 10 + i, sig(values), layout)))
     return out
 
 
@@ -81,7 +82,7 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
         store.add_scenes("vid2", scenes_for(2, 6))
         # replace_video drops what the new set does not hold
         store.replace_video(record(1, frames=300, scenes=9), scenes_for(1, 9))
-        store.put_video(record(3, status="indexing"))
+        store.put_video(record(3, status=VideoStatus.INDEXING))
 
     def view(store: DynamoStore | SqliteStore) -> tuple:
         buckets = sorted({b for b, _ in scenes_for(1, 12) + scenes_for(2, 6)})
@@ -105,7 +106,7 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
 def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> None:
     black = bucket_key(flat(2))
     assert is_hot(black) and not is_hot(bucket_key(detailed(1)))
-    scenes = [(black, Scene(t, t + 0.5, t + 0.25, 12, sig(flat(2)))) for t in np.arange(0, 40, 1.0).tolist()]
+    scenes = [(black, Scene(t, t + 0.25, t + 0.5, 12, sig(flat(2)))) for t in np.arange(0, 40, 1.0).tolist()]
     dynamo.replace_video(record(5), scenes)
     partitions = {item.pk for item in dynamo.Scene.scan()}
     assert partitions <= set(dynamo.partitions(black)) and len(partitions) == 4  # spread over every shard
@@ -115,7 +116,7 @@ def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> Non
 
 
 def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
-    video = record(7, status="indexing", segments_planned=2)
+    video = record(7, status=VideoStatus.INDEXING, segments_planned=2)
     assert dynamo.begin_indexing(video, "rev1") is True
     assert dynamo.begin_indexing(video, "rev1") is False  # the same S3 event again
     assert dynamo.mark_segment_done("vid7", "rev1", 0, 100, 4) is True
@@ -129,7 +130,7 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     assert got is not None and (got.status, got.segments_done, got.frames, got.scenes) == ("indexed", 2, 220, 9)
     # A new revision of the object starts over and clears the old entries.
     dynamo.add_scenes("vid7", scenes_for(7, 3))
-    assert dynamo.begin_indexing(record(7, status="indexing", segments_planned=1), "rev2") is True
+    assert dynamo.begin_indexing(record(7, status=VideoStatus.INDEXING, segments_planned=1), "rev2") is True
     got = dynamo.get_video("vid7")
     assert got is not None and (got.status, got.segments_done, got.frames) == ("indexing", 0, 0)
     assert dynamo.scene_count("vid7") == 0
@@ -138,3 +139,19 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     got = dynamo.get_video("vid7")
     assert got is not None and (got.status, got.error) == ("failed", "decoder said no")
     assert dynamo.revision_of("vid7") == ("rev2", "failed") and dynamo.revision_of("nope") is None
+    assert got.status is VideoStatus.FAILED and dynamo.revision_of("vid7") == ("rev2", VideoStatus.FAILED)
+    # Stored as the plain string, which the condition expressions above compare against.
+    raw = boto3.client("dynamodb").get_item(TableName="videos", Key={"id": {"S": "vid7"}})["Item"]
+    assert raw["status"] == {"S": "failed"} and json.loads(raw["record"]["S"])["status"] == "indexing"
+
+
+def test_stores_on_other_tables_keep_apart(dynamo: DynamoStore) -> None:
+    """Each store binds its own models (and their by_video index) to its own tables."""
+    other = DynamoStore("scenes-b", "videos-b", hot_shards=4)
+    other.create_tables()
+    dynamo.replace_video(record(1), scenes_for(1, 5))
+    other.replace_video(record(2), scenes_for(2, 3))
+    assert (dynamo.scene_count("vid1"), dynamo.scene_count("vid2")) == (5, 0)
+    assert (other.scene_count("vid1"), other.scene_count("vid2")) == (0, 3)
+    assert [v.id for v in dynamo.list_videos()] == ["vid1"] and [v.id for v in other.list_videos()] == ["vid2"]
+    assert len(other.scenes_between("vid2", 0.0, 10.0)) == 3 and dynamo.scenes_between("vid2", 0.0, 10.0) == []

@@ -21,9 +21,8 @@ from ashen.api.openapi_route import openapi_document
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
 from ashen.errors import ImageError, ImageTooLarge
-from ashen.indexing.scenes import Scene
 from ashen.query.images import MAX_IMAGE_BYTES
-from ashen.records import VideoRecord
+from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +67,7 @@ def store(tmp_path: Path) -> SqliteStore:
             segments_planned=2,
             segments_done=2,
         )
-        s.replace_video(video, [(bucket_key(sig.values), Scene(10.0 + i, 12.0 + i, 11.0 + i, 50, sig.to_bytes()))])
+        s.replace_video(video, [(bucket_key(sig.values), Scene(10.0 + i, 11.0 + i, 12.0 + i, 50, sig.to_bytes()))])
     return s
 
 

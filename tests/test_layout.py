@@ -20,9 +20,9 @@ from ashen.descriptors.luma_grid import (
 )
 from ashen.descriptors.signature import Signature
 from ashen.indexing.indexer import keyed
-from ashen.indexing.scenes import Scene, scenes_of
+from ashen.indexing.scenes import scenes_of
 from ashen.query.readings import Reading, ReadingOptions, fitted_readings, query_readings
-from ashen.records import Candidate, VideoRecord
+from ashen.records import Candidate, Scene, VideoRecord
 from ashen.search import SearchOptions, Tuning, search_clip, search_image, search_readings
 from ashen.search.moments import moments
 from ashen.store import SqliteStore
@@ -70,8 +70,8 @@ def still_shot(tmp_path) -> tuple[SqliteStore, np.ndarray, np.ndarray]:
     assert Signature.of_image(after) - sig <= 1.0, "the patch must leave the signature (nearly) as it was"
     store = SqliteStore(tmp_path / "s.sqlite3")
     scenes = [
-        Scene(0.0, 4.0, 2.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(before, 16))).astype(np.uint8))),
-        Scene(30.0, 34.0, 32.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(after, 16))).astype(np.uint8))),
+        Scene(0.0, 2.0, 4.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(before, 16))).astype(np.uint8))),
+        Scene(30.0, 32.0, 34.0, 100, sig.to_bytes(), bytes(np.rint(luma_of(block_means(after, 16))).astype(np.uint8))),
     ]
     store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(scenes))
     return store, before, after
@@ -102,7 +102,7 @@ def test_a_store_written_before_layouts_opens_and_still_answers(tmp_path) -> Non
     """)
     img = picture(2, False)
     sig = Signature.of_image(img)
-    ((bucket, _),) = keyed([Scene(5.0, 6.0, 5.5, 10, sig.to_bytes())])
+    ((bucket, _),) = keyed([Scene(5.0, 5.5, 6.0, 10, sig.to_bytes())])
     db.execute("INSERT INTO scenes VALUES (?, 'old', 5.0, 5.5, 6.0, 10, ?)", (bucket, sig.to_bytes()))
     record = VideoRecord(id="old", title="Old", filename="old.mkv", source="old.mkv")
     import json

@@ -18,8 +18,7 @@ from PIL import Image
 from ashen.api.local_server import make_local_server, wsgi_to_event
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
-from ashen.indexing.scenes import Scene
-from ashen.records import VideoRecord
+from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
 
 
@@ -37,7 +36,7 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     sig = Signature.of_image(np.asarray(Image.open(io.BytesIO(_png(7))).convert("RGB")))
     store.replace_video(
         VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
-        [(bucket_key(sig.values), Scene(3.0, 5.0, 4.0, 51, sig.to_bytes()))],
+        [(bucket_key(sig.values), Scene(3.0, 4.0, 5.0, 51, sig.to_bytes()))],
     )
     server = make_local_server(store, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -21,7 +21,7 @@ def test_every_public_name_resolves() -> None:
 
 def test_index_and_search_a_file_as_the_readme_does(clip: Path, tmp_path: Path) -> None:
     store = ashen.open_store(tmp_path)  # a folder: the store file goes inside it
-    report = ashen.index_video(store, str(clip), title="Sintel", episode="1")
+    report = ashen.index_video(store, str(clip), ashen.IndexOptions(title="Sintel", episode="1"))
     assert report.video.status == "indexed" and report.scenes > 0
     shot = export_frame(clip, 17.5, tmp_path / "shot.jpg", vf="scale=640:-2")
     result = ashen.search_file(store, shot)

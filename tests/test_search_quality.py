@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ashen.indexing.indexer import index_video
+from ashen.box import Box
+from ashen.indexing.indexer import IndexOptions, index_video
 from ashen.media.ffmpeg import clip_frames, ffmpeg_exe, probe, read_range
 from ashen.query.images import load_frames
 from ashen.query.readings import ReadingOptions
@@ -18,8 +19,8 @@ from tests.conftest import export_frame
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, clip):
     s = SqliteStore(tmp_path_factory.mktemp("q") / "s.sqlite3")
-    report = index_video(s, str(clip), title="Sintel")
-    assert report.video.picture == [58, 422, 0, 848]  # the clip's baked-in letterbox
+    report = index_video(s, str(clip), IndexOptions(title="Sintel"))
+    assert report.video.picture == Box(58, 422, 0, 848)  # the clip's baked-in letterbox
     return s
 
 

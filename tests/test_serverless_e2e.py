@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from moto.server import ThreadedMotoServer
 
 from ashen.api.local_server import LocalContext, http_event
+from ashen.box import Box
 from ashen.indexing.indexer import video_id_for
 from ashen.media.ffmpeg import ffmpeg_exe
 from ashen.store.dynamodb import DynamoStore
@@ -212,7 +213,7 @@ def test_upload_to_search_result(cloud: Cloud) -> None:
     video = cloud.store.get_video(video_id)
     assert video is not None and video.status == "indexed", video
     assert video.segments_done == 4 and video.frames > 600
-    assert video.picture == [58, 422, 0, 848]  # the same letterbox the local indexer finds
+    assert video.picture == Box(58, 422, 0, 848)  # the same letterbox the local indexer finds
     rows = items_of(cloud, video_id)
     assert len(rows) == video.scenes == cloud.store.scene_count(video_id)
     starts = [r["start"] for r in rows]

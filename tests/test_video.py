@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from ashen.errors import MediaError
-from ashen.indexing.indexer import plan_segments
+from ashen.indexing.segments import plan_segments
 from ashen.media import ffmpeg as video
-from ashen.media.ffmpeg import probe, read_all, read_range
+from ashen.media.ffmpeg import ReadOptions, probe, read_all, read_range
 
 
 def test_probe_reports_stream_facts(clip):
@@ -45,14 +45,14 @@ def test_range_reader_hashes_only_the_frames_it_keeps(clip, monkeypatch):
 
     monkeypatch.setattr(video._FfmpegReader, "frames", counted_frames)
     monkeypatch.setattr(video, "_grid_descriptors", counted_descriptors)
-    part = read_all(str(clip), t0=9.99, t1=17.52, batch=64)
+    part = read_all(str(clip), t0=9.99, t1=17.52, options=ReadOptions(batch=64))
     assert len(decoded) > len(part) > 0
     assert sum(hashed) == len(part)
 
 
 def test_range_reader_reports_progress(clip):
     seen = []
-    list(read_range(str(clip), 5.0, 8.0, batch=16, on_progress=seen.append))
+    list(read_range(str(clip), 5.0, 8.0, options=ReadOptions(batch=16, on_progress=seen.append)))
     assert seen and seen[-1] == pytest.approx(8.0, abs=0.05)
     assert all(b >= a for a, b in itertools.pairwise(seen))
 

@@ -10,14 +10,15 @@ import os
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ashen.aws.fanout import SegmentTask, run_segment
+from ashen.aws import s3
+from ashen.aws.fanout import SegmentStatus, SegmentTask, run_segment
 from ashen.store.dynamodb import DynamoStore
 
 logger = Logger()
@@ -25,41 +26,38 @@ tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-URL_EXPIRY_S = 3600
-
-
-@cache
-def _s3() -> Any:
-    return boto3.client("s3")
-
 
 @cache
 def _store() -> DynamoStore:
     return DynamoStore.from_env()
 
 
-def presigned_get(task: SegmentTask) -> str:
-    params = {"Bucket": task.bucket, "Key": task.key} | ({"VersionId": task.version_id} if task.version_id else {})
-    return _s3().generate_presigned_url("get_object", Params=params, ExpiresIn=URL_EXPIRY_S)
-
-
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     task = SegmentTask.from_message(record.body)
-    outcome = run_segment(_store(), task, presigned_get(task), threads=int(os.environ.get("ASHEN_FFMPEG_THREADS", 2)))
-    logger.info("segment", extra={"video": task.video_id, "segment": task.index, "outcome": outcome.status,
-                                  "frames": outcome.frames, "scenes": outcome.scenes})  # fmt: skip
+    threads = int(os.environ.get("ASHEN_FFMPEG_THREADS", 2))
+    outcome = run_segment(_store(), task, s3.presigned_get(task.source), threads=threads)
+    logger.info(
+        "segment",
+        extra={
+            "video": task.video_id,
+            "segment": task.segment.index,
+            "outcome": outcome.status,
+            "frames": outcome.frames,
+            "scenes": outcome.scenes,
+        },
+    )
     metrics.add_metric(name="FramesHashed", unit=MetricUnit.Count, value=outcome.frames)
     metrics.add_metric(name="ScenesWritten", unit=MetricUnit.Count, value=outcome.scenes)
     if outcome.finished:
         metrics.add_metric(name="VideosIndexed", unit=MetricUnit.Count, value=1)
-    if outcome.status == "failed":
+    if outcome.status == SegmentStatus.FAILED:
         metrics.add_metric(name="VideosFailed", unit=MetricUnit.Count, value=1)
 
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="SegmentMessages", unit=MetricUnit.Count, value=len(event.get("Records", [])))
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

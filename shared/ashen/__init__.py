@@ -5,7 +5,7 @@ The public Python entry point::
     import ashen
 
     store = ashen.open_store()                     # the embedded store: $ASHEN_HOME or ~/.ashen
-    ashen.index_video(store, "episode01.mkv", title="Frieren", episode="1")
+    ashen.index_video(store, "episode01.mkv", ashen.IndexOptions(title="Frieren", episode="1"))
     result = ashen.search_file(store, "shot.jpg")  # an image, a GIF or a short clip
     for match in result.matches:
         print(match.video.title, match.video.episode, match.at, match.similarity, match.confident)
@@ -35,6 +35,7 @@ _EXPORTS = {
     "VideoStatus": "ashen.records",
     "SqliteStore": "ashen.store.sqlite",
     "open_store": "ashen.store.sqlite",
+    "IndexOptions": "ashen.indexing.indexer",
     "IndexReport": "ashen.indexing.indexer",
     "index_video": "ashen.indexing.indexer",
     "ReadingOptions": "ashen.query.readings",
@@ -50,6 +51,7 @@ _EXPORTS = {
 __all__ = [
     "AshenError",
     "ImageError",
+    "IndexOptions",
     "IndexReport",
     "Match",
     "MediaError",
@@ -76,7 +78,7 @@ if TYPE_CHECKING:
     from ashen.descriptors.color_layout import color_layout, color_layout_batch
     from ashen.descriptors.signature import Signature
     from ashen.errors import AshenError, ImageError, MediaError, NotFoundError
-    from ashen.indexing.indexer import IndexReport, index_video
+    from ashen.indexing.indexer import IndexOptions, IndexReport, index_video
     from ashen.query.readings import ReadingOptions
     from ashen.records import VideoRecord, VideoStatus
     from ashen.search.options import SearchOptions, Tuning

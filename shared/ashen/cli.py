@@ -8,12 +8,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from tqdm import tqdm
 
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
-from ashen.indexing.indexer import find_videos, index_video, video_id_for
+from ashen.indexing.indexer import IndexOptions, find_videos, index_video, video_id_for
+from ashen.media.ffmpeg import VideoInfo
 from ashen.query.files import frames_of_file
 from ashen.query.images import load_rgb, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
@@ -31,6 +33,30 @@ def _store(args: argparse.Namespace) -> SqliteStore:
     return SqliteStore(Path(args.home) / "ashen.sqlite3" if args.home else None)
 
 
+class _ProgressBar:
+    """A tqdm bar on stderr for one video being indexed (an ashen.indexing.indexer.IndexProgress)."""
+
+    def __init__(self, name: str, *, quiet: bool) -> None:
+        self.name, self.quiet = name, quiet
+        self.bar: tqdm[NoReturn] | None = None
+
+    def started(self, info: VideoInfo) -> None:
+        fmt = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}, {rate_fmt}]"
+        total = round(info.duration or 0, 1)
+        self.bar = tqdm(total=total, unit="s", desc=self.name, file=sys.stderr, disable=self.quiet, bar_format=fmt)
+
+    def advanced(self, seconds: float) -> None:
+        if self.bar is not None:
+            self.bar.update(round(seconds, 3))
+
+    def close(self, *, complete: bool = False) -> None:
+        if self.bar is None:
+            return
+        if complete and self.bar.total is not None:
+            self.bar.n = self.bar.total
+        self.bar.close()
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     sources = find_videos(args.paths)
     if not sources:
@@ -40,43 +66,33 @@ def cmd_index(args: argparse.Namespace) -> int:
     totals = {"frames": 0, "scenes": 0, "duration": 0.0, "seconds": 0.0}
     for source in sources:
         title = args.title or (Path(source).parent.name if Path(args.paths[0]).is_dir() else None)
-        bar: tqdm | None = None
-
-        def start(info, source=source):  # type: ignore[no-untyped-def]
-            nonlocal bar
-            bar = tqdm(total=round(info.duration or 0, 1), unit="s", desc=Path(source).name[:40], file=sys.stderr,
-                       disable=args.quiet, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
-                       "[{elapsed}<{remaining}, {rate_fmt}]")  # fmt: skip
-
-        def advance(delta: float) -> None:
-            if bar is not None:  # noqa: B023 (called only during this iteration)
-                bar.update(round(delta, 3))  # noqa: B023
-
+        options = IndexOptions(title=title, episode=args.episode, workers=args.workers)
+        bar = _ProgressBar(Path(source).name[:40], quiet=args.quiet)
         try:
-            report = index_video(store, source, title=title, episode=args.episode, workers=args.workers,
-                                 on_start=start, on_progress=advance)  # fmt: skip
+            report = index_video(store, source, options, bar)
         except AshenError as exc:
             failures += 1
-            if bar is not None:
-                bar.close()
+            bar.close()
             print(f"ashen: {exc}", file=sys.stderr)
             continue
-        if bar is not None:
-            bar.n = bar.total
-            bar.close()
+        bar.close(complete=True)
         v = report.video
         totals["frames"] += report.frames
         totals["scenes"] += report.scenes
         totals["duration"] += v.duration or 0.0
         totals["seconds"] += report.seconds
-        print(f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
-              f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
+        print(
+            f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
+            f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
             f"{report.seconds:.2f} s wall, "
-              f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime")  # fmt: skip
+            f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime"
+        )
     if len(sources) > 1:
         rt = totals["duration"] / totals["seconds"] if totals["seconds"] else 0
-        print(f"total: {len(sources) - failures}/{len(sources)} videos, {totals['frames']} frames read, "
-              f"{totals['scenes']} scenes stored, {totals['seconds']:.2f} s wall, {rt:.1f}x realtime")  # fmt: skip
+        print(
+            f"total: {len(sources) - failures}/{len(sources)} videos, {totals['frames']} frames read, "
+            f"{totals['scenes']} scenes stored, {totals['seconds']:.2f} s wall, {rt:.1f}x realtime"
+        )
     return 1 if failures else 0
 
 

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from ashen.box import Box
+
+
+class VideoStatus(StrEnum):
+    """Where a video is in its indexing. Stored and sent as the plain string (``"indexed"``)."""
+
+    INDEXING = "indexing"
+    INDEXED = "indexed"
+    FAILED = "failed"
 
 
 @dataclass
@@ -21,21 +33,66 @@ class VideoRecord:
     height: int = 0
     frames: int = 0
     scenes: int = 0
-    status: str = "indexed"  # indexing | indexed | failed
+    status: VideoStatus = VideoStatus.INDEXED
     error: str = ""
     segments_planned: int = 0
     segments_done: int = 0
     indexed_at: float = 0.0
-    picture: list[int] | None = None  # [top, bottom, left, right] inside baked-in bars, if any
+    picture: Box | None = None  # inside baked-in bars, if any; [top, bottom, left, right] in to_dict
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The record as plain JSON values: ``status`` its string, ``picture`` a list."""
+        data = asdict(self)
+        data["status"] = str(self.status)
+        data["picture"] = list(self.picture) if self.picture is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VideoRecord:
+        """A record read back from ``to_dict``'s form; keys it does not know (written by another
+        version) are left out."""
+        known = {k: v for k, v in data.items() if k in _VIDEO_FIELDS}
+        if "status" in known:
+            known["status"] = VideoStatus(known["status"])
+        if known.get("picture") is not None:
+            known["picture"] = Box(*known["picture"])
+        return cls(**known)
+
+
+_VIDEO_FIELDS = frozenset(f.name for f in fields(VideoRecord))
 
 
 def listing_order(videos: Iterable[VideoRecord]) -> list[VideoRecord]:
     """Videos in the order every store lists them: by title, then episode, then file name."""
     return sorted(videos, key=lambda v: (v.title, v.episode or "", v.filename))
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One stored entry: frames from ``start`` to ``end`` (seconds, inclusive) share ``signature``.
+
+    ``at`` is the representative time (the middle frame); ``frames`` how many frames merged;
+    ``layout`` the frames' mean 16x16 luma (see ashen.descriptors.luma_grid; empty when not computed).
+    Made by ashen.indexing.scenes.scenes_of; its times come in the order Candidate reads them back.
+    """
+
+    start: float
+    at: float
+    end: float
+    frames: int
+    signature: bytes  # packed, 21 bytes
+    layout: bytes = b""  # 256 bytes of 16x16 luma
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "from": self.start,
+            "at": self.at,
+            "to": self.end,
+            "frames": self.frames,
+            "signature": self.signature.hex(),
+            "layout": self.layout.hex(),
+        }
 
 
 @dataclass(frozen=True)

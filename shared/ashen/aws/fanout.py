@@ -1,99 +1,94 @@
 """Indexing as a fan-out: one message per segment, hashed by independent workers.
 
-Each worker runs ``ashen.indexer.hash_segment``, whose seam rule needs no word from the other
-workers: the segments' scenes put together are exactly those of one full read, as in the local
-indexer.
+Each worker runs ``ashen.indexing.segments.hash_segment``, whose seam rule needs no word from the
+other workers: the segments' scenes put together are exactly those of one full read, as in the
+local indexer.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from enum import StrEnum
 
+from ashen.aws.naming import Naming
+from ashen.aws.s3 import S3Object
 from ashen.box import Box
 from ashen.errors import MediaError
-from ashen.indexing.indexer import Segment, detect_picture, hash_segment, keyed, plan_segments
-from ashen.media.ffmpeg import VideoInfo
-from ashen.records import VideoRecord
+from ashen.indexing.indexer import keyed, video_id_for
+from ashen.indexing.picture import detect_picture
+from ashen.indexing.segments import Segment, SourceVideo, hash_segment, plan_segments
+from ashen.media.ffmpeg import VideoInfo, probe
+from ashen.records import VideoRecord, VideoStatus
+from ashen.store.port import FanoutStore
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
 
 
 @dataclass(frozen=True)
 class SegmentTask:
-    """One SQS message: which part of which revision of which object to hash."""
+    """One SQS message: which segment of which upload to hash, and what the split learnt of the
+    video (its probe, and the picture inside baked-in bars, see detect_picture)."""
 
     video_id: str
-    revision: str
-    bucket: str
-    key: str
-    index: int
-    start: float
-    end: float | None
-    planned: int
-    info: dict[str, Any]
-    version_id: str | None = None  # the S3 object version to read (None: unversioned bucket)
-    crop: list[int] | None = None  # the picture inside baked-in bars (ashen.indexer.detect_picture)
-
-    @property
-    def segment(self) -> Segment:
-        return Segment(self.index, self.start, self.end)
-
-    @property
-    def video_info(self) -> VideoInfo:
-        return VideoInfo(**self.info)
+    source: S3Object
+    segment: Segment
+    planned: int  # segments of the video
+    info: VideoInfo
+    crop: Box | None = None
 
     def to_message(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        """The message body: flat JSON (read back by from_message, also from workers of older versions)."""
+        body = {
+            "video_id": self.video_id,
+            "revision": self.source.revision,
+            "bucket": self.source.bucket,
+            "key": self.source.key,
+            "index": self.segment.index,
+            "start": self.segment.start,
+            "end": self.segment.end,
+            "planned": self.planned,
+            "info": asdict(self.info),
+            "version_id": self.source.version_id,
+            "crop": list(self.crop) if self.crop is not None else None,
+        }
+        return json.dumps(body, separators=(",", ":"))
 
     @classmethod
     def from_message(cls, body: str) -> SegmentTask:
+        """A task from its message body; ``version_id`` and ``crop`` may be missing (older splits)."""
         data = json.loads(body)
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        crop = data.get("crop")
+        return cls(
+            video_id=data["video_id"],
+            source=S3Object(data["bucket"], data["key"], data["revision"], data.get("version_id")),
+            segment=Segment(data["index"], data["start"], data["end"]),
+            planned=data["planned"],
+            info=VideoInfo(**data["info"]),
+            crop=Box(*crop) if crop else None,
+        )
 
 
 def plan_tasks(
-    video_id: str,
-    revision: str,
-    bucket: str,
-    key: str,
-    info: VideoInfo,
-    segment_seconds: float = SEGMENT_S,
-    version_id: str | None = None,
-    crop: Box | None = None,
+    video_id: str, source: S3Object, info: VideoInfo, *, crop: Box | None = None, segment_seconds: float = SEGMENT_S
 ) -> list[SegmentTask]:
     """Cut the time line into segments of at most ``segment_seconds``; one task each."""
     segments = plan_segments(info.duration, 1, max_segment=segment_seconds)
-    picture = list(crop) if crop else None
-    return [
-        SegmentTask(
-            video_id, revision, bucket, key, s.index, s.start, s.end, len(segments), asdict(info), version_id, picture
-        )
-        for s in segments
-    ]
+    return [SegmentTask(video_id, source, s, len(segments), info, crop) for s in segments]
 
 
-class FanoutStore(Protocol):
-    """The port plus the progress operations a fan-out needs (DynamoStore implements them)."""
+class SegmentStatus(StrEnum):
+    """What became of one segment message."""
 
-    def begin_indexing(self, video: VideoRecord, revision: str) -> bool: ...
-
-    def add_scenes(self, video_id: str, scenes: Any) -> int: ...
-
-    def mark_segment_done(self, video_id: str, revision: str, index: int, frames: int, scenes: int) -> bool: ...
-
-    def finish_if_complete(self, video_id: str, revision: str) -> bool: ...
-
-    def fail_video(self, video_id: str, revision: str, reason: str) -> bool: ...
-
-    def revision_of(self, video_id: str) -> tuple[str, str] | None: ...
+    DONE = "done"
+    DUPLICATE = "duplicate"  # counted before: a redelivered message
+    STALE = "stale"  # the upload was deleted, replaced or failed since the split
+    FAILED = "failed"  # the source cannot be decoded: the video is failed with the reason
 
 
 @dataclass(frozen=True)
 class SegmentOutcome:
-    status: str  # done | duplicate | stale | failed
+    status: SegmentStatus
     frames: int = 0
     scenes: int = 0
     finished: bool = False  # this segment was the last one: the video is now indexed
@@ -106,58 +101,51 @@ def run_segment(store: FanoutStore, task: SegmentTask, source: str, *, threads: 
     retried: retrying the same bytes gives the same answer. Anything else propagates, and the
     queue retries the message (then parks it in the dead-letter queue).
     """
+    revision = task.source.revision
     current = store.revision_of(task.video_id)
-    if current is None or current[0] != task.revision:
-        return SegmentOutcome("stale")  # the object was deleted or replaced since the split
-    if current[1] == "failed":
-        return SegmentOutcome("stale")
+    if current is None or current[0] != revision or current[1] == VideoStatus.FAILED:
+        return SegmentOutcome(SegmentStatus.STALE)
     try:
-        crop = tuple(task.crop) if task.crop else None
-        part = hash_segment(source, task.segment, task.video_info, threads=threads, crop=crop)  # type: ignore[arg-type]
+        part = hash_segment(SourceVideo(source, task.info, task.crop), task.segment, threads=threads)
     except MediaError as exc:
-        store.fail_video(task.video_id, task.revision, f"segment {task.index}: {exc}")
-        return SegmentOutcome("failed")
+        store.fail_video(task.video_id, revision, f"segment {task.segment.index}: {exc}")
+        return SegmentOutcome(SegmentStatus.FAILED)
     if part.frames == 0 and task.planned == 1:
-        store.fail_video(task.video_id, task.revision, "no frames could be decoded")
-        return SegmentOutcome("failed")
+        store.fail_video(task.video_id, revision, "no frames could be decoded")
+        return SegmentOutcome(SegmentStatus.FAILED)
     written = store.add_scenes(task.video_id, keyed(part.scenes))
-    counted = store.mark_segment_done(task.video_id, task.revision, task.index, part.frames, written)
-    finished = store.finish_if_complete(task.video_id, task.revision)
-    return SegmentOutcome("done" if counted else "duplicate", part.frames, written, finished)
+    counted = store.mark_segment_done(task.video_id, revision, task.segment.index, part.frames, written)
+    finished = store.finish_if_complete(task.video_id, revision)
+    status = SegmentStatus.DONE if counted else SegmentStatus.DUPLICATE
+    return SegmentOutcome(status, part.frames, written, finished)
 
 
 def start_video(
-    store: FanoutStore,
-    *,
-    video_id: str,
-    revision: str,
-    bucket: str,
-    key: str,
-    source: str,
-    title: str,
-    episode: str | None,
-    filename: str,
-    probe: Callable[[str], VideoInfo],
-    segment_seconds: float = SEGMENT_S,
-    version_id: str | None = None,
+    store: FanoutStore, upload: S3Object, naming: Naming, source: str, *, segment_seconds: float = SEGMENT_S
 ) -> tuple[VideoRecord, list[SegmentTask]]:
-    """Probe, record the video as ``indexing`` and plan its tasks; no tasks when this revision is
-    already recorded (a redelivered event) or the source cannot be read (status ``failed``)."""
+    """Probe ``source`` (a URL reading ``upload``), record the video as indexing and plan its tasks;
+    no tasks when this revision is already recorded (a redelivered event) or the source cannot be
+    read (the video is recorded failed)."""
     video = VideoRecord(
-        id=video_id, title=title, filename=filename, source=f"s3://{bucket}/{key}", episode=episode,
-        status="indexing", extra={"revision": revision, "bucket": bucket, "key": key},
-    )  # fmt: skip
+        id=video_id_for(upload.url),
+        title=naming.title,
+        filename=naming.filename,
+        source=upload.url,
+        episode=naming.episode,
+        status=VideoStatus.INDEXING,
+        extra={"revision": upload.revision, "bucket": upload.bucket, "key": upload.key},
+    )
     try:
         info = probe(source)
     except MediaError as exc:
-        video.status, video.error = "failed", str(exc).replace(source.split("?", 1)[0], video.source)
-        store.begin_indexing(video, revision)
+        video.status, video.error = VideoStatus.FAILED, str(exc).replace(source.split("?", 1)[0], video.source)
+        store.begin_indexing(video, upload.revision)
         return video, []
     crop = detect_picture(source, info)
-    tasks = plan_tasks(video_id, revision, bucket, key, info, segment_seconds, version_id, crop)
-    video.picture = list(crop) if crop else None
+    tasks = plan_tasks(video.id, upload, info, crop=crop, segment_seconds=segment_seconds)
+    video.picture = crop
     video.duration, video.fps, video.width, video.height = info.duration, info.fps, info.width, info.height
     video.segments_planned = len(tasks)
-    if not store.begin_indexing(video, revision):
+    if not store.begin_indexing(video, upload.revision):
         return video, []
     return video, tasks

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from urllib.parse import unquote_plus
 
 import anitopy
 
@@ -40,11 +39,6 @@ def parse_filename(filename: str) -> tuple[str | None, str | None]:
     if episode and season and not isinstance(season, list):
         episode = f"S{int(season):02d}E{episode}" if str(season).isdigit() else episode
     return (title or None), (episode or None)
-
-
-def s3_key(key: str) -> str:
-    """An S3 event's object key, URL-decoded the way S3 encodes it in notifications."""
-    return unquote_plus(key)
 
 
 def naming_for_key(key: str, metadata: Mapping[str, str] | None = None) -> Naming:

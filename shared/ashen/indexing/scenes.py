@@ -8,42 +8,15 @@ picture moves on, and one averaged layout would stand for none of those moments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
 from ashen.descriptors.luma_grid import layout_distances, pack_layout
+from ashen.records import Scene
 
 # Mean luma difference (0-255, mean removed) at which a run of one signature starts a new scene:
 # above what re-encoding noise moves a still frame (about 0.5), below a visible change.
 SCENE_DRIFT = 1.0
-
-
-@dataclass(frozen=True)
-class Scene:
-    """One stored entry: frames from ``start`` to ``end`` (seconds, inclusive) share ``signature``.
-
-    ``at`` is the representative time (the middle frame); ``frames`` how many frames merged;
-    ``layout`` the frames' mean 16x16 luma (see ashen.descriptors.luma_grid; empty when not computed).
-    """
-
-    start: float
-    end: float
-    at: float
-    frames: int
-    signature: bytes  # packed, 21 bytes
-    layout: bytes = b""  # 256 bytes of 16x16 luma
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "from": self.start,
-            "at": self.at,
-            "to": self.end,
-            "frames": self.frames,
-            "signature": self.signature.hex(),
-            "layout": self.layout.hex(),
-        }
 
 
 def _drift_breaks(change: npt.NDArray[np.bool_], luma: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
@@ -91,6 +64,6 @@ def scenes_of(
         sums = np.add.reduceat(np.asarray(luma, dtype=np.float64), starts, axis=0)
         layouts = [pack_layout(m) for m in sums / (ends - starts + 1)[:, None, None]]
     return [
-        Scene(float(times[s]), float(times[e]), float(times[m]), int(e - s + 1), packed[i].tobytes(), layouts[i])
+        Scene(float(times[s]), float(times[m]), float(times[e]), int(e - s + 1), packed[i].tobytes(), layouts[i])
         for i, (s, e, m) in enumerate(zip(starts, ends, mids, strict=True))
     ]

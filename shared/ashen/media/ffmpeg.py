@@ -8,12 +8,13 @@ so reading consecutive ranges yields exactly the frames of one full read.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, fields
 from queue import Empty, Queue
 
@@ -45,7 +46,8 @@ _FPS = re.compile(r"([\d.]+) (?:fps|tbr)")
 
 
 def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    exe: str = imageio_ffmpeg.get_ffmpeg_exe()  # the package ships no type hints
+    return exe
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class _FfmpegReader:
     """One ffmpeg process piping 64x64 RGB48 frames, with a watchdog and timestamp collection."""
 
     def __init__(self, source: str, seek: float, threads: int, crop: Box | None = None) -> None:
+        self.seek = seek
         vf = f"scale={GRID}:{GRID}:flags=area+accurate_rnd,showinfo"
         if crop is not None:
             t, b, l_, r = crop
@@ -232,62 +235,91 @@ class _FfmpegReader:
         return code
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How read_range reads: ffmpeg's decoding threads, frames per pipe read, the part of each frame
+    to hash (``crop``: the picture inside baked-in bars) and a callback told the time reached after
+    each batch."""
+
+    threads: int = 1
+    batch: int = 256
+    crop: Box | None = None
+    on_progress: Callable[[float], None] | None = None
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The frames a read keeps: presentation times t in [t0, end), in seconds from ``origin`` (the
+    source's start time)."""
+
+    t0: float
+    end: float
+    origin: float
+
+
+@dataclass
+class _Pass:
+    """What one ffmpeg pass saw: the time of its first frame, the frames it kept, and whether it
+    got to the end of the window (False: it started past t0)."""
+
+    first_seen: float | None = None
+    produced: int = 0
+    done: bool = False
+
+
 def read_range(
     source: str,
     t0: float = 0.0,
     t1: float | None = None,
     *,
     info: VideoInfo | None = None,
-    threads: int = 1,
-    batch: int = 256,
-    crop: Box | None = None,
-    on_progress: Callable[[float], None] | None = None,
+    options: ReadOptions | None = None,
 ) -> Iterator[FrameBatch]:
-    """Signatures of every frame whose presentation time t (seconds from the start) is in [t0, t1).
-
-    ``crop`` (top, bottom, left, right) hashes only that part of each frame (the picture inside
-    baked-in bars). ``on_progress`` is called with the time reached, after each batch.
-    """
+    """Signatures of every frame whose presentation time t (seconds from the start) is in [t0, t1)."""
     info = info or probe(source)
-    end = float("inf") if t1 is None else t1
+    options = options or ReadOptions()
+    window = _Window(t0, math.inf if t1 is None else t1, info.start_time)
     seek = max(0.0, t0)
     while True:
-        reader = _FfmpegReader(source, seek, threads, crop)
-        first_seen: float | None = None
-        produced = 0
-        done = False
+        reader = _FfmpegReader(source, seek, options.threads, options.crop)
         try:
-            for times, raw in reader.frames(batch):
-                t = np.asarray(times, dtype=np.float64) - info.start_time
-                if first_seen is None:
-                    first_seen = float(t[0])
-                    if seek > 0 and first_seen > t0 + 1e-6:
-                        break  # the demuxer seeked past t0 (imprecise formats): seek earlier
-                keep = (t >= t0) & (t < end)
-                if keep.any():
-                    # Hash only the kept frames: those between the keyframe seeked to and t0, or
-                    # past t1, were decoded but are dropped.
-                    idx = np.flatnonzero(keep)
-                    grids = np.frombuffer(raw, dtype="<u2").reshape(len(times), GRID, GRID, 3)
-                    sigs, luma = _grid_descriptors(grids[idx])
-                    produced += len(idx)
-                    yield FrameBatch(times=t[idx], signatures=sigs, luma=luma)
-                if on_progress is not None:
-                    on_progress(float(min(t[-1], end)))
-                if t[-1] >= end:
-                    done = True
-                    break
-            else:
-                done = True
+            seen = yield from _read_pass(reader, window, options)
         finally:
             code = reader.close()
-        if not done and first_seen is not None and seek > 0:
-            seek = max(0.0, seek - max(5.0, 2 * (first_seen - t0)))
+        if not seen.done and seen.first_seen is not None and seek > 0:
+            seek = max(0.0, seek - max(5.0, 2 * (seen.first_seen - t0)))
             continue
-        if done and produced == 0 and first_seen is None and code != 0:
+        if seen.done and seen.produced == 0 and seen.first_seen is None and code != 0:
             detail = reader.errors[-1] if reader.errors else f"ffmpeg exited with status {code}"
             raise MediaError(f"{_describe_source(source)}: could not decode video ({detail})")
         return
+
+
+def _read_pass(reader: _FfmpegReader, window: _Window, options: ReadOptions) -> Generator[FrameBatch, None, _Pass]:
+    """The frames of one ffmpeg process that fall in ``window``; stops early (not done) when the
+    demuxer seeked past t0 (imprecise formats), so that the caller seeks earlier."""
+    seen = _Pass()
+    for times, raw in reader.frames(options.batch):
+        t = np.asarray(times, dtype=np.float64) - window.origin
+        if seen.first_seen is None:
+            seen.first_seen = float(t[0])
+            if reader.seek > 0 and seen.first_seen > window.t0 + 1e-6:
+                return seen
+        keep = (t >= window.t0) & (t < window.end)
+        if keep.any():
+            # Hash only the kept frames: those between the keyframe seeked to and t0, or past the
+            # end, were decoded but are dropped.
+            idx = np.flatnonzero(keep)
+            grids = np.frombuffer(raw, dtype="<u2").reshape(len(times), GRID, GRID, 3)
+            sigs, luma = _grid_descriptors(grids[idx])
+            seen.produced += len(idx)
+            yield FrameBatch(times=t[idx], signatures=sigs, luma=luma)
+        if options.on_progress is not None:
+            options.on_progress(float(min(t[-1], window.end)))
+        if t[-1] >= window.end:
+            break
+    seen.done = True
+    return seen
 
 
 def grab_frame(source: str, at: float, max_width: int = 640, timeout: float = PROBE_TIMEOUT_S) -> npt.NDArray[np.uint8]:
@@ -314,13 +346,13 @@ def clip_frames(
     sampled at ``fps`` from its start, at most ``max_frames``, 8-bit RGB like a screenshot."""
     _check_local(source)
     vf = f"fps={fps},scale='min({max_width},iw)':-2:flags=area"
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", source, "-map", "0:v:0", "-frames:v", str(max_frames),
-           "-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]  # fmt: skip
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", source, "-map", "0:v:0", "-frames:v", str(max_frames)]
+    cmd += ["-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
     except subprocess.TimeoutExpired:
         raise MediaError(f"{_describe_source(source)}: reading the clip timed out") from None
-    frames = []
+    frames: list[tuple[float, npt.NDArray[np.uint8]]] = []
     pos = 0
     while pos < len(out):
         frame, pos = _parse_ppm_at(out, pos)
@@ -345,6 +377,13 @@ def _parse_ppm_at(data: bytes, pos: int) -> tuple[npt.NDArray[np.uint8], int]:
     return np.frombuffer(data[m.end() : end], dtype=np.uint8).reshape(h, w, 3), end
 
 
-def read_all(source: str, **kwargs: object) -> FrameBatch:
-    """Every frame of a source in one batch (convenience for tests and small clips)."""
-    return FrameBatch.join(list(read_range(source, **kwargs)))  # type: ignore[arg-type]
+def read_all(
+    source: str,
+    t0: float = 0.0,
+    t1: float | None = None,
+    *,
+    info: VideoInfo | None = None,
+    options: ReadOptions | None = None,
+) -> FrameBatch:
+    """Every frame of a source in [t0, t1) in one batch (convenience for tests and small clips)."""
+    return FrameBatch.join(list(read_range(source, t0, t1, info=info, options=options)))

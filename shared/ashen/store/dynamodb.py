@@ -26,8 +26,6 @@ import time
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields
-from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -40,12 +38,10 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from ashen.descriptors.buckets import is_hot_bucket
-from ashen.indexing.scenes import Scene
-from ashen.records import Candidate, StoreStats, VideoRecord, listing_order
+from ashen.records import Candidate, Scene, StoreStats, VideoRecord, VideoStatus, listing_order
 
 DEFAULT_HOT_SHARDS = 8
 _READ_THREADS = 8
-_VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
 # What the by_video index carries besides its keys: enough to make a Candidate.
 BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout"]
 
@@ -63,64 +59,77 @@ def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+class ByVideo(GlobalSecondaryIndex["SceneItem"]):  # type: ignore[no-untyped-call]  # pynamodb's __init_subclass__
+    class Meta:
+        index_name = "by_video"
+        projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
+
+    video = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class SceneItem(Model):
+    """One scene in its bucket's partition. Unbound: ``make_models`` gives each store a subclass
+    naming its table (pynamodb copies the index onto it)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    video = UnicodeAttribute()
+    bucket = UnicodeAttribute()
+    start = NumberAttribute()
+    at = NumberAttribute()
+    end = NumberAttribute()
+    frames = NumberAttribute()
+    sig = BinaryAttribute(legacy_encoding=False)
+    layout = BinaryAttribute(legacy_encoding=False, null=True)
+    by_video = ByVideo()
+
+
+class VideoItem(Model):
+    """One video: its record, and the fields the hash workers update in place. Unbound, as SceneItem."""
+
+    id = UnicodeAttribute(hash_key=True)
+    record = UnicodeAttribute()  # the VideoRecord as JSON, minus the fields below
+    title = UnicodeAttribute()
+    status = UnicodeAttribute()  # a VideoStatus, stored as its plain string
+    error = UnicodeAttribute(default="")
+    revision = UnicodeAttribute(default="")
+    segments_planned = NumberAttribute(default=0)
+    segments_done = NumberAttribute(default=0)
+    frames = NumberAttribute(default=0)
+    scenes = NumberAttribute(default=0)
+    indexed_at = NumberAttribute(default=0)
+    done = UnicodeSetAttribute(null=True)
+
+
 def make_models(
     scenes_table: str, videos_table: str, *, region: str | None = None, host: str | None = None
-) -> tuple[type[Model], type[Model]]:
-    """pynamodb model classes bound to the given table names (set at run time from the environment)."""
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+) -> tuple[type[SceneItem], type[VideoItem]]:
+    """The item models bound to the given table names (set at run time from the environment)."""
+    aws_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    endpoint = host
 
-    class ByVideo(GlobalSecondaryIndex["SceneItem"]):
-        class Meta:
-            index_name = "by_video"
-            projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
-
-        video = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-
-    class SceneItem(Model):
+    class Scenes(SceneItem):
         class Meta:
             table_name = scenes_table
             billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            if endpoint:  # else pynamodb's own default
+                host = endpoint
 
-        pk = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        video = UnicodeAttribute()
-        bucket = UnicodeAttribute()
-        start = NumberAttribute()
-        at = NumberAttribute()
-        end = NumberAttribute()
-        frames = NumberAttribute()
-        sig = BinaryAttribute(legacy_encoding=False)
-        layout = BinaryAttribute(legacy_encoding=False, null=True)
-        by_video = ByVideo()
-
-    class VideoItem(Model):
+    class Videos(VideoItem):
         class Meta:
             table_name = videos_table
             billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            if endpoint:
+                host = endpoint
 
-        id = UnicodeAttribute(hash_key=True)
-        record = UnicodeAttribute()  # the VideoRecord as JSON, minus the fields below
-        title = UnicodeAttribute()
-        status = UnicodeAttribute()
-        error = UnicodeAttribute(default="")
-        revision = UnicodeAttribute(default="")
-        segments_planned = NumberAttribute(default=0)
-        segments_done = NumberAttribute(default=0)
-        frames = NumberAttribute(default=0)
-        scenes = NumberAttribute(default=0)
-        indexed_at = NumberAttribute(default=0)
-        done = UnicodeSetAttribute(null=True)
-
-    for model in (SceneItem, VideoItem):
-        model.Meta.region = region
-        if host:
-            model.Meta.host = host
-    return SceneItem, VideoItem
+    return Scenes, Videos
 
 
 class DynamoStore:
-    """The SceneStore port on DynamoDB, plus the progress operations the SQS fan-out needs."""
+    """The FanoutStore port (ashen.store.port) on DynamoDB: the SceneStore plus the fan-out's progress."""
 
     def __init__(
         self,
@@ -162,7 +171,7 @@ class DynamoStore:
         return [f"{bucket}#{i}" for i in range(self.hot_shards)]
 
     # videos
-    def _to_item(self, video: VideoRecord, revision: str | None = None) -> Any:
+    def _to_item(self, video: VideoRecord, revision: str | None = None) -> VideoItem:
         data = video.to_dict()
         rev = revision if revision is not None else str(video.extra.get("revision", ""))
         return self.Video(
@@ -181,11 +190,10 @@ class DynamoStore:
         )
 
     @staticmethod
-    def _to_record(item: Any) -> VideoRecord:
-        data = {k: v for k, v in json.loads(item.record).items() if k in _VIDEO_FIELDS}
-        video = VideoRecord(**data)
+    def _to_record(item: VideoItem) -> VideoRecord:
+        video = VideoRecord.from_dict(json.loads(item.record))
         # The counters live in their own attributes (updated atomically by the hash workers).
-        video.status = item.status
+        video.status = VideoStatus(item.status)
         video.error = item.error or ""
         video.segments_planned = int(item.segments_planned or 0)
         video.segments_done = int(item.segments_done or 0)
@@ -208,7 +216,7 @@ class DynamoStore:
         return listing_order(self._to_record(item) for item in self.Video.scan())
 
     # scenes
-    def _scene_item(self, video_id: str, bucket: str, scene: Scene) -> Any:
+    def _scene_item(self, video_id: str, bucket: str, scene: Scene) -> SceneItem:
         return self.Scene(
             self.partition_of(bucket, video_id, scene.start),
             sort_key(video_id, scene.start),
@@ -246,7 +254,7 @@ class DynamoStore:
         return count
 
     @staticmethod
-    def _candidate(item: Any) -> Candidate:
+    def _candidate(item: SceneItem) -> Candidate:
         return Candidate(
             item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig), bytes(item.layout or b"")
         )
@@ -322,7 +330,7 @@ class DynamoStore:
                     self.Video.scenes.add(scenes),
                 ],
                 condition=(self.Video.revision == revision)
-                & (self.Video.status == "indexing")
+                & (self.Video.status == VideoStatus.INDEXING)
                 & ~self.Video.done.contains(marker),
             )
         except UpdateError as exc:
@@ -334,12 +342,12 @@ class DynamoStore:
     def finish_if_complete(self, video_id: str, revision: str) -> bool:
         """Flip the video to ``indexed`` once every planned segment is done (exactly once)."""
         video = self.get_video(video_id)
-        if video is None or video.status != "indexing" or video.segments_done < video.segments_planned:
+        if video is None or video.status != VideoStatus.INDEXING or video.segments_done < video.segments_planned:
             return False
         try:
             self.Video(video_id).update(
-                actions=[self.Video.status.set("indexed"), self.Video.indexed_at.set(time.time())],
-                condition=(self.Video.revision == revision) & (self.Video.status == "indexing"),
+                actions=[self.Video.status.set(VideoStatus.INDEXED), self.Video.indexed_at.set(time.time())],
+                condition=(self.Video.revision == revision) & (self.Video.status == VideoStatus.INDEXING),
             )
         except UpdateError as exc:
             if _conditional_failed(exc):
@@ -350,7 +358,7 @@ class DynamoStore:
     def fail_video(self, video_id: str, revision: str, reason: str) -> bool:
         try:
             self.Video(video_id).update(
-                actions=[self.Video.status.set("failed"), self.Video.error.set(reason[:1000])],
+                actions=[self.Video.status.set(VideoStatus.FAILED), self.Video.error.set(reason[:1000])],
                 condition=self.Video.revision == revision,
             )
         except UpdateError as exc:
@@ -359,10 +367,10 @@ class DynamoStore:
             raise
         return True
 
-    def revision_of(self, video_id: str) -> tuple[str, str] | None:
+    def revision_of(self, video_id: str) -> tuple[str, VideoStatus] | None:
         """(revision, status) of a video, or None."""
         try:
             item = self.Video.get(video_id, consistent_read=True, attributes_to_get=["revision", "status"])
         except DoesNotExist:
             return None
-        return item.revision or "", item.status
+        return item.revision or "", VideoStatus(item.status)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from ashen.indexing.scenes import Scene
-from ashen.records import Candidate, StoreStats, VideoRecord
+from ashen.records import Candidate, Scene, StoreStats, VideoRecord, VideoStatus
 
 
 class SceneStore(Protocol):
@@ -17,7 +16,7 @@ class SceneStore(Protocol):
     def get_video(self, video_id: str) -> VideoRecord | None: ...
 
     def list_videos(self) -> list[VideoRecord]:
-        """Every video, in ``models.listing_order``."""
+        """Every video, in ``ashen.records.listing_order``."""
 
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
         """Atomically make ``scenes`` (bucket key, scene) the only entries of ``video``."""
@@ -38,3 +37,24 @@ class SceneStore(Protocol):
 
     def bucket_sizes(self) -> dict[str, int]:
         """Scenes per bucket (for occupancy reports)."""
+
+
+class FanoutStore(SceneStore, Protocol):
+    """The port plus the progress of a video indexed by independent workers, one segment each
+    (ashen.aws.fanout; DynamoStore implements it). ``revision`` names the upload being indexed:
+    work for any other revision is refused, so a replaced or redelivered upload counts once."""
+
+    def begin_indexing(self, video: VideoRecord, revision: str) -> bool:
+        """Record ``video`` as indexing ``revision``; False if that revision is already recorded."""
+
+    def mark_segment_done(self, video_id: str, revision: str, index: int, frames: int, scenes: int) -> bool:
+        """Count segment ``index`` done, with its frames and scenes; False if it was counted already."""
+
+    def finish_if_complete(self, video_id: str, revision: str) -> bool:
+        """Mark the video indexed once every planned segment is done; True only for the call that does."""
+
+    def fail_video(self, video_id: str, revision: str, reason: str) -> bool:
+        """Mark the video failed with ``reason``; False if it has moved on to another revision."""
+
+    def revision_of(self, video_id: str) -> tuple[str, VideoStatus] | None:
+        """(revision, status) of a video, or None when there is no such video."""

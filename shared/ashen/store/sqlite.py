@@ -7,11 +7,9 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
 from pathlib import Path
 
-from ashen.indexing.scenes import Scene
-from ashen.records import Candidate, StoreStats, VideoRecord, listing_order
+from ashen.records import Candidate, Scene, StoreStats, VideoRecord, listing_order
 
 DB_NAME = "ashen.sqlite3"
 
@@ -39,7 +37,6 @@ _INSERT_SCENE = (
     "INSERT OR REPLACE INTO scenes (bucket, video_id, start, at, end, frames, signature, layout)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_VIDEO_FIELDS = {f.name for f in fields(VideoRecord)}
 _SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout FROM scenes"  # rows for _candidates
 
 
@@ -163,13 +160,12 @@ class SqliteStore:
         return {b: int(n) for b, n in rows}
 
 
-def _candidates(rows: Iterable[tuple]) -> list[Candidate]:
+def _candidates(rows: Iterable[tuple[str, float, float, float, bytes, bytes | None]]) -> list[Candidate]:
     return [Candidate(v, s, a, e, bytes(sig), bytes(lay or b"")) for v, s, a, e, sig, lay in rows]
 
 
 def _video(text: str) -> VideoRecord:
-    data = json.loads(text)
-    return VideoRecord(**{k: v for k, v in data.items() if k in _VIDEO_FIELDS})
+    return VideoRecord.from_dict(json.loads(text))
 
 
 def open_store(path: str | os.PathLike[str] | None = None) -> SqliteStore:
