@@ -114,14 +114,64 @@ def test_post_search_finds_the_scene(store: SqliteStore, kind: str) -> None:
     assert best["similarity"] > 0.95
 
 
-def test_title_filter_and_limit(store: SqliteStore) -> None:
-    app = create_app(store)
-    hexsig = str(Signature.of_image(picture(1)))
-    ev = http_event(
-        "POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON, query="title=sintel&limit=1"
-    )
-    status, body = call(app, ev)
-    assert status == 200 and all(r["title"] == "Sintel" for r in body["result"]) and len(body["result"]) <= 1
+# Four videos that all hold the same four pictures, one second each from 5 s on, each a step less
+# like them than the one before (two AC terms of every signature moved 2 values per step, outside
+# the bucket key): every video matches an image or clip of those pictures, in this order.
+# (Not in title order, so a listing sorted by title would not pass for one ranked by similarity.)
+GRADED = [("Big Buck Bunny", 0), ("Sintel Extended", 1), ("Elephants Dream", 2), ("Sintel", 3)]
+GRADED_PICTURES = [picture(seed) for seed in (20, 21, 22, 23)]
+
+
+def graded_signature(rgb: np.ndarray, step: int) -> Signature:
+    values = list(Signature.of_image(rgb).values)
+    for i in (3, 4):  # Y AC terms 3 and 4 (the key uses 1, 2 and 5)
+        values[i] += 2 * step if values[i] < 16 else -2 * step
+    return Signature(values)
+
+
+@pytest.fixture()
+def graded_store(tmp_path: Path) -> SqliteStore:
+    s = SqliteStore(tmp_path / "graded.sqlite3")
+    for n, (title, step) in enumerate(GRADED):
+        scenes = []
+        for i, rgb in enumerate(GRADED_PICTURES):
+            sig = graded_signature(rgb, step)
+            scenes.append((bucket_key(sig.values), Scene(5.0 + i, 5.48 + i, 5.96 + i, 25, sig.to_bytes())))
+        video = VideoRecord(id=f"g{n}", title=title, filename=f"{title}.mp4", source=f"/g/{n}.mp4", duration=30.0)
+        s.replace_video(video, scenes)
+    return s
+
+
+def animated_png(frames: list[np.ndarray], ms: int) -> bytes:
+    out = io.BytesIO()
+    first, *rest = (Image.fromarray(f) for f in frames)
+    first.save(out, format="PNG", save_all=True, append_images=rest, duration=ms)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["image", "clip"])
+def test_title_filter_and_limit(graded_store: SqliteStore, kind: str) -> None:
+    app = create_app(graded_store)
+    # an image of the first picture, or a 4-frame clip of all four (frames 1 s apart: the clip vote)
+    data = png(GRADED_PICTURES[0]) if kind == "image" else animated_png(GRADED_PICTURES, 1000)
+
+    def results(query: str) -> list[dict[str, Any]]:
+        status, body = call(app, http_event("POST", "/search", body=data, headers=PNG, query=query))
+        assert status == 200, body
+        result: list[dict[str, Any]] = body["result"]
+        assert all((r["reading"] == "clip") == (kind == "clip") and abs(r["at"] - 5.48) < 0.5 for r in result)
+        return result
+
+    everyone = results("")
+    assert [r["title"] for r in everyone] == [title for title, _ in GRADED]  # all four match, best first
+    similarities = [r["similarity"] for r in everyone]
+    assert similarities == sorted(similarities, reverse=True) and len(set(similarities)) == len(everyone)
+    assert results("limit=1") == everyone[:1]
+    assert results("limit=2") == everyone[:2]
+    sintel = [r for r in everyone if "sintel" in r["title"].lower()]
+    assert [r["title"] for r in sintel] == ["Sintel Extended", "Sintel"]
+    assert results("title=sintel") == sintel  # narrowed, in the same order, the same answers
+    assert results("title=SINTEL&limit=1") == sintel[:1]
 
 
 def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: SqliteStore) -> None:

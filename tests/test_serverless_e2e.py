@@ -3,6 +3,10 @@
 moto runs as a real threaded server on 127.0.0.1, so ffmpeg reads the clip through presigned URLs
 with range requests, the way it reads S3 on AWS. S3 and SQS events are the samples in events/, filled
 in; HTTP API events come from the local server's builder (ashen.local_server.http_event).
+
+The tests share one moto server and one indexed upload of the clip (``sintel``, which none of them
+changes). Each starts with empty queues, and what a test uploads itself is removed after it, so any
+test or subset runs alone or in any order.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import os
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -29,6 +33,7 @@ from ashen.api.local_server import LocalContext, http_event
 from ashen.box import Box
 from ashen.indexing.indexer import video_id_for
 from ashen.media.ffmpeg import ffmpeg_exe
+from ashen.records import VideoRecord
 from ashen.store.dynamodb import DynamoStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +83,7 @@ def cloud() -> Iterator[Cloud]:
         "ASHEN_DYNAMODB_ENDPOINT": endpoint, "ASHEN_SCENES_TABLE": "ashen-scenes", "ASHEN_VIDEOS_TABLE": "ashen-videos",
         "ASHEN_SEGMENT_SECONDS": str(SEGMENT_SECONDS), "POWERTOOLS_TRACE_DISABLED": "1",
         "POWERTOOLS_SERVICE_NAME": "ashen", "POWERTOOLS_METRICS_NAMESPACE": "Ashen", "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false",  # each test purges the queues (empty_queues)
     }  # fmt: skip
     saved = {k: os.environ.get(k) for k in [*env, "ASHEN_HASH_QUEUE_URL"]}
     os.environ.update(env)
@@ -107,6 +113,52 @@ def cloud() -> Iterator[Cloud]:
             else:
                 os.environ[k] = v
         server.stop()
+
+
+def purge(cloud: Cloud) -> None:
+    for url in (cloud.queue_url, cloud.dlq_url):
+        cloud.sqs.purge_queue(QueueUrl=url)
+
+
+@pytest.fixture(autouse=True)
+def empty_queues(cloud: Cloud) -> None:
+    """Every test starts with both queues empty, whatever ran (or failed half-way) before it."""
+    purge(cloud)
+
+
+@dataclass
+class Indexed:
+    video_id: str
+    event: dict[str, Any]  # the S3 event of the upload
+    planned: VideoRecord | None  # the video record as the split function left it
+    batches: int  # SQS batches the hash function took to index it
+
+
+@pytest.fixture(scope="module")
+def sintel(cloud: Cloud) -> Indexed:
+    """The clip uploaded as KEY and indexed through split and hash, once for the module. Tests read it
+    and never change it (test_upload_to_search_result checks how it went)."""
+    purge(cloud)
+    event = upload(cloud, KEY, CLIP.read_bytes())
+    cloud.split.handler(copy.deepcopy(event), LocalContext())
+    video_id = video_id_for(f"s3://{BUCKET}/{KEY}")
+    planned = cloud.store.get_video(video_id)
+    return Indexed(video_id, event, planned, drain(cloud))
+
+
+@pytest.fixture()
+def own_upload(cloud: Cloud) -> Iterator[Callable[..., dict[str, Any]]]:
+    """``upload`` for a test's own keys; their videos and scenes are removed after the test, so no other
+    test sees them (another copy of the clip would tie with ``sintel`` in a search)."""
+    keys: list[str] = []
+
+    def put(key: str, body: bytes, **extra: Any) -> dict[str, Any]:
+        keys.append(key)
+        return upload(cloud, key, body, **extra)
+
+    yield put
+    for key in keys:
+        cloud.store.remove_video(video_id_for(f"s3://{BUCKET}/{key}"))
 
 
 def s3_event(sample: str, key: str, **object_fields: Any) -> dict[str, Any]:
@@ -196,20 +248,14 @@ def call_api(cloud: Cloud, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     return response["statusCode"], json.loads(response["body"])
 
 
-# The tests run in file order on one moto server: upload, index, search, redeliver, delete.
-
-
-def test_upload_to_search_result(cloud: Cloud) -> None:
-    event = upload(cloud, KEY, CLIP.read_bytes())
-    cloud.split.handler(event, LocalContext())
-    video_id = video_id_for(f"s3://{BUCKET}/{KEY}")
-    video = cloud.store.get_video(video_id)
+def test_upload_to_search_result(cloud: Cloud, sintel: Indexed) -> None:
+    video_id = sintel.video_id
+    video = sintel.planned
     assert video is not None and video.status == "indexing"
     assert video.title == "Sintel" and video.episode == "01"
     assert video.segments_planned == 4 and video.duration == pytest.approx(26.2, abs=0.1)
 
-    batches = drain(cloud)
-    assert batches >= 1
+    assert sintel.batches >= 1
     video = cloud.store.get_video(video_id)
     assert video is not None and video.status == "indexed", video
     assert video.segments_done == 4 and video.frames > 600
@@ -232,22 +278,22 @@ def test_upload_to_search_result(cloud: Cloud) -> None:
     status, body = call_api(cloud, http_event("GET", f"/videos/{video_id}"))
     assert status == 200 and body["status"] == "indexed" and body["progress"] == 1.0
     status, body = call_api(cloud, http_event("GET", "/videos"))
-    assert status == 200 and [v["id"] for v in body["videos"]] == [video_id]
+    assert status == 200 and [v["id"] for v in body["videos"]] == [v.id for v in cloud.store.list_videos()]
+    assert [v["status"] for v in body["videos"] if v["id"] == video_id] == ["indexed"]
 
 
-def test_same_s3_event_twice_changes_nothing(cloud: Cloud) -> None:
-    video_id = video_id_for(f"s3://{BUCKET}/{KEY}")
-    before_rows, before_video = items_of(cloud, video_id), cloud.store.get_video(video_id)
-    versions = cloud.s3.list_object_versions(Bucket=BUCKET, Prefix=KEY)["Versions"]
-    event = s3_event("s3-put.json", KEY, versionId=versions[0]["VersionId"], eTag=versions[0]["ETag"].strip('"'))
-    cloud.split.handler(event, LocalContext())
+def test_same_s3_event_twice_changes_nothing(cloud: Cloud, sintel: Indexed) -> None:
+    before_rows, before_video = items_of(cloud, sintel.video_id), cloud.store.get_video(sintel.video_id)
+    cloud.split.handler(copy.deepcopy(sintel.event), LocalContext())
     assert receive_batch(cloud) == []  # nothing re-planned
-    assert items_of(cloud, video_id) == before_rows
-    assert cloud.store.get_video(video_id) == before_video
+    assert items_of(cloud, sintel.video_id) == before_rows
+    assert cloud.store.get_video(sintel.video_id) == before_video
 
 
-def test_batch_redelivered_after_mid_batch_failure(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
-    cloud.split.handler(upload(cloud, KEY_B, CLIP.read_bytes()), LocalContext())
+def test_batch_redelivered_after_mid_batch_failure(
+    cloud: Cloud, sintel: Indexed, own_upload: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cloud.split.handler(own_upload(KEY_B, CLIP.read_bytes()), LocalContext())
     video_b = video_id_for(f"s3://{BUCKET}/{KEY_B}")
     messages = receive_batch(cloud)
     assert len(messages) == 4
@@ -271,7 +317,7 @@ def test_batch_redelivered_after_mid_batch_failure(cloud: Cloud, monkeypatch: py
     assert deliver(cloud, messages) == []
     assert receive_batch(cloud) == []
     video = cloud.store.get_video(video_b)
-    clean = cloud.store.get_video(video_id_for(f"s3://{BUCKET}/{KEY}"))
+    clean = cloud.store.get_video(sintel.video_id)  # the same bytes, indexed without a failure
     assert video is not None and clean is not None and video.status == "indexed"
     assert (video.segments_done, video.frames, video.scenes) == (clean.segments_done, clean.frames, clean.scenes)
     assert normalised(items_of(cloud, video_b), video_b) == normalised(items_of(cloud, clean.id), clean.id)
@@ -287,12 +333,11 @@ def test_poison_message_is_reported_not_looped(cloud: Cloud) -> None:
     assert receive_batch(cloud) == []
     parked = receive_batch(cloud, cloud.dlq_url)
     assert [m["Body"] for m in parked] == ["not json"]
-    cloud.sqs.delete_message(QueueUrl=cloud.dlq_url, ReceiptHandle=parked[0]["ReceiptHandle"])
 
 
-def test_corrupt_upload_fails_with_reason(cloud: Cloud) -> None:
+def test_corrupt_upload_fails_with_reason(cloud: Cloud, own_upload: Callable[..., dict[str, Any]]) -> None:
     key = "library/Broken/broken - 03.mp4"
-    cloud.split.handler(upload(cloud, key, b"\x00\x00\x00\x18ftypmp42" + os.urandom(4096)), LocalContext())
+    cloud.split.handler(own_upload(key, b"\x00\x00\x00\x18ftypmp42" + os.urandom(4096)), LocalContext())
     video = cloud.store.get_video(video_id_for(f"s3://{BUCKET}/{key}"))
     assert video is not None and video.status == "failed"
     assert "not a readable video" in video.error and "s3://" in video.error and "X-Amz" not in video.error
@@ -301,23 +346,29 @@ def test_corrupt_upload_fails_with_reason(cloud: Cloud) -> None:
     assert status == 200 and body["status"] == "failed" and body["error"]
 
 
-def test_metadata_overrides_title_and_episode(cloud: Cloud) -> None:
+def test_metadata_overrides_title_and_episode(cloud: Cloud, own_upload: Callable[..., dict[str, Any]]) -> None:
     key = "library/Whatever/clip.mp4"
-    event = upload(cloud, key, CLIP.read_bytes()[:1000], Metadata={"title": "Sintel (2010)", "episode": "SP1"})
+    event = own_upload(key, CLIP.read_bytes()[:1000], Metadata={"title": "Sintel (2010)", "episode": "SP1"})
     cloud.split.handler(event, LocalContext())
     video = cloud.store.get_video(video_id_for(f"s3://{BUCKET}/{key}"))
     assert video is not None and (video.title, video.episode) == ("Sintel (2010)", "SP1")
 
 
-def test_deleting_the_object_removes_every_entry(cloud: Cloud) -> None:
-    video_id = video_id_for(f"s3://{BUCKET}/{KEY}")
+def test_deleting_the_object_removes_every_entry(
+    cloud: Cloud, sintel: Indexed, own_upload: Callable[..., dict[str, Any]]
+) -> None:
+    key = "library/Sintel/[Blender] Sintel - 03 [480p].mp4"
+    cloud.split.handler(own_upload(key, CLIP.read_bytes()), LocalContext())
+    drain(cloud)
+    video_id = video_id_for(f"s3://{BUCKET}/{key}")
     assert cloud.store.scene_count(video_id) > 0
-    deleted = cloud.s3.delete_object(Bucket=BUCKET, Key=KEY)
-    cloud.split.handler(s3_event("s3-delete.json", KEY, versionId=deleted["VersionId"]), LocalContext())
+    other_rows, other_video = items_of(cloud, sintel.video_id), cloud.store.get_video(sintel.video_id)
+    deleted = cloud.s3.delete_object(Bucket=BUCKET, Key=key)
+    cloud.split.handler(s3_event("s3-delete.json", key, versionId=deleted["VersionId"]), LocalContext())
     assert cloud.store.get_video(video_id) is None
     assert cloud.store.scene_count(video_id) == 0 and items_of(cloud, video_id) == []
     # The other upload is untouched.
-    other = video_id_for(f"s3://{BUCKET}/{KEY_B}")
-    assert cloud.store.scene_count(other) > 0
+    assert items_of(cloud, sintel.video_id) == other_rows and other_rows
+    assert cloud.store.get_video(sintel.video_id) == other_video
     status, body = call_api(cloud, http_event("GET", f"/videos/{video_id}"))
     assert status == 404 and "error" in body

@@ -1,6 +1,7 @@
-import contextlib
+from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from ashen.indexing.indexer import keyed
 from ashen.indexing.scenes import scenes_of
@@ -14,8 +15,8 @@ def make_scenes(n, seed):
     return keyed(scenes_of(np.arange(n) * 0.04, v))
 
 
-def video(vid):
-    return VideoRecord(id=vid, title="T", filename=f"{vid}.mp4", source=f"/x/{vid}.mp4", frames=10)
+def video(vid, title="T"):
+    return VideoRecord(id=vid, title=title, filename=f"{vid}.mp4", source=f"/x/{vid}.mp4", frames=10)
 
 
 def test_replace_is_atomic_and_never_duplicates(tmp_path):
@@ -29,17 +30,60 @@ def test_replace_is_atomic_and_never_duplicates(tmp_path):
     assert store.stats().scenes == before - 50 + 10
 
 
-def test_failed_replace_rolls_back(tmp_path):
-    store = SqliteStore(tmp_path / "a.sqlite3")
-    store.replace_video(video("a"), make_scenes(40, 1))
+def failing_iterable():
+    """The scenes' iterable breaks. The rows are read before BEGIN, so nothing is written yet."""
 
-    def broken():
+    def scenes():
         yield from make_scenes(5, 9)
         raise RuntimeError("disk on fire")
 
-    with contextlib.suppress(RuntimeError):
-        store.replace_video(video("a"), broken())
-    assert store.stats().scenes == 40
+    return video("a", title="New"), scenes(), RuntimeError
+
+
+def failing_row():
+    """Inside the transaction: after the DELETE and ten inserts, a row SQLite cannot bind."""
+    rows = make_scenes(20, 9)
+    bucket, scene = rows[10]
+    rows[10] = (bucket, replace(scene, frames=2**63))  # too large for an SQLite INTEGER
+    return video("a", title="New"), rows, OverflowError
+
+
+def failing_record():
+    """Inside the transaction: after the DELETE and every insert, a record that cannot be serialised."""
+    record = video("a", title="New")
+    record.extra = {"blob": b"not JSON"}
+    return record, make_scenes(20, 9), TypeError
+
+
+@pytest.mark.parametrize("failure", [failing_iterable, failing_row, failing_record])
+def test_failed_replace_rolls_back(tmp_path, failure):
+    store = SqliteStore(tmp_path / "a.sqlite3")
+    old = make_scenes(40, 1)
+    store.replace_video(video("a"), old)
+    store.replace_video(video("b"), make_scenes(30, 2))
+    buckets = sorted({b for b, _ in old})
+
+    def state():
+        stats = store.stats()  # (its size in bytes follows the WAL file, not the content)
+        return (
+            (stats.videos, stats.scenes),
+            store.get_video("a"),
+            store.scenes_between("a", 0, 1e9),
+            store.candidates(buckets),
+        )
+
+    before = state()
+
+    new_record, new_scenes, error = failure()
+    with pytest.raises(error):
+        store.replace_video(new_record, new_scenes)
+
+    assert state() == before
+    with SqliteStore(store.path) as other:  # what another connection sees: committed, and the same
+        assert other.get_video("a") == before[1] and other.scenes_between("a", 0, 1e9) == before[2]
+    # The store is usable: no transaction was left open.
+    store.replace_video(video("a", title="New"), make_scenes(20, 9))
+    assert store.get_video("a").title == "New" and len(store.scenes_between("a", 0, 1e9)) == 20
 
 
 def test_candidates_remove_and_buckets(tmp_path):
