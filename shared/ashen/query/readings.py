@@ -68,7 +68,7 @@ def _means(rgb: npt.NDArray[np.integer]) -> Means:
     if min(rgb.shape[:2]) < LAYOUT_SIDE:
         return block_means(rgb), _fine_means(rgb)
     sums, counts = block_sums(rgb, LAYOUT_SIDE)
-    return halved_means(sums, counts), sums / counts
+    return halved_means(sums, counts, rgb), sums / counts
 
 
 def _tones(rgb: npt.NDArray[np.uint8], means: Means) -> list[tuple[str, Means]]:
