@@ -36,7 +36,7 @@ def means_of(rgb: npt.NDArray[np.integer]) -> Means:
     if min(rgb.shape[:2]) < LAYOUT_SIDE:
         return block_means(rgb), fine_means(rgb)
     sums, counts = block_sums(rgb, LAYOUT_SIDE)
-    return halved_means(sums, counts), sums / counts
+    return halved_means(sums, counts, rgb), sums / counts
 
 
 def mirrored(means: Means) -> Means:
