@@ -23,7 +23,7 @@ from simulate import library, reencode_pairs, scene_values, transform
 
 from ashen.descriptors import buckets
 from ashen.descriptors.buckets import is_flat, query_buckets
-from ashen.descriptors.luma_grid import LAYOUT_BYTES
+from ashen.descriptors.luma_grid import GRID_BYTES
 from ashen.descriptors.signature import distances, pack
 from ashen.media.ffmpeg import grab_frame, read_all
 from ashen.query.images import load_rgb
@@ -171,7 +171,7 @@ def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng)
             store.put_video(VideoRecord(id=f"film{f}", title=f"film {f}", filename=f"{f}.mkv", source=""))
         # Layouts are not simulated (search reads them only for near ties): random bytes keep the
         # rows their real size.
-        layouts = rng.integers(0, 256, (len(values), LAYOUT_BYTES), dtype=np.uint8)
+        layouts = rng.integers(0, 256, (len(values), GRID_BYTES), dtype=np.uint8)
         rows = [(k, Scene(float(i), float(i), float(i), 1, packed[i].tobytes(), layouts[i].tobytes()))
                 for i, k in enumerate(keys)]  # fmt: skip
         for j in range(0, len(rows), 200_000):

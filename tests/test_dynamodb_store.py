@@ -86,9 +86,9 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
 
     def view(store: DynamoStore | SqliteStore) -> tuple:
         buckets = sorted({b for b, _ in scenes_for(1, 12) + scenes_for(2, 6)})
-        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature, c.layout) for c in store.candidates(buckets))
+        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature, c.luma) for c in store.candidates(buckets))
         # a time range of one video, ends included, in time order (hot-bucket shards and all)
-        between = [(c.video_id, c.start, c.end, c.signature, c.layout) for c in store.scenes_between("vid2", 2.0, 8.0)]
+        between = [(c.video_id, c.start, c.end, c.signature, c.luma) for c in store.scenes_between("vid2", 2.0, 8.0)]
         return ([v.to_dict() for v in store.list_videos()], cands, store.bucket_sizes(),
                 store.get_video("vid1"), store.get_video("nope"), between)  # fmt: skip
 

@@ -11,12 +11,12 @@ import pytest
 from ashen.descriptors.buckets import bucket_key, query_buckets
 from ashen.descriptors.color_layout import block_means
 from ashen.descriptors.luma_grid import (
-    LAYOUT_BYTES,
-    layout_distances,
+    GRID_BYTES,
+    grid_distances,
     luma_of,
     overlay_free_distances,
-    pack_layout,
-    unpack_layouts,
+    pack_grid,
+    unpack_grids,
 )
 from ashen.descriptors.signature import Signature
 from ashen.indexing.indexer import keyed
@@ -37,16 +37,16 @@ def sigs(rows: list[int]) -> np.ndarray:
 def test_a_scene_keeps_the_mean_layout_of_its_frames() -> None:
     luma = np.stack([np.full((16, 16), v, dtype=np.float32) for v in (10, 20, 31, 200)])
     scenes = scenes_of(np.arange(4) * 0.5, sigs([1, 1, 1, 2]), luma)
-    assert [len(s.layout) for s in scenes] == [LAYOUT_BYTES, LAYOUT_BYTES]
-    assert unpack_layouts([scenes[0].layout])[0, 0, 0] == 20  # (10 + 20 + 31) / 3, rounded
-    assert unpack_layouts([scenes[1].layout])[0, 0, 0] == 200
+    assert [len(s.luma) for s in scenes] == [GRID_BYTES, GRID_BYTES]
+    assert unpack_grids([scenes[0].luma])[0, 0, 0] == 20  # (10 + 20 + 31) / 3, rounded
+    assert unpack_grids([scenes[1].luma])[0, 0, 0] == 200
 
 
 def test_layout_distance_ignores_a_uniform_shift_but_not_a_local_change() -> None:
     base = np.random.default_rng(1).uniform(40, 200, (16, 16))
     changed = base.copy()
     changed[2:4, 3:5] += 40  # one 8x8 block of the signature
-    d = layout_distances(np.stack([base, base]), np.stack([base + 12, changed]))
+    d = grid_distances(np.stack([base, base]), np.stack([base + 12, changed]))
     assert d[0] == pytest.approx(0, abs=1e-4)
     assert d[1] > 0.5
 
@@ -111,7 +111,7 @@ def test_a_store_written_before_layouts_opens_and_still_answers(tmp_path) -> Non
     db.commit()
     db.close()
     store = SqliteStore(path)
-    assert store.candidates([bucket])[0].layout == b""
+    assert store.candidates([bucket])[0].luma == b""
     best = search_image(store, img).matches[0]
     assert best.video.id == "old" and best.at == 5.5
 
@@ -122,7 +122,7 @@ def test_cells_the_query_does_not_show_are_left_out() -> None:
     query[:, :2] = np.nan  # padding put back where a crop took the picture away
     other = stored.copy()
     other[:, :2] = 0  # differs only where the query shows nothing
-    d = layout_distances(np.stack([query, query]), np.stack([stored, other]))
+    d = grid_distances(np.stack([query, query]), np.stack([stored, other]))
     assert d[0] == pytest.approx(0, abs=1e-4) and d[1] == pytest.approx(0, abs=1e-4)
 
 
@@ -135,13 +135,13 @@ def test_an_overlay_no_scene_shows_does_not_decide_the_moment() -> None:
     query[13:15, 3:13] = 250  # two lines of white text
     stored = np.stack([moment, other])
     queries = np.stack([query, query])
-    plain = layout_distances(queries, stored)
+    plain = grid_distances(queries, stored)
     assert plain[1] < plain[0]  # the subtitles outweigh the small differences that tell moments apart
     free = overlay_free_distances(query, stored)
     assert free[0] < 0.1 < 0.5 < free[1]
     # Only cells no scene explains are left out: without an overlay both distances are as before.
     same = overlay_free_distances(moment, stored)
-    assert np.allclose(same, layout_distances(np.stack([moment, moment]), stored), atol=0.3)
+    assert np.allclose(same, grid_distances(np.stack([moment, moment]), stored), atol=0.3)
 
 
 def test_other_videos_scenes_do_not_change_the_moment_chosen() -> None:
@@ -182,8 +182,8 @@ def test_the_buckets_read_the_moments_next_to_those_they_found(tmp_path, monkeyp
     right[5] += 3  # a keyed term one cell over: distance 3, within MOMENT_MARGIN of 1
     assert bucket_key(right) not in query_buckets(values) and bucket_key(near_tie) in query_buckets(values)
     elsewhere = picture + rng.choice([-6.0, 6.0], (16, 16)).astype(np.float32)
-    scenes = [Scene(t, t, t, 1, Signature(near_tie).to_bytes(), pack_layout(elsewhere)) for t in (3.0, 3.5, 4.0)]
-    scenes.append(Scene(4.5, 4.5, 4.5, 1, Signature(right).to_bytes(), pack_layout(picture)))
+    scenes = [Scene(t, t, t, 1, Signature(near_tie).to_bytes(), pack_grid(elsewhere)) for t in (3.0, 3.5, 4.0)]
+    scenes.append(Scene(4.5, 4.5, 4.5, 1, Signature(right).to_bytes(), pack_grid(picture)))
     store = SqliteStore(tmp_path / "still.sqlite3")
     store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(scenes))
     reading = [Reading("original", values.astype(np.uint8), 0.0, picture)]
@@ -221,8 +221,8 @@ def test_a_gamma_edit_is_undone_on_the_pixels_so_text_keeps_its_moment(tmp_path)
         v for v in query_readings(edited, ReadingOptions(mirrors=False, crops=False)) if v.name == "tone-gamma"
     )
     own = luma_of(block_means(three_lines, 16))
-    assert layout_distances(reading.layout[None], own[None])[0] < 0.5
-    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_layout(luma_of(block_means(img, 16))))
+    assert grid_distances(reading.luma[None], own[None])[0] < 0.5
+    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_grid(luma_of(block_means(img, 16))))
               for t, img in ((1.0, one_line), (5.0, three_lines))]  # fmt: skip
     store = SqliteStore(tmp_path / "screencast.sqlite3")
     store.replace_video(VideoRecord(id="v", title="Screencast", filename="v.mkv", source="v.mkv"), keyed(scenes))
@@ -234,7 +234,7 @@ def test_bars_added_to_a_video_with_its_own_bars_are_cut_to_the_video_shape(tmp_
     them), queried with more black bars added: the trim cuts both and the dark edge of the picture,
     so its layout is offset from what was stored. Cut to the video's shape, it is not."""
     framed = [np.pad(terminal(n), ((0, 0), (32, 32), (0, 0))) for n in (1, 2, 3)]  # 320x256, 5:4
-    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_layout(luma_of(block_means(img, 16))))
+    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_grid(luma_of(block_means(img, 16))))
               for t, img in zip((1.0, 5.0, 9.0), framed, strict=True)]  # fmt: skip
     store = SqliteStore(tmp_path / "screencast.sqlite3")
     video = VideoRecord(id="v", title="Screencast", filename="v.mkv", source="v.mkv", width=320, height=256)

@@ -72,7 +72,7 @@ def test_the_local_indexer_stores_one_full_read_whatever_its_worker_count(
     assert crop is not None
     full = read_all(CLIP, info=info, options=ReadOptions(crop=crop))
     expected = [
-        (r.start, r.end, r.signature, r.layout) for _, r in keyed(scenes_of(full.times, full.signatures, full.luma))
+        (r.start, r.end, r.signature, r.luma) for _, r in keyed(scenes_of(full.times, full.signatures, full.luma))
     ]
     for workers in (1, 3):
         store = SqliteStore(tmp_path / f"w{workers}.sqlite3")
@@ -80,7 +80,7 @@ def test_the_local_indexer_stores_one_full_read_whatever_its_worker_count(
         report = index_video(store, CLIP, IndexOptions(workers=workers), progress)
         assert report.video.segments_planned == workers and report.video.picture == crop
         stored = sorted(store.candidates(sorted(store.bucket_sizes())), key=lambda c: c.start)
-        assert [(c.start, c.end, c.signature, c.layout) for c in stored] == expected, workers
+        assert [(c.start, c.end, c.signature, c.luma) for c in stored] == expected, workers
         # Told the duration once, then seconds covered that add up to the time line, each once.
         assert progress.started_with == [info] and all(s > 0 for s in progress.seconds)
         assert sum(progress.seconds) == pytest.approx(full.times[-1], abs=1e-6), workers

@@ -73,7 +73,7 @@ class Scene:
     """One stored entry: frames from ``start`` to ``end`` (seconds, inclusive) share ``signature``.
 
     ``at`` is the representative time (the middle frame); ``frames`` how many frames merged;
-    ``layout`` the frames' mean 16x16 luma (see ashen.descriptors.luma_grid; empty when not computed).
+    ``luma`` the frames' mean luma grid (see ashen.descriptors.luma_grid; empty when not computed).
     Made by ashen.indexing.scenes.scenes_of; its times come in the order Candidate reads them back.
     """
 
@@ -82,7 +82,7 @@ class Scene:
     end: float
     frames: int
     signature: bytes  # packed, 21 bytes
-    layout: bytes = b""  # 256 bytes of 16x16 luma
+    luma: bytes = b""  # its luma grid, 256 bytes (stored as "layout")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -91,7 +91,7 @@ class Scene:
             "to": self.end,
             "frames": self.frames,
             "signature": self.signature.hex(),
-            "layout": self.layout.hex(),
+            "luma": self.luma.hex(),
         }
 
 
@@ -104,7 +104,7 @@ class Candidate:
     at: float
     end: float
     signature: bytes
-    layout: bytes = b""  # 16x16 luma (ashen.descriptors.luma_grid); empty in stores written before layouts
+    luma: bytes = b""  # luma grid (ashen.descriptors.luma_grid); empty in stores written before luma grids
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def is_flat(signatures: npt.ArrayLike, extreme_energy: int = 20) -> npt.NDArray[
     s = np.asarray(signatures, dtype=np.int64)
     energy = np.abs(s[..., _AC] - 16).sum(axis=-1)
     extreme = (s[..., 0] <= 6) | (s[..., 0] >= 58)
-    return (energy <= 8) | (extreme & (energy <= extreme_energy))
+    return np.asarray((energy <= 8) | (extreme & (energy <= extreme_energy)), dtype=bool)
 
 
 def is_flat_query(signatures: npt.ArrayLike) -> npt.NDArray[np.bool_]:

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from ashen.box import Box
 from ashen.descriptors.color_layout import from_block_means
-from ashen.descriptors.luma_grid import LAYOUT_SIDE, luma_of
+from ashen.descriptors.luma_grid import GRID_SIDE, luma_of
 from ashen.errors import MediaError
 
 GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
@@ -65,7 +65,7 @@ class VideoInfo:
 @dataclass(frozen=True)
 class FrameBatch:
     """Consecutive frames of one read: times in seconds from the start, their 33 CLD values and
-    their 16x16 luma layouts (see ashen.descriptors.luma_grid)."""
+    their luma grids (see ashen.descriptors.luma_grid)."""
 
     times: npt.NDArray[np.float64]
     signatures: npt.NDArray[np.uint8]
@@ -78,7 +78,7 @@ class FrameBatch:
     def join(cls, batches: Sequence[FrameBatch]) -> FrameBatch:
         """Consecutive batches as one."""
         if not batches:
-            empty = np.zeros((0, LAYOUT_SIDE, LAYOUT_SIDE), dtype=np.float32)
+            empty = np.zeros((0, GRID_SIDE, GRID_SIDE), dtype=np.float32)
             return cls(np.zeros(0), np.zeros((0, 33), dtype=np.uint8), empty)
         return cls(*(np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(cls)))
 
@@ -146,13 +146,13 @@ def _line_of(text: str, pos: int) -> str:
 
 
 def _grid_descriptors(grids: npt.NDArray[np.uint16]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
-    """CLD values and luma layouts of frames piped out by ffmpeg, given as (n, GRID, GRID, 3) 16-bit RGB."""
-    n, step = len(grids), GRID // LAYOUT_SIDE
-    # 16-bit full scale is 65535 = 255 * 257. Each layout block is a 4x4 patch of the grid and each
-    # CLD block 2x2 layout blocks: sums of integers divided by powers of two, so the CLD means
+    """CLD values and luma grids of frames piped out by ffmpeg, given as (n, GRID, GRID, 3) 16-bit RGB."""
+    n, step = len(grids), GRID // GRID_SIDE
+    # 16-bit full scale is 65535 = 255 * 257. Each luma-grid block is a 4x4 patch of the grid and each
+    # CLD block 2x2 luma-grid blocks: sums of integers divided by powers of two, so the CLD means
     # come out exactly as if taken over their 8x8 patches directly.
-    fine = grids.reshape(n, LAYOUT_SIDE, step, LAYOUT_SIDE, step, 3).mean(axis=(2, 4), dtype=np.float64)
-    half = LAYOUT_SIDE // 8
+    fine = grids.reshape(n, GRID_SIDE, step, GRID_SIDE, step, 3).mean(axis=(2, 4), dtype=np.float64)
+    half = GRID_SIDE // 8
     means = fine.reshape(n, 8, half, 8, half, 3).mean(axis=(2, 4)) / 257.0 - RGB24_BIAS
     return from_block_means(means), luma_of(fine / 257.0 - RGB24_BIAS)
 

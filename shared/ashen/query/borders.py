@@ -39,12 +39,13 @@ STEP_CHANGE = 16  # a border line this far from the one before may be where a fr
 
 
 def _medians(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
-    return np.median(lines, axis=1).astype(np.int16)
+    return np.asarray(np.median(lines, axis=1), dtype=np.int16)
 
 
 def _close_share(lines: npt.NDArray[np.uint8], colours: npt.NDArray[np.int16]) -> npt.NDArray[np.float64]:
     """For each line (L, N, 3): share of its pixels within TOLERANCE of its colour (L, 3)."""
-    return np.all(np.abs(lines.astype(np.int16) - colours[:, None, :]) <= TOLERANCE, axis=2).mean(axis=1)
+    close = np.all(np.abs(lines.astype(np.int16) - colours[:, None, :]) <= TOLERANCE, axis=2)
+    return np.asarray(close.mean(axis=1), dtype=np.float64)
 
 
 def _few_colour_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
@@ -55,7 +56,7 @@ def _few_colour_share(lines: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
     n_lines, n = codes.shape
     counts = np.bincount((codes + 512 * np.arange(n_lines)[:, None]).ravel(), minlength=512 * n_lines)
     top = np.sort(counts.reshape(n_lines, 512), axis=1)[:, -3:].sum(axis=1)
-    return top / n
+    return np.asarray(top / n, dtype=np.float64)
 
 
 class _Lines:

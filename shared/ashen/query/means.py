@@ -14,7 +14,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from ashen.descriptors.color_layout import block_edges, block_means, block_sums, halved_means
-from ashen.descriptors.luma_grid import LAYOUT_SIDE
+from ashen.descriptors.luma_grid import GRID_SIDE
 
 Means = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]  # 8x8 block means and 16x16 ones
 Pad = tuple[float, float, float, float]  # top, bottom, left, right, as shares of the visible size
@@ -24,7 +24,7 @@ _GAMMA_UNDONE = np.rint(255.0 * (np.arange(256) / 255.0) ** 1.25).astype(np.uint
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
-def fine_means(rgb: npt.NDArray[np.integer], blocks: int = LAYOUT_SIDE) -> npt.NDArray[np.float64]:
+def fine_means(rgb: npt.NDArray[np.integer], blocks: int = GRID_SIDE) -> npt.NDArray[np.float64]:
     """Block means on a ``blocks`` grid; an image smaller than that (8 px is allowed) is enlarged first."""
     k = -(-blocks // min(rgb.shape[:2]))
     return block_means(rgb if k <= 1 else np.repeat(np.repeat(rgb, k, axis=0), k, axis=1), blocks)
@@ -33,9 +33,9 @@ def fine_means(rgb: npt.NDArray[np.integer], blocks: int = LAYOUT_SIDE) -> npt.N
 def means_of(rgb: npt.NDArray[np.integer]) -> Means:
     """The 8x8 block means the signature is made of, and the 16x16 ones its luma grid is (the 8x8
     ones summed from those: one pass over the pixels)."""
-    if min(rgb.shape[:2]) < LAYOUT_SIDE:
+    if min(rgb.shape[:2]) < GRID_SIDE:
         return block_means(rgb), fine_means(rgb)
-    sums, counts = block_sums(rgb, LAYOUT_SIDE)
+    sums, counts = block_sums(rgb, GRID_SIDE)
     return halved_means(sums, counts, rgb), sums / counts
 
 
@@ -51,7 +51,7 @@ def padded_means(rgb: npt.NDArray[np.uint8], pad: Pad) -> Means:
     h, w = rgb.shape[:2]
     t, b, l_, r = (round(p * s) for p, s in zip(pad, (h, h, w, w), strict=True))
     m8, m16 = means_of(np.pad(rgb, ((t, b), (l_, r), (0, 0)), mode="edge"))
-    ys, xs = block_edges(h + t + b, LAYOUT_SIDE), block_edges(w + l_ + r, LAYOUT_SIDE)
+    ys, xs = block_edges(h + t + b, GRID_SIDE), block_edges(w + l_ + r, GRID_SIDE)
     shown_rows = (ys[:-1] >= t) & (ys[1:] <= t + h)
     shown_cols = (xs[:-1] >= l_) & (xs[1:] <= l_ + w)
     return m8, np.where((shown_rows[:, None] & shown_cols[None, :])[..., None], m16, np.nan)

@@ -69,7 +69,7 @@ class Reading:
     name: str
     values: npt.NDArray[np.uint8]  # (33,)
     penalty: float
-    layout: npt.NDArray[np.float32] | None = None  # (16, 16)
+    luma: npt.NDArray[np.float32] | None = None  # (16, 16)
 
     @property
     def family(self) -> str:

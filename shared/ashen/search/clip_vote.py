@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.descriptors.signature import SIMILARITY_SCALE, similarity_of
-from ashen.search.moments import grid_distances_per_video, video_best, video_codes
+from ashen.search.moments import scene_grid_distances_per_video, video_best, video_codes
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Frame, Ints, Pool
 
@@ -51,7 +51,7 @@ def _frame_evidence(pool: Pool, f: int, vids: Ints, tuning: Tuning) -> tuple[Int
     # video's moments, not between videos.
     need = np.union1d(near, closest_cld)
     need = need[video_closest[need] <= dist.min() + margin]
-    fine[need] = grid_distances_per_video(frame.readings, [pool.candidates[i] for i in need], margin)
+    fine[need] = scene_grid_distances_per_video(frame.readings, [pool.candidates[i] for i in need], margin)
     closest = near[np.argsort(fine[near], kind="stable")[: tuning.clip_top_k]]
     top = np.array(list(dict.fromkeys([*closest_cld, *closest])), dtype=np.intp)
     return top, fine[top]

@@ -17,43 +17,45 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import LAYOUT_BYTES, overlay_free_distances, unpack_layouts
+from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpack_grids
 from ashen.query.readings import Reading
 from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, candidate_values, reading_distances
 
 
-def grid_distances(readings: Sequence[Reading], scenes: Sequence[Candidate], margin: float) -> Floats:
+def scene_grid_distances(readings: Sequence[Reading], scenes: Sequence[Candidate], margin: float) -> Floats:
     """Per scene of one video: its smallest luma-grid distance (overlays left out, see
     ashen.descriptors.luma_grid.overlay_free_distances) to the plausible readings of the query,
     those whose closest of these scenes by CLD is within ``margin`` of the closest of all; inf
     where the scene has no grid. Not only the reading that matched it best by CLD: after a colour
     edit, say, the right scene's best CLD reading can be the unedited one, of the wrong contrast."""
     out = np.full(len(scenes), np.inf)
-    ok = np.array([len(c.layout) == LAYOUT_BYTES for c in scenes], dtype=bool)
-    gridded = [r for r in readings if r.layout is not None]
+    ok = np.array([len(c.luma) == GRID_BYTES for c in scenes], dtype=bool)
+    gridded = [r for r in readings if r.luma is not None]
     if not ok.any() or not gridded:
         return out
     kept = [c for c, k in zip(scenes, ok, strict=True) if k]
     closest = reading_distances(gridded, candidate_values(kept)).min(axis=1)
-    stored = unpack_layouts(c.layout for c in kept)
+    stored = unpack_grids(c.luma for c in kept)
     best = np.full(len(kept), np.inf)
     for r, near in zip(gridded, closest, strict=True):
-        if near <= closest.min() + margin and r.layout is not None:
-            best = np.minimum(best, overlay_free_distances(r.layout, stored))
+        if near <= closest.min() + margin and r.luma is not None:
+            best = np.minimum(best, overlay_free_distances(r.luma, stored))
     out[ok] = best
     return out
 
 
-def grid_distances_per_video(readings: Sequence[Reading], candidates: Sequence[Candidate], margin: float) -> Floats:
-    """``grid_distances`` of each candidate among the candidates of its own video."""
+def scene_grid_distances_per_video(
+    readings: Sequence[Reading], candidates: Sequence[Candidate], margin: float
+) -> Floats:
+    """``scene_grid_distances`` of each candidate among the candidates of its own video."""
     out = np.full(len(candidates), np.inf)
     groups: dict[str, list[int]] = {}
     for i, c in enumerate(candidates):
         groups.setdefault(c.video_id, []).append(i)
     for members in groups.values():
-        out[members] = grid_distances(readings, [candidates[i] for i in members], margin)
+        out[members] = scene_grid_distances(readings, [candidates[i] for i in members], margin)
     return out
 
 
@@ -89,7 +91,7 @@ def moments(
     for v in np.argsort(closest, kind="stable"):
         near = contenders(vid == v, dist, margin)
         if len(near) > 1:
-            fine = grid_distances(readings, [candidates[i] for i in near], margin)
+            fine = scene_grid_distances(readings, [candidates[i] for i in near], margin)
             near = near[np.lexsort((dist[near], fine))]  # by grid distance, then by CLD distance
         yield int(near[0]), float(closest[v])
 

@@ -25,7 +25,7 @@ from ashen.query.files import frames_of_file
 from ashen.query.readings import QueryImage, Reading, fitted_readings, query_readings
 from ashen.records import VideoRecord
 from ashen.search.clip_vote import Vote, clip_span, times, vote
-from ashen.search.moments import contenders, grid_distances, moments, neighbour_ranges
+from ashen.search.moments import contenders, moments, neighbour_ranges, scene_grid_distances
 from ashen.search.options import SearchOptions
 from ashen.search.probe import first_buckets, most_promising, searchable, wide_buckets
 from ashen.search.ranking import Frame, Pool, reading_best
@@ -156,7 +156,7 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions)
         near = contenders(mine, ranking.dist, tuning.moment_margin)
         if len(near) > 1:
             scenes = [pool.candidates[i] for i in near]
-            fine = grid_distances(frame.readings, scenes, tuning.moment_margin)
+            fine = scene_grid_distances(frame.readings, scenes, tuning.moment_margin)
             contending += [(c, float(d)) for c, d in zip(scenes, fine, strict=True)]
     if not contending:
         return

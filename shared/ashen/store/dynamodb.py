@@ -6,7 +6,8 @@ Two tables:
   ``sk`` = ``<video id>#<start, zero padded>``, so one bucket is one Query and one video's
   scenes in a bucket sort by time. A global secondary index ``by_video`` (``video``, ``sk``)
   lists one video's entries without a scan, to delete or replace them, and, as it carries the
-  times, signature and layout, serves ``scenes_between`` (a time range of one video) in one Query.
+  times, signature and luma grid (attribute ``layout``), serves ``scenes_between`` (a time range of
+  one video) in one Query.
 * videos: one item per video: metadata, status (indexing | indexed | failed), progress
   (``segments_planned``, ``segments_done`` and the string set ``done`` of finished segment
   indexes, which makes marking a segment done idempotent) and the S3 revision being indexed.
@@ -81,7 +82,7 @@ class SceneItem(Model):
     end = NumberAttribute()
     frames = NumberAttribute()
     sig = BinaryAttribute(legacy_encoding=False)
-    layout = BinaryAttribute(legacy_encoding=False, null=True)
+    luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="layout")
     by_video = ByVideo()
 
 
@@ -227,7 +228,7 @@ class DynamoStore:
             end=scene.end,
             frames=scene.frames,
             sig=scene.signature,
-            layout=scene.layout or None,
+            luma=scene.luma or None,
         )
 
     def _delete_scenes(self, video_id: str) -> int:
@@ -256,7 +257,7 @@ class DynamoStore:
     @staticmethod
     def _candidate(item: SceneItem) -> Candidate:
         return Candidate(
-            item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig), bytes(item.layout or b"")
+            item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig), bytes(item.luma or b"")
         )
 
     def _query(self, partition: str) -> list[Candidate]:

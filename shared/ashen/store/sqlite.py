@@ -59,7 +59,7 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(scenes)")}
-        if "layout" not in columns:  # a store written before scenes kept their luma layout
+        if "layout" not in columns:  # a store written before scenes kept their luma grid (column layout)
             self._db.execute("ALTER TABLE scenes ADD COLUMN layout BLOB")
 
     def close(self) -> None:
@@ -90,7 +90,7 @@ class SqliteStore:
 
     # scenes
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
-        rows = [(b, video.id, s.start, s.at, s.end, s.frames, s.signature, s.layout or None) for b, s in scenes]
+        rows = [(b, video.id, s.start, s.at, s.end, s.frames, s.signature, s.luma or None) for b, s in scenes]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -105,7 +105,7 @@ class SqliteStore:
                 raise
 
     def add_scenes(self, video_id: str, scenes: Iterable[tuple[str, Scene]]) -> int:
-        rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature, s.layout or None) for b, s in scenes]
+        rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature, s.luma or None) for b, s in scenes]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
