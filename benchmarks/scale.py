@@ -108,8 +108,12 @@ def measure(size: int, tmpl: list[np.ndarray], a: np.ndarray, b: np.ndarray, que
             by_bucket = idx[np.argmin(distances(q, values[idx]))] if n else None
             by_brute = brute_force_best(q, values)
             # Correct: the answer is the query's own frame (or a scene within distance 2 of it).
-            same.append((by_bucket is not None and distances(truth, values[by_bucket]) <= 2,
-                         distances(truth, values[by_brute]) <= 2))  # fmt: skip
+            same.append(
+                (
+                    by_bucket is not None and distances(truth, values[by_bucket]) <= 2,
+                    distances(truth, values[by_brute]) <= 2,
+                )
+            )
     reads_arr = np.array(reads)
     top = int(counts.max())
     rcu_per_read = np.ceil(top * ITEM_BYTES / 4096) / 2  # eventually consistent Query
@@ -143,8 +147,13 @@ def occupancy_only(size: int, tmpl: list[np.ndarray]) -> dict:
         done += 10_000_000
         seed += 1
     counts = np.array(list(total.values()))
-    return {"scenes": int(counts.sum()), "buckets": len(counts), "hottest_share": counts.max() / counts.sum(),
-            "hottest": int(counts.max()), "p99_bucket": int(np.percentile(counts, 99))}  # fmt: skip
+    return {
+        "scenes": int(counts.sum()),
+        "buckets": len(counts),
+        "hottest_share": counts.max() / counts.sum(),
+        "hottest": int(counts.max()),
+        "p99_bucket": int(np.percentile(counts, 99)),
+    }
 
 
 def timed_image_searches(store: SqliteStore, images: list[np.ndarray]) -> tuple[list[float], list[int]]:
@@ -172,12 +181,16 @@ def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng)
         # Layouts are not simulated (search reads them only for near ties): random bytes keep the
         # rows their real size.
         layouts = rng.integers(0, 256, (len(values), GRID_BYTES), dtype=np.uint8)
-        rows = [(k, Scene(float(i), float(i), float(i), 1, packed[i].tobytes(), layouts[i].tobytes()))
-                for i, k in enumerate(keys)]  # fmt: skip
+        rows = [
+            (k, Scene(float(i), float(i), float(i), 1, packed[i].tobytes(), layouts[i].tobytes()))
+            for i, k in enumerate(keys)
+        ]
         for j in range(0, len(rows), 200_000):
             store.add_scenes("film0", rows[j : j + 200_000])
-        print(f"embedded store: {len(values):,} scenes written in {time.perf_counter() - began:.0f} s, "
-              f"{store.stats().size_bytes / 1e6:.0f} MB")  # fmt: skip
+        print(
+            f"embedded store: {len(values):,} scenes written in {time.perf_counter() - began:.0f} s, "
+            f"{store.stats().size_bytes / 1e6:.0f} MB"
+        )
         ours, base = [], []
         for _ in range(queries):
             i = int(rng.integers(len(b)))
@@ -191,21 +204,27 @@ def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng)
             np.argmin(distances(q, values))  # the baseline: brute force over the same signatures in memory
             base.append(time.perf_counter() - t)
         p50, p95, b50 = np.median(ours) * 1000, np.percentile(ours, 95) * 1000, np.median(base) * 1000
-        print(f"search latency at {len(values):,} scenes (one signature): p50 {p50:.1f} ms, "
-              f"p95 {p95:.1f} ms; in-memory brute force p50 {b50:.1f} ms -> ratio {p50 / b50:.3f}")  # fmt: skip
+        print(
+            f"search latency at {len(values):,} scenes (one signature): p50 {p50:.1f} ms, "
+            f"p95 {p95:.1f} ms; in-memory brute force p50 {b50:.1f} ms -> ratio {p50 / b50:.3f}"
+        )
         # Real screenshots of the film (film 0 of the library is the film itself), decoded first:
         # the timing covers variants (borders, mirror, un-crop), bucket reads and ranking.
         full, frames_read = timed_image_searches(store, screenshots(long_film(), 40, rng))
-        print(f"search latency with all variants, real screenshots: p50 {np.median(full) * 1000:.1f} ms, "
-              f"p95 {np.percentile(full, 95) * 1000:.1f} ms, {np.mean(frames_read):,.0f} scenes compared "
-              f"({np.mean(frames_read) / len(values):.4%} of the index); target p50 <= 50 ms")  # fmt: skip
+        print(
+            f"search latency with all variants, real screenshots: p50 {np.median(full) * 1000:.1f} ms, "
+            f"p95 {np.percentile(full, 95) * 1000:.1f} ms, {np.mean(frames_read):,.0f} scenes compared "
+            f"({np.mean(frames_read) / len(values):.4%} of the index); target p50 <= 50 ms"
+        )
         # Photos that are in no video: no confident answer, so the second, wider probe runs.
         photos = [load_rgb(p.read_bytes()) for p in sorted(SHARED_IMAGES.glob("*")) if p.is_file()]
         unmatched, read = timed_image_searches(store, photos)
         if photos:
-            print(f"must-not-match photos ({len(photos)}, wider second probe): "
-                  f"p50 {np.median(unmatched) * 1000:.1f} ms, "
-                  f"{np.mean(read):,.0f} scenes compared ({np.mean(read) / len(values):.4%} of the index)")  # fmt: skip
+            print(
+                f"must-not-match photos ({len(photos)}, wider second probe): "
+                f"p50 {np.median(unmatched) * 1000:.1f} ms, "
+                f"{np.mean(read):,.0f} scenes compared ({np.mean(read) / len(values):.4%} of the index)"
+            )
 
 
 def worst_rcu(items: int) -> float:
@@ -233,30 +252,42 @@ def main() -> None:
     assert film is not None
     a, b, _ = reencode_pairs(film, OUT)
     tmpl = templates()
-    print(f"templates: {len(tmpl)} real videos, {sum(len(t) for t in tmpl):,} real scenes; "
-          f"queries: re-encoded frames (640 px, CRF 32) of the film")  # fmt: skip
-    print("scenes       buckets   hottest (share)      p99 bucket  read mean  read p50  read p99  probes  "
-          "recall buckets/brute  hottest RCU/s @100/s")  # fmt: skip
+    print(
+        f"templates: {len(tmpl)} real videos, {sum(len(t) for t in tmpl):,} real scenes; "
+        f"queries: re-encoded frames (640 px, CRF 32) of the film"
+    )
+    print(
+        "scenes       buckets   hottest (share)      p99 bucket  read mean  read p50  read p99  probes  "
+        "recall buckets/brute  hottest RCU/s @100/s"
+    )
     top_bucket = [0]
     for power in range(4, args.max_power + 1):
         size = 10**power
         if size > 10**7:
             r = occupancy_only(size, tmpl)
             top_bucket[0] = r["hottest"]
-            print(f"{r['scenes']:>11,} {r['buckets']:>9,} {r['hottest']:>9,} ({r['hottest_share']:.4%}) "
-                  f"{r['p99_bucket']:>10,}   (occupancy only)")  # fmt: skip
+            print(
+                f"{r['scenes']:>11,} {r['buckets']:>9,} {r['hottest']:>9,} ({r['hottest_share']:.4%}) "
+                f"{r['p99_bucket']:>10,}   (occupancy only)"
+            )
             continue
         r = measure(size, tmpl, a, b, args.queries, rng)
         top_bucket[0] = r["hottest"]
-        print(f"{r['scenes']:>11,} {r['buckets']:>9,} {r['hottest']:>9,} ({r['hottest_share']:.4%}) "
-              f"{r['p99_bucket']:>10,} {r['read_mean']:>9.4%} {r['read_p50']:>9.4%} {r['read_p99']:>9.4%} "
-              f"{r['probes']:>7.1f} {r['recall_buckets']:>7.1%} / {r['recall_brute']:<7.1%} "
-              f"{r['hot_rcu_per_s']:>9.0f}")  # fmt: skip
-    print(f"targets: read <= 0.1% at 10^7; hottest partition well under {PARTITION_RCU} RCU/s at {SEARCHES_PER_S} "
-          "searches/s (hot buckets are also spread over 8 shards in DynamoDB)")  # fmt: skip
-    print(f"worst case, every search reading the hottest bucket of the largest library ({top_bucket[0]:,} items): "
-          f"{worst_rcu(top_bucket[0]):,.0f} RCU/s unsharded, {worst_rcu(top_bucket[0]) / 8:,.0f} RCU/s per shard "
-          f"(limit {PARTITION_RCU:,})")  # fmt: skip
+        print(
+            f"{r['scenes']:>11,} {r['buckets']:>9,} {r['hottest']:>9,} ({r['hottest_share']:.4%}) "
+            f"{r['p99_bucket']:>10,} {r['read_mean']:>9.4%} {r['read_p50']:>9.4%} {r['read_p99']:>9.4%} "
+            f"{r['probes']:>7.1f} {r['recall_buckets']:>7.1%} / {r['recall_brute']:<7.1%} "
+            f"{r['hot_rcu_per_s']:>9.0f}"
+        )
+    print(
+        f"targets: read <= 0.1% at 10^7; hottest partition well under {PARTITION_RCU} RCU/s at {SEARCHES_PER_S} "
+        "searches/s (hot buckets are also spread over 8 shards in DynamoDB)"
+    )
+    print(
+        f"worst case, every search reading the hottest bucket of the largest library ({top_bucket[0]:,} items): "
+        f"{worst_rcu(top_bucket[0]):,.0f} RCU/s unsharded, {worst_rcu(top_bucket[0]) / 8:,.0f} RCU/s per shard "
+        f"(limit {PARTITION_RCU:,})"
+    )
     latency(args.latency_size, tmpl, b, min(args.queries, 200), rng)
 
 

@@ -44,8 +44,24 @@ def reencode_pairs(film: Path, out: Path) -> tuple[npt.NDArray[np.uint8], npt.ND
     if not cache.exists():
         reenc = out / f"{film.stem}-640-crf32.mp4"
         if not reenc.exists():
-            cmd = [ffmpeg_exe(), "-v", "error", "-y", "-i", str(film), "-an", "-vf", "scale=640:-2", "-c:v", "libx264",
-                   "-preset", "veryfast", "-crf", "32", str(reenc)]  # fmt: skip
+            cmd = [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(film),
+                "-an",
+                "-vf",
+                "scale=640:-2",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                "32",
+                str(reenc),
+            ]
             subprocess.run(cmd, check=True)
         a, b = read_all(str(film)), read_all(str(reenc))
         n = min(len(a), len(b))

@@ -52,16 +52,20 @@ def main() -> None:
     video = Path(args.video) if args.video else (long_film() or FIXTURE)
     info = probe(str(video))
     print(f"video: {video.name}, {info.width}x{info.height} {info.codec}, {info.duration:.1f} s")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-          f"{platform.python_version()}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}"
+    )
     base, ours = [], []
     frames = scenes = 0
     for r in range(args.rounds):
         base.append(decode_only(video))
         t, frames, scenes = ashen_index(video)
         ours.append(t)
-        print(f"round {r + 1}: ffmpeg decode {base[-1]:.2f} s, ashen index {ours[-1]:.2f} s, "
-              f"ratio {ours[-1] / base[-1]:.3f}")  # fmt: skip
+        print(
+            f"round {r + 1}: ffmpeg decode {base[-1]:.2f} s, ashen index {ours[-1]:.2f} s, "
+            f"ratio {ours[-1] / base[-1]:.3f}"
+        )
     b, o = statistics.median(base), statistics.median(ours)
     hours = (info.duration or 0) / 3600
     print(f"median: decode {b:.2f} s, index {o:.2f} s -> ratio {o / b:.3f} (target <= 1.10)")

@@ -37,6 +37,9 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     truncated = d / "truncated.mp4"
     truncated.write_bytes(CLIP.read_bytes()[:30_000])
     audio = d / "tone.m4a"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
-                    str(audio)], check=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", str(audio)],
+        check=True,
+        timeout=60,
+    )
     return {"empty": empty, "text": text, "truncated": truncated, "audio": audio, "missing": d / "missing.mp4"}

@@ -72,8 +72,9 @@ def bomb_png(path: Path) -> Path:
         return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
 
     ihdr = (30000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
-                     + chunk(b"IEND", b""))  # fmt: skip
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -111,8 +112,19 @@ def test_remove_by_filename(tmp_path, clip, capsys):
 
 @pytest.mark.skipif(not (SHARED_MEDIA / "video").exists(), reason="../shared/media not present")
 def test_folder_index_and_distractors(tmp_path, capsys):
-    assert main(["--home", str(tmp_path), "index", "-q", str(SHARED_MEDIA / "video" / "chaplin-640x360.mp4"),
-                 str(SHARED_MEDIA / "video" / "pigs-in-a-polka-1943.gif")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--home",
+                str(tmp_path),
+                "index",
+                "-q",
+                str(SHARED_MEDIA / "video" / "chaplin-640x360.mp4"),
+                str(SHARED_MEDIA / "video" / "pigs-in-a-polka-1943.gif"),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["--home", str(tmp_path), "search", "--json", str(SHARED_MEDIA / "images" / "rocket.jpg")]) == 0
     out = json.loads(capsys.readouterr().out)

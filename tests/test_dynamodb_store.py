@@ -20,8 +20,12 @@ from ashen.store.sqlite import SqliteStore
 
 @pytest.fixture()
 def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-                 "AWS_REGION": "us-east-1"}.items():  # fmt: skip
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
@@ -89,8 +93,14 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
         cands = sorted((c.video_id, c.start, c.at, c.end, c.signature, c.luma) for c in store.candidates(buckets))
         # a time range of one video, ends included, in time order (hot-bucket shards and all)
         between = [(c.video_id, c.start, c.end, c.signature, c.luma) for c in store.scenes_between("vid2", 2.0, 8.0)]
-        return ([v.to_dict() for v in store.list_videos()], cands, store.bucket_sizes(),
-                store.get_video("vid1"), store.get_video("nope"), between)  # fmt: skip
+        return (
+            [v.to_dict() for v in store.list_videos()],
+            cands,
+            store.bucket_sizes(),
+            store.get_video("vid1"),
+            store.get_video("nope"),
+            between,
+        )
 
     assert view(dynamo) == view(sqlite)
     assert [c.start for c in sqlite.scenes_between("vid2", 2.0, 8.0)] == [2.0, 4.0, 6.0, 8.0]

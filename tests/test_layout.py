@@ -222,8 +222,10 @@ def test_a_gamma_edit_is_undone_on_the_pixels_so_text_keeps_its_moment(tmp_path)
     )
     own = luma_of(block_means(three_lines, 16))
     assert grid_distances(reading.luma[None], own[None])[0] < 0.5
-    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_grid(luma_of(block_means(img, 16))))
-              for t, img in ((1.0, one_line), (5.0, three_lines))]  # fmt: skip
+    scenes = [
+        Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_grid(luma_of(block_means(img, 16))))
+        for t, img in ((1.0, one_line), (5.0, three_lines))
+    ]
     store = SqliteStore(tmp_path / "screencast.sqlite3")
     store.replace_video(VideoRecord(id="v", title="Screencast", filename="v.mkv", source="v.mkv"), keyed(scenes))
     assert search_image(store, edited).matches[0].at == 5.0
@@ -234,8 +236,10 @@ def test_bars_added_to_a_video_with_its_own_bars_are_cut_to_the_video_shape(tmp_
     them), queried with more black bars added: the trim cuts both and the dark edge of the picture,
     so its layout is offset from what was stored. Cut to the video's shape, it is not."""
     framed = [np.pad(terminal(n), ((0, 0), (32, 32), (0, 0))) for n in (1, 2, 3)]  # 320x256, 5:4
-    scenes = [Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_grid(luma_of(block_means(img, 16))))
-              for t, img in zip((1.0, 5.0, 9.0), framed, strict=True)]  # fmt: skip
+    scenes = [
+        Scene(t, t, t, 1, Signature.of_image(img).to_bytes(), pack_grid(luma_of(block_means(img, 16))))
+        for t, img in zip((1.0, 5.0, 9.0), framed, strict=True)
+    ]
     store = SqliteStore(tmp_path / "screencast.sqlite3")
     video = VideoRecord(id="v", title="Screencast", filename="v.mkv", source="v.mkv", width=320, height=256)
     store.replace_video(video, keyed(scenes))

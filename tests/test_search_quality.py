@@ -58,8 +58,22 @@ def test_mirror_needs_the_mirror_reading(store, clip, tmp_path):
 
 def test_clip_query_votes_for_one_offset(store, clip, tmp_path):
     out = tmp_path / "c.mp4"
-    cmd = [ffmpeg_exe(), "-v", "error", "-y", "-ss", "8", "-t", "2", "-i", str(clip), "-vf",
-           "crop=iw*0.9:ih:0:0,hflip,scale=480:-2", "-an", str(out)]  # fmt: skip
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-y",
+        "-ss",
+        "8",
+        "-t",
+        "2",
+        "-i",
+        str(clip),
+        "-vf",
+        "crop=iw*0.9:ih:0:0,hflip,scale=480:-2",
+        "-an",
+        str(out),
+    ]
     subprocess.run(cmd, check=True, timeout=60)
     result = search_clip(store, clip_frames(str(out)))
     top = result.matches[0]

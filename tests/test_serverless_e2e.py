@@ -78,13 +78,22 @@ def cloud() -> Iterator[Cloud]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     env = {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
-        "ASHEN_DYNAMODB_ENDPOINT": endpoint, "ASHEN_SCENES_TABLE": "ashen-scenes", "ASHEN_VIDEOS_TABLE": "ashen-videos",
-        "ASHEN_SEGMENT_SECONDS": str(SEGMENT_SECONDS), "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_SERVICE_NAME": "ashen", "POWERTOOLS_METRICS_NAMESPACE": "Ashen", "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+        "ASHEN_DYNAMODB_ENDPOINT": endpoint,
+        "ASHEN_SCENES_TABLE": "ashen-scenes",
+        "ASHEN_VIDEOS_TABLE": "ashen-videos",
+        "ASHEN_SEGMENT_SECONDS": str(SEGMENT_SECONDS),
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_SERVICE_NAME": "ashen",
+        "POWERTOOLS_METRICS_NAMESPACE": "Ashen",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
         "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false",  # each test purges the queues (empty_queues)
-    }  # fmt: skip
+    }
     saved = {k: os.environ.get(k) for k in [*env, "ASHEN_HASH_QUEUE_URL"]}
     os.environ.update(env)
     try:
@@ -104,8 +113,17 @@ def cloud() -> Iterator[Cloud]:
         os.environ["ASHEN_HASH_QUEUE_URL"] = queue_url
         store = DynamoStore.from_env()
         store.create_tables()
-        yield Cloud(endpoint, s3, sqs, queue_url, dlq_url, store, load_handler("split"), load_handler("hash"),
-                    load_handler("query"))  # fmt: skip
+        yield Cloud(
+            endpoint,
+            s3,
+            sqs,
+            queue_url,
+            dlq_url,
+            store,
+            load_handler("split"),
+            load_handler("hash"),
+            load_handler("query"),
+        )
     finally:
         for k, v in saved.items():
             if v is None:
@@ -189,8 +207,13 @@ def sqs_event(cloud: Cloud, messages: list[dict[str, Any]]) -> dict[str, Any]:
     records = []
     for m in messages:
         r = copy.deepcopy(template)
-        r.update(messageId=m["MessageId"], receiptHandle=m["ReceiptHandle"], body=m["Body"], md5OfBody=m["MD5OfBody"],
-                 eventSourceARN="arn:aws:sqs:us-east-1:123456789012:ashen-hash")  # fmt: skip
+        r.update(
+            messageId=m["MessageId"],
+            receiptHandle=m["ReceiptHandle"],
+            body=m["Body"],
+            md5OfBody=m["MD5OfBody"],
+            eventSourceARN="arn:aws:sqs:us-east-1:123456789012:ashen-hash",
+        )
         r["attributes"]["ApproximateReceiveCount"] = m.get("Attributes", {}).get("ApproximateReceiveCount", "1")
         records.append(r)
     return {"Records": records}
@@ -203,8 +226,11 @@ def deliver(cloud: Cloud, messages: list[dict[str, Any]]) -> list[str]:
         failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
     except BatchProcessingError:  # every record failed: the invocation errors, the whole batch returns
         failed = {m["MessageId"] for m in messages}
-    done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
-            if m["MessageId"] not in failed]  # fmt: skip
+    done = [
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+        for i, m in enumerate(messages)
+        if m["MessageId"] not in failed
+    ]
     if done:
         cloud.sqs.delete_message_batch(QueueUrl=cloud.queue_url, Entries=done)
     return sorted(failed)
@@ -238,8 +264,22 @@ def normalised(rows: list[dict[str, Any]], video_id: str) -> list[dict[str, Any]
 
 
 def frame_png(t: float) -> bytes:
-    cmd = [ffmpeg_exe(), "-v", "error", "-ss", f"{t}", "-i", str(CLIP), "-frames:v", "1", "-f", "image2pipe",
-           "-vcodec", "png", "pipe:1"]  # fmt: skip
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-ss",
+        f"{t}",
+        "-i",
+        str(CLIP),
+        "-frames:v",
+        "1",
+        "-f",
+        "image2pipe",
+        "-vcodec",
+        "png",
+        "pipe:1",
+    ]
     return subprocess.run(cmd, capture_output=True, check=True).stdout
 
 

@@ -34,8 +34,9 @@ def test_independent_segments_leave_no_duplicate_at_the_seams(reference: tuple[V
     runs = [s for s in ref if s.frames >= 3]
     assert len(runs) >= 2, "the clip needs static runs to put seams in"
     # Seams in the middle of two multi-frame runs (their scenes cross a seam), one between scenes.
-    bounds = sorted({0.0, round((runs[0].start + runs[0].end) / 2, 3), round((runs[1].start + runs[1].end) / 2, 3),
-                     13.0})  # fmt: skip
+    bounds = sorted(
+        {0.0, round((runs[0].start + runs[0].end) / 2, 3), round((runs[1].start + runs[1].end) / 2, 3), 13.0}
+    )
     segments = [Segment(i, b, bounds[i + 1] if i + 1 < len(bounds) else None) for i, b in enumerate(bounds)]
     parts = [hash_segment(SourceVideo(CLIP, info), s) for s in segments]
     owned = [scene for p in parts for scene in p.scenes]

@@ -59,8 +59,13 @@ def test_cfn_lint_translated_template(monkeypatch: pytest.MonkeyPatch, tmp_path:
     result = cfn_lint(path)
     assert result.returncode == 0, result.stdout + result.stderr
     types = {r["Type"] for r in out["Resources"].values()}
-    assert {"AWS::Lambda::Function", "AWS::Lambda::LayerVersion", "AWS::Lambda::EventSourceMapping",
-            "AWS::ApiGatewayV2::Api", "AWS::IAM::Role"} <= types  # fmt: skip
+    assert {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::LayerVersion",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::IAM::Role",
+    } <= types
     assert not any(t.startswith("AWS::Serverless::") for t in types)
 
 
@@ -81,8 +86,10 @@ def test_the_path_of_one_upload(template: dict[str, Any]) -> None:
     scenes = res["ScenesTable"]["Properties"]
     assert scenes["BillingMode"] == res["VideosTable"]["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
     assert scenes["GlobalSecondaryIndexes"][0]["IndexName"] == "by_video"
-    routes = {(e["Properties"]["Method"], e["Properties"]["Path"])
-              for e in res["QueryFunction"]["Properties"]["Events"].values()}  # fmt: skip
+    routes = {
+        (e["Properties"]["Method"], e["Properties"]["Path"])
+        for e in res["QueryFunction"]["Properties"]["Events"].values()
+    }
     openapi = json.loads((ROOT / "openapi.json").read_text())
     documented = {(m.upper(), p) for p, ops in openapi["paths"].items() for m in ops}
     assert routes == documented
@@ -94,8 +101,10 @@ def test_the_path_of_one_upload(template: dict[str, Any]) -> None:
 
 
 def test_each_function_carries_only_what_it_needs(template: dict[str, Any]) -> None:
-    layers = {n: [ref["Ref"] for ref in template["Resources"][n]["Properties"]["Layers"]]
-              for n in ("SplitFunction", "HashFunction", "QueryFunction")}  # fmt: skip
+    layers = {
+        n: [ref["Ref"] for ref in template["Resources"][n]["Properties"]["Layers"]]
+        for n in ("SplitFunction", "HashFunction", "QueryFunction")
+    }
     assert "ImageLayer" not in layers["HashFunction"] + layers["SplitFunction"]  # no Pillow next to ffmpeg
     assert "FfmpegLayer" not in layers["QueryFunction"]
     assert all("SharedLayer" in v and "DepsLayer" in v for v in layers.values())

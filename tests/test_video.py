@@ -68,9 +68,14 @@ def test_plan_segments_cover_the_timeline():
 
 @pytest.mark.parametrize(
     ("kind", "message"),
-    [("missing", "no such file"), ("empty", "empty"), ("text", "not a readable video"),
-     ("truncated", "video"), ("audio", "no video stream")],
-)  # fmt: skip
+    [
+        ("missing", "no such file"),
+        ("empty", "empty"),
+        ("text", "not a readable video"),
+        ("truncated", "video"),
+        ("audio", "no video stream"),
+    ],
+)
 def test_bad_sources_raise_clear_errors(bad_inputs, kind, message):
     with pytest.raises(MediaError, match=message):
         info = probe(str(bad_inputs[kind]))

@@ -11,10 +11,23 @@ from ashen.search.probe import most_promising
 WIDE = Tuning().wide_readings
 
 NAMES = [
-    "original", "trim", "trim-sym", "uncrop-all", "uncrop-sides", "uncrop-left", "uncrop-right", "trim-uncrop-all",
-    "mirror", "trim-mirror", "uncrop-all-mirror", "uncrop-sides-mirror",
-    "trim-tone-darker", "trim-tone-brighter", "tone-darker", "tone-brighter",
-]  # fmt: skip
+    "original",
+    "trim",
+    "trim-sym",
+    "uncrop-all",
+    "uncrop-sides",
+    "uncrop-left",
+    "uncrop-right",
+    "trim-uncrop-all",
+    "mirror",
+    "trim-mirror",
+    "uncrop-all-mirror",
+    "uncrop-sides-mirror",
+    "trim-tone-darker",
+    "trim-tone-brighter",
+    "tone-darker",
+    "tone-brighter",
+]
 
 
 def readings(best: dict[str, float]) -> list[tuple[Reading, float]]:

@@ -121,8 +121,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             continue
         share = f"{result.frame_count / total:.2%}" if total else "0%"
         kind = f"clip of {len(frames)} frames" if len(frames) > 1 else "image"
-        print(f"{path} ({kind}): compared {result.frame_count} scenes from {result.buckets_read} buckets "
-              f"({share} of {total}) in {elapsed * 1000:.1f} ms")  # fmt: skip
+        print(
+            f"{path} ({kind}): compared {result.frame_count} scenes from {result.buckets_read} buckets "
+            f"({share} of {total}) in {elapsed * 1000:.1f} ms"
+        )
         if result.flat:
             print("  the image is nearly uniform (black, white or one colour): no video can be told from it")
         elif not result.matches:
@@ -130,8 +132,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         for m in result.matches:
             ep = f" ep {m.video.episode}" if m.video.episode else ""
             flag = "" if m.confident else "  (not confident)"
-            print(f"  {m.similarity:6.1%}  {m.video.title}{ep}  {m.video.filename}  at {_fmt_time(m.at)} "
-                  f"({_fmt_time(m.start)} - {_fmt_time(m.end)}){flag}")  # fmt: skip
+            print(
+                f"  {m.similarity:6.1%}  {m.video.title}{ep}  {m.video.filename}  at {_fmt_time(m.at)} "
+                f"({_fmt_time(m.start)} - {_fmt_time(m.end)}){flag}"
+            )
     return 1 if failures else 0
 
 
@@ -161,8 +165,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for v in videos:
         ep = f" ep {v.episode}" if v.episode else ""
-        print(f"{v.id}  {v.title}{ep}  {v.filename}  {v.duration or 0:.1f} s  {v.frames} frames  "
-              f"{v.scenes} scenes  {v.status}")  # fmt: skip
+        print(
+            f"{v.id}  {v.title}{ep}  {v.filename}  {v.duration or 0:.1f} s  {v.frames} frames  "
+            f"{v.scenes} scenes  {v.status}"
+        )
     if not videos:
         print("(no videos indexed)")
     return 0
@@ -191,9 +197,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     store = _store(args)
     s = store.stats()
     hours = sum((v.duration or 0) for v in store.list_videos()) / 3600
-    data = {"videos": s.videos, "frames": s.frames, "scenes": s.scenes, "storeBytes": s.size_bytes,
-            "buckets": len(store.bucket_sizes()), "hours": round(hours, 4),
-            "scenesPerHour": round(s.scenes / hours) if hours else 0, "path": str(store.path)}  # fmt: skip
+    data = {
+        "videos": s.videos,
+        "frames": s.frames,
+        "scenes": s.scenes,
+        "storeBytes": s.size_bytes,
+        "buckets": len(store.bucket_sizes()),
+        "hours": round(hours, 4),
+        "scenesPerHour": round(s.scenes / hours) if hours else 0,
+        "path": str(store.path),
+    }
     if args.json:
         print(json.dumps(data))
     else:

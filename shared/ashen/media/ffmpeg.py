@@ -327,9 +327,29 @@ def grab_frame(source: str, at: float, max_width: int = 640, timeout: float = PR
     the demuxer finds one (decoding one frame only), else the first frame decoded after the seek."""
     vf = f"scale='min({max_width},iw)':-2:flags=area"
     for fast in (True, False):
-        cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", *(["-skip_frame", "nokey"] if fast else []),
-               "-noaccurate_seek", "-ss", f"{max(0.0, at):.3f}", "-i", source, "-map", "0:v:0", "-frames:v", "1",
-               "-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]  # fmt: skip
+        cmd = [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-nostdin",
+            *(["-skip_frame", "nokey"] if fast else []),
+            "-noaccurate_seek",
+            "-ss",
+            f"{max(0.0, at):.3f}",
+            "-i",
+            source,
+            "-map",
+            "0:v:0",
+            "-frames:v",
+            "1",
+            "-vf",
+            vf,
+            "-f",
+            "image2pipe",
+            "-vcodec",
+            "ppm",
+            "pipe:1",
+        ]
         try:
             out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
         except subprocess.TimeoutExpired:
