@@ -25,7 +25,8 @@ from media import long_film, shared_videos
 
 from ashen.descriptors.color_layout import color_layout
 from ashen.descriptors.signature import distances
-from ashen.media.ffmpeg import ffmpeg_exe, probe, read_all
+from ashen.media.frames import read_all
+from ashen.media.probe import ffmpeg_exe, probe
 from ashen.query.images import image_signature
 
 

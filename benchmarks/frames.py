@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from ashen.media.ffmpeg import ffmpeg_exe, probe
+from ashen.media.probe import ffmpeg_exe, probe
 
 _PTS = re.compile(rb"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*-?\d+ pts_time:(-?[\d.e+-]+)")
 RGB = npt.NDArray[np.uint8]

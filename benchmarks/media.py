@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 from ashen.errors import MediaError
-from ashen.media.ffmpeg import probe
+from ashen.media.probe import probe
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"

@@ -66,7 +66,7 @@ from methods import (
 
 from ashen.descriptors.signature import Signature
 from ashen.indexing.indexer import IndexOptions, index_video
-from ashen.media.ffmpeg import probe
+from ashen.media.probe import probe
 from ashen.query.images import load_rgb
 from ashen.store import SqliteStore
 

@@ -25,7 +25,8 @@ from ashen.descriptors import buckets
 from ashen.descriptors.buckets import is_flat, query_buckets
 from ashen.descriptors.luma_grid import GRID_BYTES
 from ashen.descriptors.signature import distances, pack
-from ashen.media.ffmpeg import grab_frame, read_all
+from ashen.media.frames import read_all
+from ashen.media.stills import grab_frame
 from ashen.query.images import load_rgb
 from ashen.query.readings import Reading
 from ashen.records import Scene, VideoRecord

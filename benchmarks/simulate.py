@@ -21,7 +21,8 @@ import numpy.typing as npt
 from ashen.descriptors.buckets import is_flat
 from ashen.descriptors.signature import unpack_all
 from ashen.indexing.scenes import scenes_of
-from ashen.media.ffmpeg import ffmpeg_exe, read_all
+from ashen.media.frames import read_all
+from ashen.media.probe import ffmpeg_exe
 
 DC = np.array([0, 21, 27])
 MAXIMA = np.full(33, 31)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from media import FIXTURE, long_film
 
 from ashen.indexing.indexer import index_video
-from ashen.media.ffmpeg import ffmpeg_exe, probe
+from ashen.media.probe import ffmpeg_exe, probe
 from ashen.store import SqliteStore
 
 

@@ -1,3 +1,5 @@
+"""Fixtures shared by the whole suite: the vendored clip and a set of bad inputs."""
+
 from __future__ import annotations
 
 import subprocess
@@ -5,26 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ashen.media.ffmpeg import ffmpeg_exe
-
-FIXTURES = Path(__file__).parent / "fixtures"
-CLIP = FIXTURES / "sintel-26s-848x480.mp4"
-# Shared media sits beside the repository; tests that need more than the vendored clip skip without it.
-SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
+from ashen.media.probe import ffmpeg_exe
+from tests.support import CLIP
 
 
 @pytest.fixture(scope="session")
 def clip() -> Path:
     return CLIP
-
-
-def export_frame(video: Path, at: float, out: Path, vf: str | None = None) -> Path:
-    """Export the frame shown at `at` seconds losslessly, as a user's screenshot tool would."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-y", "-ss", f"{at}", "-i", str(video), "-frames:v", "1"]
-    if vf:
-        cmd += ["-vf", vf]
-    subprocess.run([*cmd, str(out)], check=True, timeout=60)
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from ashen.cli import main
-from tests.conftest import SHARED_MEDIA, export_frame
+from tests.support import SHARED_MEDIA, export_frame
 
 
 @pytest.fixture(scope="module")

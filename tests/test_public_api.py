@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ashen
-from tests.conftest import export_frame
+from tests.support import export_frame
 
 
 def test_every_public_name_resolves() -> None:

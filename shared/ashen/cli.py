@@ -15,7 +15,7 @@ from tqdm import tqdm
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
 from ashen.indexing.indexer import IndexOptions, find_videos, index_video, video_id_for
-from ashen.media.ffmpeg import VideoInfo
+from ashen.media.probe import VideoInfo
 from ashen.query.files import frames_of_file
 from ashen.query.images import load_rgb, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings

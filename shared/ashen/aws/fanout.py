@@ -18,7 +18,7 @@ from ashen.errors import MediaError
 from ashen.indexing.indexer import keyed, video_id_for
 from ashen.indexing.picture import detect_picture
 from ashen.indexing.segments import Segment, SourceVideo, hash_segment, plan_segments
-from ashen.media.ffmpeg import VideoInfo, probe
+from ashen.media.probe import VideoInfo, probe
 from ashen.records import VideoRecord, VideoStatus
 from ashen.store.port import FanoutStore
 

@@ -21,7 +21,7 @@ from ashen.descriptors.signature import unpack_all
 from ashen.errors import MediaError
 from ashen.indexing.picture import detect_picture
 from ashen.indexing.segments import Segment, SegmentHash, SourceVideo, hash_segment, plan_segments
-from ashen.media.ffmpeg import VideoInfo, probe
+from ashen.media.probe import VideoInfo, probe
 from ashen.records import Scene, VideoRecord, VideoStatus
 from ashen.store.port import SceneStore
 

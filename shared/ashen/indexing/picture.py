@@ -10,7 +10,8 @@ import numpy.typing as npt
 
 from ashen.box import Box
 from ashen.errors import MediaError
-from ashen.media.ffmpeg import VideoInfo, grab_frame
+from ashen.media.probe import VideoInfo
+from ashen.media.stills import grab_frame
 from ashen.query.borders import common_box, picture_box
 
 PICTURE_SAMPLES = 5

@@ -32,7 +32,8 @@ import numpy.typing as npt
 from ashen.box import Box
 from ashen.descriptors.signature import pack
 from ashen.indexing.scenes import scenes_of
-from ashen.media.ffmpeg import FrameBatch, ReadOptions, VideoInfo, read_range
+from ashen.media.frames import FrameBatch, ReadOptions, read_range
+from ashen.media.probe import VideoInfo
 from ashen.records import Scene
 
 MIN_SEGMENT_S = 8.0  # shorter segments cost more in seeking than they gain in parallelism

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.errors import ImageError, MediaError, NotAnImage
-from ashen.media.ffmpeg import clip_frames
+from ashen.media.stills import clip_frames
 from ashen.query.images import load_frames, read_image_file
 
 Frames = list[tuple[float, npt.NDArray[np.uint8]]]  # (offset in seconds, RGB)

@@ -8,12 +8,14 @@ from PIL import Image
 
 from ashen.box import Box
 from ashen.indexing.indexer import IndexOptions, index_video
-from ashen.media.ffmpeg import clip_frames, ffmpeg_exe, probe, read_range
+from ashen.media.frames import read_range
+from ashen.media.probe import ffmpeg_exe, probe
+from ashen.media.stills import clip_frames
 from ashen.query.images import load_frames
 from ashen.query.readings import ReadingOptions
 from ashen.search import SearchOptions, search_clip, search_image
 from ashen.store import SqliteStore
-from tests.conftest import export_frame
+from tests.support import export_frame
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""The segments' seam rule (local pool and fan-out alike) and segment messages, and file-name parsing
-for the S3 library."""
+"""The seam rule: segments hashed apart (the local pool and the fan-out alike) store exactly the
+scenes of one full read."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from ashen.aws.fanout import SegmentTask, plan_tasks
-from ashen.aws.naming import naming_for_key, parse_filename
-from ashen.aws.s3 import S3Object
-from ashen.box import Box
 from ashen.indexing.indexer import IndexOptions, index_video, keyed
 from ashen.indexing.picture import detect_picture
 from ashen.indexing.scenes import scenes_of
 from ashen.indexing.segments import Segment, SourceVideo, hash_segment
-from ashen.media.ffmpeg import FrameBatch, ReadOptions, VideoInfo, probe, read_all, read_range
+from ashen.media.frames import FrameBatch, ReadOptions, read_all, read_range
+from ashen.media.probe import VideoInfo, probe
 from ashen.store import SqliteStore
+from tests.support import CLIP as VENDORED_CLIP
 
-CLIP = str(Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sintel-26s-848x480.mp4")
+pytestmark = pytest.mark.slow  # each test decodes the clip several times
+
+CLIP = str(VENDORED_CLIP)
 
 
 @pytest.fixture(scope="module")
@@ -99,64 +99,3 @@ class Recorder:
 
     def advanced(self, seconds: float) -> None:
         self.seconds.append(seconds)
-
-
-def test_tasks_round_trip_and_cover_the_time_line() -> None:
-    info = VideoInfo(duration=1450.0, start_time=0.0, width=1920, height=1080, fps=23.976, codec="hevc")
-    tasks = plan_tasks("vid", S3Object("bucket", "library/A/b.mkv", "rev", "v1"), info, segment_seconds=90.0)
-    assert len(tasks) == 17 and all(t.planned == 17 for t in tasks)
-    assert tasks[0].segment.start == 0.0 and tasks[-1].segment.end is None
-    assert all(a.segment.end == b.segment.start for a, b in itertools.pairwise(tasks))
-    assert all((b.segment.end or info.duration) - b.segment.start <= 90.0 for b in tasks)
-    assert SegmentTask.from_message(tasks[3].to_message()) == tasks[3]
-    assert tasks[3].info == info
-    assert len(tasks[3].to_message()) < 1024  # far under SQS's 256 KiB
-
-
-INFO_JSON = '{"duration":1450.0,"start_time":0.0,"width":1920,"height":1080,"fps":23.976,"codec":"hevc"}'
-
-
-def test_the_message_format_is_unchanged() -> None:
-    """Messages already in the queue when a new version deploys must still parse, and the same."""
-    info = VideoInfo(duration=1450.0, start_time=0.0, width=1920, height=1080, fps=23.976, codec="hevc")
-    upload = S3Object("bucket", "library/A/b.mkv", "rev", "v1")
-    task = plan_tasks("vid", upload, info, crop=Box(58, 422, 0, 848), segment_seconds=90.0)[3]
-    body = (
-        '{"video_id":"vid","revision":"rev","bucket":"bucket","key":"library/A/b.mkv","index":3,"start":255.882,'
-        f'"end":341.176,"planned":17,"info":{INFO_JSON},"version_id":"v1","crop":[58,422,0,848]}}'
-    )
-    assert task.to_message() == body and SegmentTask.from_message(body) == task
-    assert task.crop == Box(58, 422, 0, 848) and type(task.crop) is Box
-    # An unversioned upload without bars; and a message from a split that wrote neither field.
-    plain = plan_tasks("vid", S3Object("bucket", "library/A/b.mkv", "rev"), info, segment_seconds=90.0)[0]
-    old = (
-        '{"video_id":"vid","revision":"rev","bucket":"bucket","key":"library/A/b.mkv","index":0,"start":0.0,'
-        f'"end":85.294,"planned":17,"info":{INFO_JSON}}}'
-    )
-    assert SegmentTask.from_message(old) == plain
-    assert plain.to_message() == old[:-1] + ',"version_id":null,"crop":null}'
-
-
-@pytest.mark.parametrize(
-    ("key", "title", "episode"),
-    [
-        (
-            "library/Boku no Hero Academia/[HorribleSubs] Boku no Hero Academia - 65 [1080p].mkv",
-            "Boku no Hero Academia",
-            "65",
-        ),
-        ("library/Cowboy Bebop/Cowboy Bebop - S01E05 - Ballad of Fallen Angels.mkv", "Cowboy Bebop", "S01E05"),
-        ("library/Sintel/sintel-26s-848x480.mp4", "Sintel", None),
-        ("library/[SubsPlease] Frieren - 12 (720p) [ABCD1234].mkv", "Frieren", "12"),
-    ],
-)
-def test_title_and_episode_from_the_key(key: str, title: str, episode: str | None) -> None:
-    naming = naming_for_key(key)
-    assert (naming.title, naming.episode) == (title, episode)
-
-
-def test_metadata_wins_and_odd_names_do_not_crash() -> None:
-    assert naming_for_key("library/X/y - 03.mkv", {"Title": "Real", "episode": "7"}).title == "Real"
-    assert naming_for_key("library/X/y - 03.mkv", {"Title": "Real", "episode": "7"}).episode == "7"
-    assert parse_filename("") == (None, None)
-    assert naming_for_key("library/X/.mkv").title == "X"

@@ -5,8 +5,9 @@ import pytest
 
 from ashen.errors import MediaError
 from ashen.indexing.segments import plan_segments
-from ashen.media import ffmpeg as video
-from ashen.media.ffmpeg import ReadOptions, probe, read_all, read_range
+from ashen.media import frames as video
+from ashen.media.frames import ReadOptions, read_all, read_range
+from ashen.media.probe import probe
 
 
 def test_probe_reports_stream_facts(clip):

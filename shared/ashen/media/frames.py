@@ -9,7 +9,6 @@ so reading consecutive ranges yields exactly the frames of one full read.
 from __future__ import annotations
 
 import math
-import os
 import re
 import subprocess
 import threading
@@ -18,7 +17,6 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, fields
 from queue import Empty, Queue
 
-import imageio_ffmpeg
 import numpy as np
 import numpy.typing as npt
 
@@ -26,10 +24,10 @@ from ashen.box import Box
 from ashen.descriptors.color_layout import from_block_means
 from ashen.descriptors.luma_grid import GRID_SIDE, luma_of
 from ashen.errors import MediaError
+from ashen.media.probe import VideoInfo, describe_source, ffmpeg_exe, probe
 
 GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
 FRAME_BYTES = GRID * GRID * 3 * 2
-PROBE_TIMEOUT_S = 60.0
 STALL_TIMEOUT_S = 120.0  # no frame for this long means ffmpeg is stuck: kill it
 
 # ffmpeg's 8-bit RGB converter (the one that writes screenshots and PNG exports) lands on average
@@ -39,27 +37,6 @@ STALL_TIMEOUT_S = 120.0  # no frame for this long means ffmpeg is stuck: kill it
 RGB24_BIAS = np.array([0.5, 1.0, 0.6])
 
 _SHOWINFO = re.compile(rb"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*(-?\d+) pts_time:(-?[\d.e+-]+)")
-_DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?), start: (-?[\d.]+)")
-_VIDEO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
-_PPM = re.compile(rb"P6\s+(\d+)\s+(\d+)\s+255\s")
-_FPS = re.compile(r"([\d.]+) (?:fps|tbr)")
-
-
-def ffmpeg_exe() -> str:
-    exe: str = imageio_ffmpeg.get_ffmpeg_exe()  # the package ships no type hints
-    return exe
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What a probe learns of a source."""
-
-    duration: float | None
-    start_time: float
-    width: int
-    height: int
-    fps: float | None
-    codec: str
 
 
 @dataclass(frozen=True)
@@ -81,68 +58,6 @@ class FrameBatch:
             empty = np.zeros((0, GRID_SIDE, GRID_SIDE), dtype=np.float32)
             return cls(np.zeros(0), np.zeros((0, 33), dtype=np.uint8), empty)
         return cls(*(np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(cls)))
-
-
-def _describe_source(source: str) -> str:
-    return source if "://" not in source else source.split("?", 1)[0]
-
-
-def _check_local(source: str) -> None:
-    if "://" in source:
-        return
-    if not os.path.exists(source):
-        raise MediaError(f"{source}: no such file")
-    if os.path.isdir(source):
-        raise MediaError(f"{source}: is a folder, not a video")
-    if os.path.getsize(source) == 0:
-        raise MediaError(f"{source}: file is empty")
-
-
-def probe(source: str, timeout: float = PROBE_TIMEOUT_S) -> VideoInfo:
-    """Duration, start time, size, frame rate and codec of the first video stream of a source."""
-    _check_local(source)
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", source]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise MediaError(f"{_describe_source(source)}: probing timed out after {timeout:.0f} s") from None
-    text = proc.stderr.decode("utf-8", "replace")
-    name = _describe_source(source)
-    if "Invalid data found" in text or "could not find codec parameters" in text.lower():
-        raise MediaError(f"{name}: not a readable video (ffmpeg: invalid data)")
-    streams = [m for m in _VIDEO_STREAM.finditer(text) if "(attached pic)" not in _line_of(text, m.start())]
-    if not streams:
-        if "Stream #" in text:
-            raise MediaError(f"{name}: has no video stream (audio only?)")
-        last = text.strip().splitlines()[-1] if text.strip() else "no output"
-        raise MediaError(f"{name}: not a readable video ({last})")
-    fmt = re.search(r"Input #0, ([\w,]+),", text)
-    if fmt and (fmt.group(1) == "image2" or fmt.group(1).endswith("_pipe")):
-        raise MediaError(f"{name}: is a still image, not a video (use 'ashen search' for images)")
-    stream = streams[0]
-    line = _line_of(text, stream.start())
-    fps_match = _FPS.search(line)
-    duration, start = None, 0.0
-    dm = _DURATION.search(text)
-    if dm:
-        h, m, s, st = dm.groups()
-        duration = int(h) * 3600 + int(m) * 60 + float(s)
-        start = float(st)
-    elif (sm := re.search(r"start: (-?[\d.]+)", text)) is not None:
-        start = float(sm.group(1))
-    return VideoInfo(
-        duration=duration,
-        start_time=start,
-        width=int(stream.group(2)),
-        height=int(stream.group(3)),
-        fps=float(fps_match.group(1)) if fps_match else None,
-        codec=stream.group(1),
-    )
-
-
-def _line_of(text: str, pos: int) -> str:
-    end = text.find("\n", pos)
-    return text[text.rfind("\n", 0, pos) + 1 : end if end >= 0 else len(text)]
 
 
 def _grid_descriptors(grids: npt.NDArray[np.uint16]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
@@ -291,7 +206,7 @@ def read_range(
             continue
         if seen.done and seen.produced == 0 and seen.first_seen is None and code != 0:
             detail = reader.errors[-1] if reader.errors else f"ffmpeg exited with status {code}"
-            raise MediaError(f"{_describe_source(source)}: could not decode video ({detail})")
+            raise MediaError(f"{describe_source(source)}: could not decode video ({detail})")
         return
 
 
@@ -320,81 +235,6 @@ def _read_pass(reader: _FfmpegReader, window: _Window, options: ReadOptions) -> 
             break
     seen.done = True
     return seen
-
-
-def grab_frame(source: str, at: float, max_width: int = 640, timeout: float = PROBE_TIMEOUT_S) -> npt.NDArray[np.uint8]:
-    """A frame near ``at`` as 8-bit RGB, at most max_width wide: the keyframe at or before it when
-    the demuxer finds one (decoding one frame only), else the first frame decoded after the seek."""
-    vf = f"scale='min({max_width},iw)':-2:flags=area"
-    for fast in (True, False):
-        cmd = [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-nostdin",
-            *(["-skip_frame", "nokey"] if fast else []),
-            "-noaccurate_seek",
-            "-ss",
-            f"{max(0.0, at):.3f}",
-            "-i",
-            source,
-            "-map",
-            "0:v:0",
-            "-frames:v",
-            "1",
-            "-vf",
-            vf,
-            "-f",
-            "image2pipe",
-            "-vcodec",
-            "ppm",
-            "pipe:1",
-        ]
-        try:
-            out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
-        except subprocess.TimeoutExpired:
-            raise MediaError(f"{_describe_source(source)}: reading a frame timed out") from None
-        if out:
-            return _parse_ppm(out)
-    raise MediaError(f"{_describe_source(source)}: no frame near {at:.2f} s")
-
-
-def clip_frames(
-    source: str, *, fps: float = 4.0, max_frames: int = 16, max_width: int = 640, timeout: float = PROBE_TIMEOUT_S
-) -> list[tuple[float, npt.NDArray[np.uint8]]]:
-    """Frames of a short query clip (a video or animated image file): (offset in seconds, RGB),
-    sampled at ``fps`` from its start, at most ``max_frames``, 8-bit RGB like a screenshot."""
-    _check_local(source)
-    vf = f"fps={fps},scale='min({max_width},iw)':-2:flags=area"
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", source, "-map", "0:v:0", "-frames:v", str(max_frames)]
-    cmd += ["-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]
-    try:
-        out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
-    except subprocess.TimeoutExpired:
-        raise MediaError(f"{_describe_source(source)}: reading the clip timed out") from None
-    frames: list[tuple[float, npt.NDArray[np.uint8]]] = []
-    pos = 0
-    while pos < len(out):
-        frame, pos = _parse_ppm_at(out, pos)
-        frames.append((len(frames) / fps, frame))
-    if not frames:
-        raise MediaError(f"{_describe_source(source)}: no frames could be decoded")
-    return frames
-
-
-def _parse_ppm(data: bytes) -> npt.NDArray[np.uint8]:
-    return _parse_ppm_at(data, 0)[0]
-
-
-def _parse_ppm_at(data: bytes, pos: int) -> tuple[npt.NDArray[np.uint8], int]:
-    m = _PPM.match(data, pos)
-    if m is None:
-        raise MediaError("ffmpeg returned no frame")
-    w, h = int(m.group(1)), int(m.group(2))
-    end = m.end() + w * h * 3
-    if end > len(data):
-        raise MediaError("ffmpeg returned a truncated frame")
-    return np.frombuffer(data[m.end() : end], dtype=np.uint8).reshape(h, w, 3), end
 
 
 def read_all(

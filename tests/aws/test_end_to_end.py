@@ -32,11 +32,13 @@ from moto.server import ThreadedMotoServer
 from ashen.api.local_server import LocalContext, http_event
 from ashen.box import Box
 from ashen.indexing.indexer import video_id_for
-from ashen.media.ffmpeg import ffmpeg_exe
+from ashen.media.probe import ffmpeg_exe
 from ashen.records import VideoRecord
 from ashen.store.dynamodb import DynamoStore
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # the whole stack under moto: minutes of CPU on a loaded machine
+
+ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "fixtures" / "sintel-26s-848x480.mp4"
 BUCKET = "ashen-ingest-test"
 KEY = "library/Sintel/[Blender] Sintel - 01 [480p].mp4"

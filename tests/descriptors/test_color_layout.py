@@ -17,8 +17,8 @@ from ashen.descriptors.color_layout import (
     halved_means,
 )
 from ashen.query.readings import ReadingOptions, query_readings
-from tests.conftest import FIXTURES, SHARED_MEDIA
-from tests.trace_moe_cld import REF_ZIGZAG, reference_color_layout
+from tests.descriptors.trace_moe_cld import REF_ZIGZAG, reference_color_layout
+from tests.support import FIXTURES, SHARED_MEDIA
 
 BLACK = [2] + [16] * 20 + [32] + [16] * 5 + [32] + [16] * 5
 HUBBLE = "hubble_deep_field.jpg"  # vendored: the photo the old arithmetic got wrong (value 10: 15, trace.moe 16)

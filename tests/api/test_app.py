@@ -25,7 +25,7 @@ from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PNG = {"content-type": "image/png"}
 JSON = {"content-type": "application/json"}
 
