@@ -4,7 +4,7 @@ player-window frames with progress bars, meme banners.
 A row (or column) belongs to a border when one colour covers most of it: plain bars are one
 colour, a progress bar or a banner line of text is still mostly one colour. Scanning stops at the
 first row that is not. Because this can also eat a dark or flat edge of the picture itself, the
-trimmed image is only ever an extra query variant, ranked together with the untouched one.
+trimmed image is only ever an extra reading of the query, ranked together with the untouched one.
 """
 
 from __future__ import annotations
