@@ -25,6 +25,7 @@ from ashen.query.readings import Reading, ReadingOptions, fitted_readings, query
 from ashen.records import Candidate, Scene, VideoRecord
 from ashen.search import SearchOptions, Tuning, search_clip, search_image, search_readings
 from ashen.search.moments import moments
+from ashen.search.ranking import candidate_values
 from ashen.store import SqliteStore
 
 
@@ -165,7 +166,10 @@ def test_other_videos_scenes_do_not_change_the_moment_chosen() -> None:
     others = [scene("b", 5.0, captioned), scene("b", 7.0, other)]
     for candidates in (own, own + others):
         dist = np.zeros(len(candidates))
-        picked = {candidates[i].video_id: candidates[i].at for i, _ in moments([reading], candidates, dist, 3.5)}
+        picked = {
+            candidates[i].video_id: candidates[i].at
+            for i, _ in moments([reading], candidates, candidate_values(candidates), dist, 3.5)
+        }
         assert picked["a"] == 10.0
 
 

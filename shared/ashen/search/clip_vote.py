@@ -51,7 +51,8 @@ def _frame_evidence(pool: Pool, f: int, vids: Ints, tuning: Tuning) -> tuple[Int
     # video's moments, not between videos.
     need = np.union1d(near, closest_cld)
     need = need[video_closest[need] <= dist.min() + margin]
-    fine[need] = scene_grid_distances_per_video(frame.readings, [pool.candidates[i] for i in need], margin)
+    scenes = [pool.candidates[i] for i in need]
+    fine[need] = scene_grid_distances_per_video(frame.readings, scenes, pool.values[need], margin)
     closest = near[np.argsort(fine[near], kind="stable")[: tuning.clip_top_k]]
     top = np.array(list(dict.fromkeys([*closest_cld, *closest])), dtype=np.intp)
     return top, fine[top]

@@ -21,22 +21,25 @@ from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpa
 from ashen.query.readings import Reading
 from ashen.records import Candidate
 from ashen.search.options import Tuning
-from ashen.search.ranking import Floats, Ints, candidate_values, reading_distances
+from ashen.search.ranking import Floats, Ints, reading_distances
 
 
-def scene_grid_distances(readings: Sequence[Reading], scenes: Sequence[Candidate], margin: float) -> Floats:
-    """Per scene of one video: its smallest luma-grid distance (overlays left out, see
-    ashen.descriptors.luma_grid.overlay_free_distances) to the plausible readings of the query,
-    those whose closest of these scenes by CLD is within ``margin`` of the closest of all; inf
-    where the scene has no grid. Not only the reading that matched it best by CLD: after a colour
-    edit, say, the right scene's best CLD reading can be the unedited one, of the wrong contrast."""
+def scene_grid_distances(
+    readings: Sequence[Reading], scenes: Sequence[Candidate], values: npt.NDArray[np.uint8], margin: float
+) -> Floats:
+    """Per scene of one video (``values``: their signature values): its smallest luma-grid
+    distance (overlays left out, see ashen.descriptors.luma_grid.overlay_free_distances) to the
+    plausible readings of the query, those whose closest of these scenes by CLD is within
+    ``margin`` of the closest of all; inf where the scene has no grid. Not only the reading that
+    matched it best by CLD: after a colour edit, say, the right scene's best CLD reading can be the
+    unedited one, of the wrong contrast."""
     out = np.full(len(scenes), np.inf)
     ok = np.array([len(c.luma) == GRID_BYTES for c in scenes], dtype=bool)
     gridded = [r for r in readings if r.luma is not None]
     if not ok.any() or not gridded:
         return out
     kept = [c for c, k in zip(scenes, ok, strict=True) if k]
-    closest = reading_distances(gridded, candidate_values(kept)).min(axis=1)
+    closest = reading_distances(gridded, values[ok]).min(axis=1)
     stored = unpack_grids(c.luma for c in kept)
     best = np.full(len(kept), np.inf)
     for r, near in zip(gridded, closest, strict=True):
@@ -47,7 +50,7 @@ def scene_grid_distances(readings: Sequence[Reading], scenes: Sequence[Candidate
 
 
 def scene_grid_distances_per_video(
-    readings: Sequence[Reading], candidates: Sequence[Candidate], margin: float
+    readings: Sequence[Reading], candidates: Sequence[Candidate], values: npt.NDArray[np.uint8], margin: float
 ) -> Floats:
     """``scene_grid_distances`` of each candidate among the candidates of its own video."""
     out = np.full(len(candidates), np.inf)
@@ -55,7 +58,7 @@ def scene_grid_distances_per_video(
     for i, c in enumerate(candidates):
         groups.setdefault(c.video_id, []).append(i)
     for members in groups.values():
-        out[members] = scene_grid_distances(readings, [candidates[i] for i in members], margin)
+        out[members] = scene_grid_distances(readings, [candidates[i] for i in members], values[members], margin)
     return out
 
 
@@ -80,7 +83,11 @@ def contenders(mine: npt.NDArray[np.bool_], dist: Floats, margin: float) -> Ints
 
 
 def moments(
-    readings: Sequence[Reading], candidates: Sequence[Candidate], dist: Floats, margin: float
+    readings: Sequence[Reading],
+    candidates: Sequence[Candidate],
+    values: npt.NDArray[np.uint8],
+    dist: Floats,
+    margin: float,
 ) -> Iterator[tuple[int, float]]:
     """One (candidate, distance) per video, closest video first: among the video's contenders,
     the one whose luma grid is closest to the query's; the distance is that of the video's
@@ -91,7 +98,7 @@ def moments(
     for v in np.argsort(closest, kind="stable"):
         near = contenders(vid == v, dist, margin)
         if len(near) > 1:
-            fine = scene_grid_distances(readings, [candidates[i] for i in near], margin)
+            fine = scene_grid_distances(readings, [candidates[i] for i in near], values[near], margin)
             near = near[np.lexsort((dist[near], fine))]  # by grid distance, then by CLD distance
         yield int(near[0]), float(closest[v])
 

@@ -68,7 +68,7 @@ class _Still:
     def matches(self) -> Iterator[Match]:
         pool, tuning, videos = self.pool, self.options.tuning, self.videos
         frame, ranking = pool.frames[0], pool.rankings[0]
-        for i, d in moments(frame.readings, pool.candidates, ranking.dist, tuning.moment_margin):
+        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, tuning.moment_margin):
             c, sim = pool.candidates[i], float(similarity_of(d))
             if sim < tuning.min_similarity:
                 return
@@ -156,7 +156,7 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions)
         near = contenders(mine, ranking.dist, tuning.moment_margin)
         if len(near) > 1:
             scenes = [pool.candidates[i] for i in near]
-            fine = scene_grid_distances(frame.readings, scenes, tuning.moment_margin)
+            fine = scene_grid_distances(frame.readings, scenes, pool.values[near], tuning.moment_margin)
             contending += [(c, float(d)) for c, d in zip(scenes, fine, strict=True)]
     if not contending:
         return

@@ -85,6 +85,7 @@ class Pool:
     def __init__(self, frames: Sequence[Frame]) -> None:
         self.frames = list(frames)
         self.candidates: list[Candidate] = []
+        self.values = candidate_values([])  # (N, 33) signature values of the candidates, unpacked once
         self.rankings = [Ranking.empty() for _ in self.frames]
         self.buckets: list[str] = []
         self.ranges = 0
@@ -95,6 +96,7 @@ class Pool:
         values = candidate_values(candidates)
         self.rankings = [r.joined(rank(f.readings, values)) for f, r in zip(self.frames, self.rankings, strict=True)]
         self.candidates += candidates
+        self.values = np.concatenate((self.values, values))
         self.version += 1
 
     def mask(self, video_id: str) -> npt.NDArray[np.bool_]:
@@ -108,7 +110,7 @@ class Pool:
         about any other video's (and it only brings its distances down, so it stays the top)."""
         frame, ranking = self.frames[f], self.rankings[f]
         mine = np.flatnonzero(self.mask(video_id))
-        found = rank(extra, candidate_values([self.candidates[i] for i in mine]))
+        found = rank(extra, self.values[mine])
         closer = found.dist < ranking.dist[mine]
         dist, which = ranking.dist.copy(), ranking.which.copy()
         dist[mine[closer]], which[mine[closer]] = found.dist[closer], found.which[closer] + len(frame.readings)
