@@ -59,11 +59,10 @@ def _queries(count: int) -> tuple[list[Any], list[list[tuple[float, Any]]]]:
 
     rng = np.random.default_rng(7)
     images, clip_queries = [], []
-    videos = clips()
+    videos = [v for v in clips() if (probe(str(v)).duration or 0) >= 3.0]  # room for a 2 s clip
     for k in range(count):
         video = str(videos[k % len(videos)])
-        duration = probe(video).duration or 2.0
-        t = float(rng.uniform(0, max(0.1, duration - 2.5)))
+        t = float(rng.uniform(0, (probe(video).duration or 3.0) - 2.5))
         frames = [(i * 0.25, _edited(grab_frame(video, t + i * 0.25), rng)) for i in range(9)]
         images.append(frames[0][1])
         if k % 2 == 0:
