@@ -2,7 +2,7 @@
 
 - Ashen through its buckets, and by brute force over the same stored signatures
   (``ashen.search.search_image`` / ``search_clip``);
-- Ashen's plain single signature (no query variants), through the buckets: the v1 baseline;
+- Ashen's plain single signature (no readings), through the buckets: the v1 baseline;
 - trace.moe's method: CLD of the frame scaled to 320x180, L2 over the 33 values, brute force;
 - imagehash pHash, Hamming distance, brute force.
 

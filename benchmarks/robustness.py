@@ -10,7 +10,7 @@ One run, from a fixed seed:
    colour changes, mirror, a frame of an independent re-encode), plus 2-second clips with the
    hard edits applied to every frame;
 3. asks each method for its top answer: Ashen through its buckets, Ashen by brute force, Ashen's
-   plain signature (no variants), trace.moe's method (CLD at 320x180, L2, brute force) and
+   plain signature (no readings), trace.moe's method (CLD at 320x180, L2, brute force) and
    imagehash pHash (Hamming, brute force);
 4. prints recall@1 per edit (right video, and the true time within 2 s of ``at`` or inside
    [from - 2 s, to + 2 s]; for an image, a moment more than 2 s away that shows the very same
@@ -230,7 +230,7 @@ def run_clip(
     return records
 
 
-def variants(original: np.ndarray, params: SampleParams) -> Iterable[tuple[str, np.ndarray]]:
+def edited_copies(original: np.ndarray, params: SampleParams) -> Iterable[tuple[str, np.ndarray]]:
     edits: dict[str, Edit] = {**EDITS, **HARD_EDITS}
     for name, edit in edits.items():
         yield name, apply(edit, original, params)
@@ -240,7 +240,7 @@ def query_sample(setup: Setup, video: Path, sample: Sample, save: Path | None) -
     original = frames.export_frame(video, sample.t)
     base = Signature.of_image(original)
     records: list[Record] = []
-    queries = list(variants(original, sample.params))
+    queries = list(edited_copies(original, sample.params))
     queries.append((REENCODE, frames.export_frame(frames.reencode(video, CACHE), sample.t)))
     for name, rgb in queries:
         records += run_image(setup.methods, sample, name, rgb, base - Signature.of_image(rgb))
@@ -258,7 +258,7 @@ def query_photo(setup: Setup, photo: Path, params: SampleParams) -> list[Record]
     base = Signature.of_image(original)
     sample = Sample(photo.name, 0.0, 0.0, 0.0, False, params)
     records: list[Record] = []
-    for name, rgb in variants(original, params):
+    for name, rgb in edited_copies(original, params):
         records += run_image(setup.methods, sample, name, rgb, base - Signature.of_image(rgb))
     return records
 
@@ -625,7 +625,7 @@ def main() -> None:
         help="query only a third set (PyPI psychopy, Debian gem-doc), fetched after the --heldout changes",
     )
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 samples per video")
-    ap.add_argument("--examples", action="store_true", help=f"save the first sample's variants to {EXAMPLES}")
+    ap.add_argument("--examples", action="store_true", help=f"save the first sample's edited copies to {EXAMPLES}")
     ap.add_argument("--json", type=Path, default=OUT / "robustness.json")
     args = ap.parse_args()
     per_video = 2 if args.quick else args.per_video

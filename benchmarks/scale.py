@@ -158,7 +158,7 @@ def occupancy_only(size: int, tmpl: list[np.ndarray]) -> dict:
 
 
 def timed_image_searches(store: SqliteStore, images: list[np.ndarray]) -> tuple[list[float], list[int]]:
-    """Seconds each image search took (all variants), and the scenes each compared."""
+    """Seconds each image search took (all readings), and the scenes each compared."""
     seconds, compared = [], []
     for rgb in images:
         t = time.perf_counter()
@@ -210,10 +210,10 @@ def latency(size: int, tmpl: list[np.ndarray], b: np.ndarray, queries: int, rng)
             f"p95 {p95:.1f} ms; in-memory brute force p50 {b50:.1f} ms -> ratio {p50 / b50:.3f}"
         )
         # Real screenshots of the film (film 0 of the library is the film itself), decoded first:
-        # the timing covers variants (borders, mirror, un-crop), bucket reads and ranking.
+        # the timing covers the readings (borders, mirror, un-crop, tones), bucket reads and ranking.
         full, frames_read = timed_image_searches(store, screenshots(long_film(), 40, rng))
         print(
-            f"search latency with all variants, real screenshots: p50 {np.median(full) * 1000:.1f} ms, "
+            f"search latency with all readings, real screenshots: p50 {np.median(full) * 1000:.1f} ms, "
             f"p95 {np.percentile(full, 95) * 1000:.1f} ms, {np.mean(frames_read):,.0f} scenes compared "
             f"({np.mean(frames_read) / len(values):.4%} of the index); target p50 <= 50 ms"
         )
