@@ -21,6 +21,7 @@ from ashen.query.images import load_rgb, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
 from ashen.search import DEFAULT_LIMIT, SearchOptions, search_clip
 from ashen.store import SqliteStore
+from ashen.store.sqlite import DB_NAME
 
 
 def _fmt_time(seconds: float) -> str:
@@ -30,7 +31,7 @@ def _fmt_time(seconds: float) -> str:
 
 
 def _store(args: argparse.Namespace) -> SqliteStore:
-    return SqliteStore(Path(args.home) / "ashen.sqlite3" if args.home else None)
+    return SqliteStore(Path(args.home) / DB_NAME if args.home else None)
 
 
 class _ProgressBar:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from ashen.api.store_source import StoreSource
 from ashen.errors import NotFoundError
-from ashen.records import VideoRecord
+from ashen.records import VideoRecord, VideoStatus
 
 VIEW_FIELDS = (
     "id",
@@ -33,7 +33,7 @@ def video_view(video: VideoRecord) -> dict[str, object]:
     view = {k: data[k] for k in VIEW_FIELDS}
     planned = video.segments_planned
     view["progress"] = (
-        round(video.segments_done / planned, 4) if planned else (1.0 if video.status == "indexed" else 0.0)
+        round(video.segments_done / planned, 4) if planned else (1.0 if video.status == VideoStatus.INDEXED else 0.0)
     )
     return view
 

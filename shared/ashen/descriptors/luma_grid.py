@@ -20,12 +20,12 @@ GRID_SIDE = 16  # blocks per side: each is a 4x4 patch of the index path's 64x64
 GRID_BYTES = GRID_SIDE * GRID_SIDE
 OVERLAY_LUMA = 8.0  # cell difference no scene explains: an overlay (re-encoding noise moves a cell ~1)
 MIN_EXPLAINED_CELLS = 64  # a quarter of the grid
-_LUMA = np.array([0.299, 0.587, 0.114])
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # BT.601 R, G, B: the weights CLD's Y uses
 
 
 def luma_of(means: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
     """(..., n, n, 3) RGB block means -> (..., n, n) luma (BT.601, the weights CLD's Y uses)."""
-    return np.asarray(means @ _LUMA, dtype=np.float32)
+    return np.asarray(means @ LUMA_WEIGHTS, dtype=np.float32)
 
 
 def pack_grid(luma: npt.NDArray[np.floating]) -> bytes:

@@ -14,14 +14,13 @@ import numpy.typing as npt
 from PIL import Image
 
 from ashen.descriptors.color_layout import block_edges, block_means, block_sums, halved_means
-from ashen.descriptors.luma_grid import GRID_SIDE
+from ashen.descriptors.luma_grid import GRID_SIDE, LUMA_WEIGHTS
 
 Means = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]  # 8x8 block means and 16x16 ones
 Pad = tuple[float, float, float, float]  # top, bottom, left, right, as shares of the visible size
 
 CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brightened scale
 _GAMMA_UNDONE = np.rint(255.0 * (np.arange(256) / 255.0) ** 1.25).astype(np.uint8)  # per level
-_LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def fine_means(rgb: npt.NDArray[np.integer], blocks: int = GRID_SIDE) -> npt.NDArray[np.float64]:
@@ -76,7 +75,7 @@ def tones_undone(rgb: npt.NDArray[np.uint8], means: Means) -> list[tuple[str, Me
         np.where(clipped, np.uint16(CLIPPED_BEFORE_BRIGHTENING), rgb.astype(np.uint16)) if clipped.any() else None
     )
     # Editors lower contrast towards the picture's mean grey (Pillow's ImageEnhance.Contrast does).
-    centre = float((means[0] @ _LUMA).mean())
+    centre = float((means[0] @ LUMA_WEIGHTS).mean())
 
     def darker(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return (m if restored is None else fine_means(restored, m.shape[0])) / 1.15

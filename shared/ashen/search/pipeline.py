@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from ashen.box import Box
 from ashen.descriptors.signature import SIMILARITY_SCALE, Signature, similarity_of
 from ashen.query.files import frames_of_file
 from ashen.query.readings import QueryImage, Reading, fitted_readings, query_readings
@@ -128,10 +129,7 @@ def _widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
 
 def _video_shape(video: VideoRecord) -> float | None:
     """Width / height of the picture the index stored of ``video`` (inside its baked-in bars)."""
-    if video.picture:
-        top, bottom, left, right = video.picture
-        return (right - left) / (bottom - top) if bottom > top else None
-    return video.width / video.height if video.width > 0 and video.height > 0 else None
+    return (video.picture or Box.whole(video.height, video.width)).ratio
 
 
 def _fit(pool: Pool, top: VideoRecord, options: SearchOptions) -> None:
