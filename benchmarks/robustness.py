@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import frames
-from edits import EDITS, HARD_EDITS, REENCODE, Edit, SampleParams, apply
+from edits import EDITS, HARD_EDITS, REENCODE, RELEASE_EDITS, Edit, SampleParams, apply
 from media import OUT, SHARED_IMAGES, fresh_videos, heldout_videos, long_film, shared_videos, unseen_videos
 from methods import (
     Answer,
@@ -124,6 +124,7 @@ class Setup:
     table: FrameTable | None = None
     repeated: int = 0  # queried samples whose picture the video shows again elsewhere
     queried: list[Path] = field(default_factory=list)  # indexed videos whose frames are queries
+    only: frozenset[str] | None = None  # the edits queried (--edits), None for all
 
 
 # --- sampling ----------------------------------------------------------------------------------
@@ -230,24 +231,30 @@ def run_clip(
     return records
 
 
-def edited_copies(original: np.ndarray, params: SampleParams) -> Iterable[tuple[str, np.ndarray]]:
-    edits: dict[str, Edit] = {**EDITS, **HARD_EDITS}
+def edited_copies(
+    original: np.ndarray, params: SampleParams, only: frozenset[str] | None = None
+) -> Iterable[tuple[str, np.ndarray]]:
+    edits: dict[str, Edit] = {**EDITS, **RELEASE_EDITS, **HARD_EDITS}
     for name, edit in edits.items():
-        yield name, apply(edit, original, params)
+        if only is None or name in only:
+            yield name, apply(edit, original, params)
 
 
 def query_sample(setup: Setup, video: Path, sample: Sample, save: Path | None) -> list[Record]:
     original = frames.export_frame(video, sample.t)
     base = Signature.of_image(original)
     records: list[Record] = []
-    queries = list(edited_copies(original, sample.params))
-    queries.append((REENCODE, frames.export_frame(frames.reencode(video, CACHE), sample.t)))
+    queries = list(edited_copies(original, sample.params, setup.only))
+    if setup.only is None or REENCODE in setup.only:
+        queries.append((REENCODE, frames.export_frame(frames.reencode(video, CACHE), sample.t)))
     for name, rgb in queries:
         records += run_image(setup.methods, sample, name, rgb, base - Signature.of_image(rgb))
         if save is not None:
             save_example(save, f"{video.stem}-{sample.t:.2f}-{name}", rgb)
     clip = frames.clip(video, sample.clip_start, CLIP_SECONDS, CLIP_STEP)
     for name, edit in HARD_EDITS.items():
+        if setup.only is not None and name not in setup.only:
+            continue
         edited = [(offset, apply(edit, rgb, sample.params)) for offset, rgb in clip]
         records += run_clip(setup.clip_methods, sample, name, edited)
     return records
@@ -258,7 +265,7 @@ def query_photo(setup: Setup, photo: Path, params: SampleParams) -> list[Record]
     base = Signature.of_image(original)
     sample = Sample(photo.name, 0.0, 0.0, 0.0, False, params)
     records: list[Record] = []
-    for name, rgb in edited_copies(original, params):
+    for name, rgb in edited_copies(original, params, setup.only):
         records += run_image(setup.methods, sample, name, rgb, base - Signature.of_image(rgb))
     return records
 
@@ -375,14 +382,16 @@ def recall(records: Sequence[Record]) -> float:
 
 
 def edit_names() -> list[str]:
-    return [*EDITS, REENCODE, *HARD_EDITS]
+    return [*EDITS, REENCODE, *RELEASE_EDITS, *HARD_EDITS]
 
 
 def recall_table(records: Sequence[Record], methods: Sequence[str]) -> dict[str, dict[str, float]]:
     pos = _select(records, positive=True, kind="image")
     table = {e: {m: recall(_select(pos, edit=e, method=m)) for m in methods} for e in edit_names()}
-    simple = [r for r in pos if r.edit not in HARD_EDITS]
+    simple = [r for r in pos if r.edit in EDITS or r.edit == REENCODE]
+    release = [r for r in pos if r.edit in RELEASE_EDITS]
     table["ALL single edits"] = {m: recall(_select(simple, method=m)) for m in methods}
+    table["ALL release edits"] = {m: recall(_select(release, method=m)) for m in methods}
     table["ALL incl. hard"] = {m: recall(_select(pos, method=m)) for m in methods}
     return table
 
@@ -468,6 +477,8 @@ def operating_points(records: Sequence[Record], method: str, kind: str = "image"
 
 def cost(records: Sequence[Record], method: str, kind: str, index_size: int) -> dict[str, float]:
     rs = _select(records, method=method, kind=kind)
+    if not rs:
+        return {}
     cands = [r.candidates for r in rs]
     lat = [r.latency_ms for r in rs]
     return {
@@ -506,7 +517,22 @@ def summarise(setup: Setup, records: Sequence[Record]) -> dict[str, object]:
         | {f"{m} clip": operating_points(records, m, "clip") for m in clip_methods},
         "cost": {m: cost(records, m, "image", sizes[m]) for m in methods}
         | {f"{m} clip": cost(records, m, "clip", setup.scenes) for m in clip_methods},
+        "cost_per_edit": edit_costs(records, "ashen buckets"),
     }
+
+
+def edit_costs(records: Sequence[Record], method: str) -> dict[str, dict[str, float]]:
+    """Per edit, for one method: p50 latency and p50 bucket keys and time ranges read, over all
+    its image queries (must-not-match ones too): what each kind of query costs."""
+    out = {}
+    for e in edit_names():
+        rs = _select(records, kind="image", edit=e, method=method)
+        if rs:
+            out[e] = {
+                "latency_p50_ms": float(np.percentile([r.latency_ms for r in rs], 50)),
+                "keys_p50": float(np.percentile([r.keys for r in rs], 50)),
+            }
+    return out
 
 
 def _print_recall(summary: dict[str, object]) -> None:
@@ -564,6 +590,8 @@ def _print_costs(summary: dict[str, object]) -> None:
     costs: dict[str, dict[str, float]] = summary["cost"]  # type: ignore[assignment]
     print("\ncandidates read per query and latency (image already decoded)")
     for name, c in costs.items():
+        if not c:
+            continue
         print(
             f"  {name:20s} {int(c['queries']):5d} queries  {c['mean_candidates']:9.0f} candidates "
             f"({pct(c['share_of_index'])} of the index)  p50 {c['latency_p50_ms']:7.1f} ms  "
@@ -571,8 +599,12 @@ def _print_costs(summary: dict[str, object]) -> None:
         )
     print("bucket keys and time ranges read per query (one DynamoDB Query each): p50 all / p50 must-not-match / max")
     for name, c in costs.items():
-        if c["keys_max"] > 0 and "brute" not in name:
+        if c and c["keys_max"] > 0 and "brute" not in name:
             print(f"  {name:20s} {c['keys_p50']:7.0f} {c['keys_p50_must_not_match']:7.0f} {c['keys_max']:7.0f}")
+    per_edit: dict[str, dict[str, float]] = summary["cost_per_edit"]  # type: ignore[assignment]
+    print("ashen buckets per edit: p50 latency / p50 bucket keys and time ranges read")
+    for edit, c in per_edit.items():
+        print(f"  {edit:22s} {c['latency_p50_ms']:7.1f} ms {c['keys_p50']:7.0f}")
 
 
 def print_report(summary: dict[str, object], header: list[str]) -> None:
@@ -602,6 +634,19 @@ def record_json(r: Record) -> dict[str, object]:
     return d
 
 
+def chosen_edits(spec: str | None) -> frozenset[str] | None:
+    """The edits ``--edits`` names (``release``: every release difference), or None for all."""
+    if not spec:
+        return None
+    names = {n.strip() for n in spec.split(",") if n.strip()}
+    if "release" in names:
+        names = (names - {"release"}) | set(RELEASE_EDITS)
+    unknown = names - set(edit_names())
+    if unknown:
+        raise SystemExit(f"--edits: unknown {', '.join(sorted(unknown))}; known: {', '.join(edit_names())}")
+    return frozenset(names)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=0)
@@ -625,6 +670,11 @@ def main() -> None:
         help="query only a third set (PyPI psychopy, Debian gem-doc), fetched after the --heldout changes",
     )
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 samples per video")
+    ap.add_argument(
+        "--edits",
+        help="comma-separated edits to query (e.g. grayscale,mist; 'release' for all release "
+        "differences); clips only for hard edits named. Default: all",
+    )
     ap.add_argument("--examples", action="store_true", help=f"save the first sample's edited copies to {EXAMPLES}")
     ap.add_argument("--json", type=Path, default=OUT / "robustness.json")
     args = ap.parse_args()
@@ -638,6 +688,7 @@ def main() -> None:
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, SqliteStore(Path(tmp) / "robustness.sqlite3") as store:
         setup = build(store, args.film, {"unseen": args.unseen, "heldout": args.heldout, "fresh": args.fresh}, log)
+        setup.only = chosen_edits(args.edits)
         records = run(setup, per_video, rng, args.examples, log)
         summary = summarise(setup, records)
     elapsed = time.perf_counter() - began
