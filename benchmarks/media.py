@@ -13,8 +13,10 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+
 from ashen.errors import MediaError
-from ashen.media.probe import probe
+from ashen.media.probe import ffmpeg_exe, probe
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -59,6 +61,60 @@ FRESH_PYPI = (
     ),
 )
 FRESH_DEB = ("gem-doc", "gem-doc", "gem/examples/data/anim-1.mov", "gem/examples/data/homer.avi")
+
+# credits_video(): a made-up anime episode's end credits, drawn white on a plain dark background,
+# scrolling up 2 px a frame (48 px/s) for 30 s. Each section: a centred heading, then its roles
+# (grey, right-aligned left of the centre) each with how many people (white, left-aligned right of
+# it). 72 lines, about 1,700 px tall: the last of them comes into view in the last seconds.
+CREDITS_PATH = OUT / "credits" / "credits-scroll.mp4"
+CREDITS_SIZE = (640, 360)
+CREDITS_FPS = 24
+CREDITS_SECONDS = 30
+CREDITS_STEP = 2  # px a frame
+CREDITS_BACKGROUND = (8, 8, 12)
+CREDITS_SECTIONS: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = (
+    (
+        "STAFF",
+        (
+            ("Original Story", 1),
+            ("Director", 1),
+            ("Series Composition", 1),
+            ("Screenplay", 1),
+            ("Storyboard", 2),
+            ("Episode Director", 1),
+            ("Character Design", 2),
+            ("Chief Animation Director", 1),
+        ),
+    ),
+    (
+        "ANIMATION",
+        (("Animation Directors", 3), ("Key Animation", 7), ("2nd Key Animation", 2), ("In-between Animation", 2)),
+    ),
+    (
+        "ART & PHOTOGRAPHY",
+        (
+            ("Art Director", 1),
+            ("Background Art", 2),
+            ("Color Design", 1),
+            ("Director of Photography", 1),
+            ("Compositing", 1),
+            ("Editing", 1),
+        ),
+    ),
+    ("SOUND & MUSIC", (("Sound Director", 1), ("Sound Effects", 1), ("Music", 1))),
+    ("CAST", (("Hinata", 1), ("Kaede", 1), ("Professor Ogura", 1))),
+    ("PRODUCTION", (("Producers", 2), ("Line Producer", 1))),
+)
+# People's names are made up: given name i % 17 with family name 7 i % 23, unique for i < 391.
+CREDITS_GIVEN = (
+    "Aoru", "Kemiya", "Sotaru", "Nirie", "Hanomi", "Tsuyuma", "Rekka", "Omiri", "Yusen",
+    "Chiwaru", "Mitose", "Kanaru", "Isuzo", "Fumira", "Teruha", "Waniko", "Sorue",
+)  # fmt: skip
+CREDITS_FAMILY = (
+    "Amakura", "Tesshiba", "Orikawa", "Hazumine", "Kurenaga", "Moteki", "Shirabane", "Yotsuhara",
+    "Enomura", "Fusaragi", "Ikazume", "Nodawara", "Sekimura", "Tachibe", "Umezaki", "Wakatomo",
+    "Kogarashi", "Minaseki", "Rokuhara", "Hisakura", "Ozemoto", "Yanabuki", "Chigasawa",
+)  # fmt: skip
 
 
 def shared_videos() -> list[Path]:
@@ -352,3 +408,85 @@ def _usable(folder: Path) -> list[Path]:
         if (info.duration or 0.0) >= UNSEEN_MIN_SECONDS and info.width >= UNSEEN_MIN_WIDTH:
             keep.append(clip)
     return keep
+
+
+def credits_video() -> Path | None:
+    """A synthetic clip of an anime episode's end credits, rendered once into benchmarks/out/credits/.
+
+    Scrolling credits are moving white text on a plain dark background: little colour, little
+    texture, and the same look all the way through, the case issue 20 says is answered from a scene
+    about 6.5 s away. This clip gives that case a row of its own: 30 s of 640x360 at 24 fps, H.264
+    (yuv420p, CRF 18), no audio. A fixed, made-up list (CREDITS_SECTIONS: roles in a smaller grey
+    font, people's names in white, a few centred headings and gaps between sections; 72 lines, all
+    of which come into view) scrolls up at a constant 48 px/s, so no line stays in one place and
+    the text on screen differs all the time. No randomness: every run draws the same frames. Drawn
+    with Pillow and piped as raw RGB into the ffmpeg imageio-ffmpeg ships, written under a
+    temporary name and then renamed, so an interrupted run never leaves a half file. None, with
+    one line on stderr, if ffmpeg fails.
+    """
+    if CREDITS_PATH.exists():
+        return CREDITS_PATH
+    CREDITS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    partial = CREDITS_PATH.with_name(CREDITS_PATH.name + ".partial")
+    error = _encode_credits(_credits_roll(), partial)
+    if error is not None:
+        partial.unlink(missing_ok=True)
+        print(f"credits clip: ffmpeg failed: {error}", file=sys.stderr)
+        return None
+    partial.replace(CREDITS_PATH)
+    return CREDITS_PATH
+
+
+def _credit_name(i: int) -> str:
+    return f"{CREDITS_GIVEN[i % len(CREDITS_GIVEN)]} {CREDITS_FAMILY[7 * i % len(CREDITS_FAMILY)]}"
+
+
+def _credits_roll() -> Image.Image:
+    """The whole list drawn once on one tall strip, the first line just below its top edge and a
+    screen of background after the last; each frame is a 640x360 window of it, 2 px lower each time."""
+    width, height = CREDITS_SIZE
+    heading, role, name = (ImageFont.load_default(size=s) for s in (22, 14, 18))
+    centre, gap = width // 2, 16
+    # (baseline of the line, text, font, fill, x, anchor)
+    lines: list[tuple[int, str, ImageFont.FreeTypeFont | ImageFont.ImageFont, tuple[int, int, int], int, str]] = []
+    y, person = 56, 0
+    for title, roles in CREDITS_SECTIONS:
+        lines.append((y, title, heading, (255, 255, 255), centre, "ms"))
+        y += 40
+        for job, count in roles:
+            lines.append((y, job, role, (150, 150, 160), centre - gap, "rs"))
+            for _ in range(count):
+                lines.append((y, _credit_name(person), name, (245, 245, 245), centre + gap, "ls"))
+                y, person = y + 24, person + 1
+            y += 10
+        y += 36
+    roll = Image.new("RGB", (width, y + height), CREDITS_BACKGROUND)
+    draw = ImageDraw.Draw(roll)
+    for base, text, font, fill, x, anchor in lines:
+        draw.text((x, base), text, font=font, fill=fill, anchor=anchor)
+    return roll
+
+
+def _encode_credits(roll: Image.Image, target: Path) -> str | None:
+    """Pipe CREDITS_SECONDS of windows of the roll, as raw RGB, into ffmpeg: None once target is
+    written, else what went wrong."""
+    width, height = CREDITS_SIZE
+    cmd = [ffmpeg_exe(), "-hide_banner", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", f"{width}x{height}", "-r", str(CREDITS_FPS), "-i", "-", "-an", "-c:v", "libx264"]
+    cmd += ["-pix_fmt", "yuv420p", "-crf", "18", "-movflags", "+faststart", "-f", "mp4", str(target)]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as e:
+        return str(e)
+    assert proc.stdin is not None
+    try:
+        for frame in range(CREDITS_FPS * CREDITS_SECONDS):
+            top = frame * CREDITS_STEP
+            proc.stdin.write(roll.crop((0, top, width, top + height)).tobytes())
+    except BrokenPipeError:
+        pass  # ffmpeg stopped early: its return code and stderr say why
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        lines = err.decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else f"exit code {proc.returncode}"
+    return None
