@@ -71,7 +71,7 @@ CREDITS_SIZE = (640, 360)
 CREDITS_FPS = 24
 CREDITS_SECONDS = 30
 CREDITS_STEP = 2  # px a frame
-CREDITS_BACKGROUND = (8, 8, 12)
+CREDITS_BACKGROUND = (38, 42, 72)  # a plain slate: over black nearly every frame is flat, and not stored
 CREDITS_SECTIONS: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = (
     (
         "STAFF",
@@ -445,19 +445,19 @@ def _credits_roll() -> Image.Image:
     """The whole list drawn once on one tall strip, the first line just below its top edge and a
     screen of background after the last; each frame is a 640x360 window of it, 2 px lower each time."""
     width, height = CREDITS_SIZE
-    heading, role, name = (ImageFont.load_default(size=s) for s in (22, 14, 18))
+    heading, role, name = (ImageFont.load_default(size=s) for s in (30, 20, 25))
     centre, gap = width // 2, 16
     # (baseline of the line, text, font, fill, x, anchor)
     lines: list[tuple[int, str, ImageFont.FreeTypeFont | ImageFont.ImageFont, tuple[int, int, int], int, str]] = []
     y, person = 56, 0
     for title, roles in CREDITS_SECTIONS:
         lines.append((y, title, heading, (255, 255, 255), centre, "ms"))
-        y += 40
+        y += 48
         for job, count in roles:
             lines.append((y, job, role, (150, 150, 160), centre - gap, "rs"))
             for _ in range(count):
                 lines.append((y, _credit_name(person), name, (245, 245, 245), centre + gap, "ls"))
-                y, person = y + 24, person + 1
+                y, person = y + 32, person + 1
             y += 10
         y += 36
     roll = Image.new("RGB", (width, y + height), CREDITS_BACKGROUND)

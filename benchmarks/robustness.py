@@ -50,7 +50,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import frames
 from edits import EDITS, HARD_EDITS, REENCODE, RELEASE_EDITS, Edit, SampleParams, apply
-from media import OUT, SHARED_IMAGES, fresh_videos, heldout_videos, long_film, shared_videos, unseen_videos
+from media import (
+    CREDITS_PATH,
+    OUT,
+    SHARED_IMAGES,
+    credits_video,
+    fresh_videos,
+    heldout_videos,
+    long_film,
+    shared_videos,
+    unseen_videos,
+)
 from methods import (
     Answer,
     AshenMethod,
@@ -76,6 +86,7 @@ IDENTICAL_PSNR = 40.0  # dB between 80x45 thumbnails; a moved window or cursor t
 CLIP_SECONDS, CLIP_STEP = 2.0, 0.25
 THRESHOLDS = [round(0.5 + 0.05 * i, 2) for i in range(10)]
 CACHE = OUT / "robustness-cache"
+CREDITS_NAME = CREDITS_PATH.name
 EXAMPLES = OUT / "robustness-examples"
 
 
@@ -302,6 +313,10 @@ def build(store: SqliteStore, film: bool, sets: dict[str, bool], log: Callable[[
                 raise SystemExit(f"--{name}: no footage could be fetched")
             indexed += clips
             queried += clips
+    credits = credits_video()  # queried on every set: no set has scrolling credits of its own
+    if credits is not None:
+        indexed.append(credits)
+        queried.append(credits)
     photos = sorted(p for p in SHARED_IMAGES.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
     began = time.perf_counter()
     for v in indexed:
@@ -343,7 +358,10 @@ def run(
         positive = video in setup.indexed
         n = sample_count(probe(str(video)).duration or 1.0, per_video)
         began = time.perf_counter()
-        for sample in make_samples(video, n, positive, setup.truth_times.get(video.name), rng):
+        # The credits clip came later: its samples draw from a generator of their own, so that
+        # every other sample stays what it was in earlier runs of the same seed.
+        draw = rng.spawn(1)[0] if video.name == CREDITS_NAME else rng
+        for sample in make_samples(video, n, positive, setup.truth_times.get(video.name), draw):
             if positive and setup.table is not None:
                 same = setup.table.identical_times(video.name, sample.truth, IDENTICAL_PSNR)
                 far = tuple(t for t in same if abs(t - sample.truth) > TOLERANCE_S)
@@ -392,6 +410,8 @@ def recall_table(records: Sequence[Record], methods: Sequence[str]) -> dict[str,
     release = [r for r in pos if r.edit in RELEASE_EDITS]
     table["ALL single edits"] = {m: recall(_select(simple, method=m)) for m in methods}
     table["ALL release edits"] = {m: recall(_select(release, method=m)) for m in methods}
+    credits = [r for r in pos if r.source == CREDITS_NAME]
+    table["scrolling credits"] = {m: recall(_select(credits, method=m)) for m in methods}
     table["ALL incl. hard"] = {m: recall(_select(pos, method=m)) for m in methods}
     return table
 

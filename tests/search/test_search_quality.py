@@ -138,3 +138,17 @@ def test_a_dark_frame_behind_bars_is_still_searched():
     kept = searchable(readings, Tuning())
     assert [v.name for v in kept] == ["original", "x"] and kept[1].penalty == 0.0
     assert similarity_of(0.0 + kept[0].penalty) <= Tuning().confident_similarity
+
+
+def grey(img):
+    return np.repeat(np.asarray(Image.fromarray(img).convert("L"))[..., None], 3, axis=2)
+
+
+@pytest.mark.parametrize("at", [3.0, 19.7])
+def test_grayscale_screenshot_is_found_on_its_luma(store, clip, tmp_path, at):
+    # A grayscale release of a colour video: its readings are compared on their Y values alone,
+    # and the probe reads every chroma cell of their luma cells.
+    img, t = frame(clip, at, tmp_path), true_time(clip, at)
+    result = search_image(store, grey(img))
+    assert found(result, t) and result.matches[0].confident
+    assert result.matches[0].reading.startswith("luma-")

@@ -7,6 +7,9 @@ dimension where its value sits on a cell edge, the neighbour cell as well: every
 one step per dimension is read, and buckets find what brute force over the same signatures finds.
 Heavier edits move values further; ``search`` then probes wider once (``query_buckets`` with a
 margin of 2, and ``reach_buckets``: up to four steps in any one value).
+A query with no colour says nothing of the chroma cells: ``luma_buckets`` reads every chroma cell
+of its luma cells (the luma cells hold about twice the scenes of one bucket's neighbourhood, but
+spread over up to a thousand keys).
 ``benchmarks/scale.py`` measures the share of the index this reads as it grows.
 
 Near-uniform frames (black, white, a plain colour) say nothing about which video they come from and
@@ -27,6 +30,8 @@ _WIDTH = np.array([3, 2, 2, 3, 3, 3], dtype=np.int64)
 _MARGIN = 1  # probe the neighbour cell when the value is this close to a cell edge
 _AC = np.r_[1:21, 22:27, 28:33]
 _NEUTRAL_AC_CELL = 16 // 3  # the cell of an AC value of 16 (no texture)
+_CHROMA = (1, 2)  # the keyed dimensions that are chroma: Cb DC and Cr DC
+_DC_LEVELS = 64  # a DC value takes 6 bits
 
 
 def _keys(options: list[list[int]]) -> list[str]:
@@ -64,6 +69,15 @@ def query_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
     """The buckets a query reads: its own first, then neighbours across nearby cell edges
     (``margin``: how close to an edge a value must be for the neighbour to be read)."""
     return _keys(_cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin))
+
+
+def luma_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
+    """The buckets of a query compared on its Y values alone: its luma cells (and neighbours
+    across nearby edges, as ``query_buckets``) with every chroma cell."""
+    options = _cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin)
+    for d in _CHROMA:
+        options[d] = list(range(-(-_DC_LEVELS // int(_WIDTH[d]))))
+    return _keys(options)
 
 
 def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:

@@ -23,6 +23,19 @@ CLIPPED_BEFORE_BRIGHTENING = round(1.15 * (255 + 255 / 1.15) / 2)  # in the brig
 _GAMMA_UNDONE = np.rint(255.0 * (np.arange(256) / 255.0) ** 1.25).astype(np.uint8)  # per level
 
 
+# A picture is colourless (grayscale, black and white) when its pixels' channels barely differ:
+# JPEG and chroma subsampling leave a few levels between them, a pale colour picture far more.
+COLOURLESS_MEAN_SPREAD = 3.0
+COLOURLESS_HIGH_SPREAD = 16.0  # at the 99th percentile
+
+
+def is_colourless(rgb: npt.NDArray[np.integer]) -> bool:
+    """Whether a picture has no colour: the spread of its R, G and B is small everywhere."""
+    px = np.asarray(rgb, dtype=np.int16).reshape(-1, 3)
+    spread = px.max(axis=1) - px.min(axis=1)
+    return bool(spread.mean() <= COLOURLESS_MEAN_SPREAD and np.percentile(spread, 99) <= COLOURLESS_HIGH_SPREAD)
+
+
 def fine_means(rgb: npt.NDArray[np.integer], blocks: int = GRID_SIDE) -> npt.NDArray[np.float64]:
     """Block means on a ``blocks`` grid; an image smaller than that (8 px is allowed) is enlarged first."""
     k = -(-blocks // min(rgb.shape[:2]))

@@ -8,7 +8,9 @@
 - light "uncrop" hypotheses: padded back with edge pixels, as if 5% had been cut all round or
   10% off one side;
 - tone hypotheses: a common colour edit undone (brightened or darkened by 15%, contrast lowered
-  by 20%: on the block means; gamma lifted: on the pixels).
+  by 20%: on the block means; gamma lifted: on the pixels);
+- for a picture with no colour (a grayscale release, a black-and-white print), each reading again
+  compared on its Y values alone (``luma_only``): the colour it lost is not held against it.
 
 Once search knows which video a query most likely shows, ``fitted_readings`` adds the picture
 cut to that video's shape (bars added around a video with bars of its own).
@@ -19,7 +21,7 @@ trimmed picture too: a border detector can be fooled, and a wrong trim must not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +30,7 @@ from ashen.box import Box
 from ashen.descriptors.color_layout import from_block_means
 from ashen.descriptors.luma_grid import luma_of
 from ashen.query.borders import MIN_BORDER_PX, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
-from ashen.query.means import Means, Pad, means_of, mirrored, padded_means, reduced, tones_undone
+from ashen.query.means import Means, Pad, is_colourless, means_of, mirrored, padded_means, reduced, tones_undone
 
 # Padding as shares of the visible size, undoing common crops.
 UNCROP: dict[str, Pad] = {
@@ -45,6 +47,7 @@ FRAMED_PENALTY = 0.5  # trim-framed: the box at a frame's colour steps
 FIT_PENALTY = 0.5  # fit: the picture cut to the likeliest video's shape
 UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
+LUMA_PENALTY = 0.5  # luma-only: a black-and-white video's own scene, compared in full, wins ties
 WORKING_SIZE = 360  # queries are box-reduced to about this short side first
 FIT_SLACK = 0.01  # a query within 1% of the video's shape has no added bars to cut
 
@@ -63,13 +66,15 @@ class ReadingOptions:
 @dataclass(frozen=True)
 class Reading:
     """One signature a query is searched with: its name (``original``, ``trim``, ``mirror``,
-    ``uncrop-left``, ``tone-gamma``, ``fit``...), its 33 values, the distance added to its matches,
-    and its 16x16 luma grid (ashen.descriptors.luma_grid), when it has one."""
+    ``uncrop-left``, ``tone-gamma``, ``fit``, ``luma-trim``...), its 33 values, the distance added
+    to its matches, its 16x16 luma grid (ashen.descriptors.luma_grid) when it has one, and whether
+    it is compared on its Y values alone (a picture with no colour)."""
 
     name: str
     values: npt.NDArray[np.uint8]  # (33,)
     penalty: float
     luma: npt.NDArray[np.float32] | None = None  # (16, 16)
+    luma_only: bool = False
 
     @property
     def family(self) -> str:
@@ -90,11 +95,12 @@ class QueryImage:
 
     rgb: npt.NDArray[np.uint8]
     boxes: PictureBoxes | None  # None when borders are not looked for
+    colourless: bool = False  # no colour at all (ashen.query.means.is_colourless)
 
     @classmethod
     def of(cls, rgb: npt.NDArray[np.uint8], borders: bool = True) -> QueryImage:
         small = reduced(rgb, WORKING_SIZE)
-        return cls(small, picture_boxes(small) if borders else None)
+        return cls(small, picture_boxes(small) if borders else None, is_colourless(small))
 
 
 Named = tuple[str, Means, float]  # a reading before it is quantised: name, block means, penalty
@@ -186,7 +192,17 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
         if base is not rgb:
             named += [(f"trim-{n}", m, TONE_PENALTY) for n, m in tones_undone(base, trimmed[0][1])]
         named += [(n, m, TONE_PENALTY) for n, m in tones_undone(rgb, named[0][1])]
-    return _quantised(named)
+    readings = _quantised(named)
+    return readings + luma_readings(readings) if image.colourless else readings
+
+
+def luma_readings(readings: list[Reading]) -> list[Reading]:
+    """Each reading again, compared on its Y values alone (``luma-`` before its name)."""
+    return [
+        replace(r, name=f"luma-{r.name}", penalty=r.penalty + LUMA_PENALTY, luma_only=True)
+        for r in readings
+        if not r.luma_only
+    ]
 
 
 def _fit_box(height: int, width: int, ratio: float) -> Box | None:
@@ -225,4 +241,5 @@ def fitted_readings(image: npt.NDArray[np.uint8] | QueryImage, ratio: float, *, 
     if mirrors:
         named.append(("fit-mirror", mirrored(means), FIT_PENALTY + MIRROR_PENALTY))
     values = from_block_means(np.stack([m8 for _, (m8, _), _ in named]))
-    return [Reading(n, v, p, luma_of(m16)) for (n, (_, m16), p), v in zip(named, values, strict=True)]
+    fitted = [Reading(n, v, p, luma_of(m16)) for (n, (_, m16), p), v in zip(named, values, strict=True)]
+    return fitted + luma_readings(fitted) if image.colourless else fitted

@@ -26,6 +26,9 @@ class Tuning:
     wide_margin: int = 2
     wide_reach: int = 4
     wide_readings: int = 8
+    # A query with no colour: its first luma-only readings of the picture as given or trimmed read
+    # every chroma cell of their luma cells in the first probe (about a thousand keys each).
+    luma_sweeps: int = 4
     # Moments: a video's scenes within this CLD distance of its closest contend, and their luma
     # grids choose among them. An edit can move the right moment of a still shot a few steps.
     moment_margin: float = 3.5

@@ -175,7 +175,7 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
         return SearchResult(0, 0, [], flat=bool(frames))
     pool, videos = Pool(kept), Videos(store, options.title)
     decision = _Still(pool, options, videos) if len(kept) == 1 else _Clip(pool, options, videos)
-    pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force)
+    pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force, options.tuning)
     pool.add(store.candidates(pool.buckets))
     if not options.brute_force and not decision.confident():
         _widen(store, pool, options)

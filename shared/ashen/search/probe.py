@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from ashen.descriptors.buckets import is_flat, is_flat_query, query_buckets, reach_buckets
+from ashen.descriptors.buckets import is_flat, is_flat_query, luma_buckets, query_buckets, reach_buckets
 from ashen.query.readings import Reading
 from ashen.search.options import Tuning
 from ashen.store.port import SceneStore
@@ -27,17 +27,25 @@ def searchable(readings: Sequence[Reading], tuning: Tuning) -> list[Reading]:
     ]
 
 
-def bucket_keys(readings: Iterable[Reading], margin: int = 1) -> list[str]:
-    """The buckets of the readings, each once, in the order the readings name them."""
+def bucket_keys(readings: Iterable[Reading], margin: int = 1, luma_sweeps: int = 0) -> list[str]:
+    """The buckets of the readings, each once, in the order the readings name them; for the first
+    ``luma_sweeps`` luma-only readings of the picture as given or trimmed, every chroma cell of
+    their luma cells (the others have the buckets of the reading they copy)."""
     keys: dict[str, None] = {}
     for r in readings:
-        keys.update(dict.fromkeys(query_buckets(r.values, margin)))
+        if not r.luma_only:
+            keys.update(dict.fromkeys(query_buckets(r.values, margin)))
+        elif luma_sweeps > 0 and r.family == "plain":
+            keys.update(dict.fromkeys(luma_buckets(r.values, margin)))
+            luma_sweeps -= 1
     return list(keys)
 
 
-def first_buckets(store: SceneStore, readings: Iterable[Reading], brute_force: bool) -> list[str]:
+def first_buckets(store: SceneStore, readings: Iterable[Reading], brute_force: bool, tuning: Tuning) -> list[str]:
     """The first probe's buckets, or every bucket by brute force."""
-    return sorted(store.bucket_sizes()) if brute_force else bucket_keys(readings)
+    if brute_force:
+        return sorted(store.bucket_sizes())
+    return bucket_keys(readings, luma_sweeps=tuning.luma_sweeps)
 
 
 def most_promising(readings: Sequence[tuple[Reading, float]], tuning: Tuning) -> list[Reading]:
@@ -45,6 +53,7 @@ def most_promising(readings: Sequence[tuple[Reading, float]], tuning: Tuning) ->
     ``wide_readings`` closest (unmatched ones in their order, the picture as given first), and the
     first tone reading of the picture and of the trimmed picture when none of theirs is among
     them. A colour edit moves every value at once, so its readings often match nothing at first."""
+    readings = [(r, d) for r, d in readings if not r.luma_only]  # the first probe swept their chroma
     order = sorted(range(len(readings)), key=lambda i: readings[i][1])
     chosen = [readings[i][0] for i in order[: tuning.wide_readings]]
     for family in ("tone", "trim-tone"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.signature import distances, unpack_all
+from ashen.descriptors.signature import distances, luma_distances, unpack_all
 from ashen.query.readings import QueryImage, Reading
 from ashen.records import Candidate
 
@@ -46,10 +46,14 @@ def candidate_values(candidates: Sequence[Candidate]) -> npt.NDArray[np.uint8]:
 
 
 def reading_distances(readings: Sequence[Reading], values: npt.NDArray[np.uint8]) -> Floats:
-    """(readings, candidates) penalised CLD distances."""
+    """(readings, candidates) penalised CLD distances (on the Y values alone for a luma-only reading)."""
     q = np.stack([r.values for r in readings]).astype(np.float64)
     penalties = np.array([r.penalty for r in readings])[:, None]
-    return np.asarray(distances(q[:, None, :], values[None, :, :]) + penalties, dtype=np.float64)
+    d = distances(q[:, None, :], values[None, :, :])
+    luma = np.array([r.luma_only for r in readings])
+    if luma.any():
+        d[luma] = luma_distances(q[luma][:, None, :], values[None, :, :])
+    return np.asarray(d + penalties, dtype=np.float64)
 
 
 def rank(readings: Sequence[Reading], values: npt.NDArray[np.uint8]) -> Ranking:

@@ -38,6 +38,7 @@ _INSERT_SCENE = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout FROM scenes"  # rows for _candidates
+_KEYS_PER_STATEMENT = 2000  # well under the host parameters an SQLite statement may have
 
 
 def default_home() -> Path:
@@ -117,14 +118,12 @@ class SqliteStore:
         return len(rows)
 
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
-        if not buckets:
-            return []
-        marks = ",".join("?" * len(buckets))
+        rows = []
         with self._lock:
-            rows = self._db.execute(
-                f"{_SELECT_CANDIDATES} WHERE bucket IN ({marks})",
-                tuple(buckets),
-            ).fetchall()
+            for i in range(0, len(buckets), _KEYS_PER_STATEMENT):  # a colourless query's probe has thousands
+                chunk = tuple(buckets[i : i + _KEYS_PER_STATEMENT])
+                marks = ",".join("?" * len(chunk))
+                rows += self._db.execute(f"{_SELECT_CANDIDATES} WHERE bucket IN ({marks})", chunk).fetchall()
         return _candidates(rows)
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
