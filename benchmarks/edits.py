@@ -325,9 +325,11 @@ def phone_photo(img: Image.Image, p: SampleParams) -> Image.Image:
         room.size, Image.Transform.PERSPECTIVE, _perspective(corners, moved), Image.Resampling.BICUBIC
     )
     photo = photo.filter(ImageFilter.GaussianBlur(max(0.6, w / 1200)))
-    arr = np.asarray(photo, dtype=np.float32) * np.array([0.95, 0.98, 1.06], dtype=np.float32)
+    # What the phone's white balance and lens-shading correction leave: a faint cast, light
+    # falling off to about 85% in the corners.
+    arr = np.asarray(photo, dtype=np.float32) * np.array([0.98, 1.0, 1.03], dtype=np.float32)
     yy, xx = np.mgrid[0:H, 0:W]
-    light = 1.0 - 0.25 * (((xx - W * 0.45) / W) ** 2 + ((yy - H * 0.4) / H) ** 2) * 2
+    light = 1.0 - 0.3 * (((xx - W * 0.45) / W) ** 2 + ((yy - H * 0.4) / H) ** 2)
     arr = arr * light[..., None] + rng.normal(0, 4.0, arr.shape)
     out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
     buf = io.BytesIO()

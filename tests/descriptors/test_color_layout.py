@@ -212,7 +212,9 @@ def test_mirroring_changes_only_odd_horizontal_terms_sign(name):
         _assert_mirrored(plain, mirrored, (name, width, height))
         assert plain != mirrored, (name, width, height)  # the odd terms do change
         readings = query_readings(sized, ReadingOptions(borders=False, crops=False, tones=False))
-        readings = [r for r in readings if not r.luma_only]  # a small cut of black sky has no colour
+        # Besides: luma-only ones (a small cut of black sky has no colour), a painted-over one (a
+        # black sky beside a lit picture looks like censorship mist).
+        readings = [r for r in readings if not r.luma_only and not r.name.startswith("paint")]
         assert [v.name for v in readings] == ["original", "mirror"]
         assert readings[0].values.tolist() == plain
         assert readings[1].values.tolist() == mirrored, (name, width, height)

@@ -152,3 +152,15 @@ def test_grayscale_screenshot_is_found_on_its_luma(store, clip, tmp_path, at):
     result = search_image(store, grey(img))
     assert found(result, t) and result.matches[0].confident
     assert result.matches[0].reading.startswith("luma-")
+
+
+@pytest.mark.parametrize("at", [3.0, 19.7])
+def test_zoomed_reframe_is_found(store, clip, tmp_path, at):
+    # A re-framed master: 12% cut all round (here of the picture inside the clip's bars), scaled
+    # back; the uncrop-zoom reading pads it back to about the stored picture.
+    img, t = frame(clip, at, tmp_path)[58:422], true_time(clip, at)
+    h, w = img.shape[:2]
+    dy, dx = round(h * 0.12), round(w * 0.12)
+    zoomed = np.asarray(Image.fromarray(img[dy : h - dy, dx : w - dx]).resize((w, h), Image.Resampling.LANCZOS))
+    result = search_image(store, zoomed)
+    assert found(result, t) and "uncrop-zoom" in result.matches[0].reading

@@ -9,6 +9,8 @@
   10% off one side;
 - tone hypotheses: a common colour edit undone (brightened or darkened by 15%, contrast lowered
   by 20%: on the block means; gamma lifted: on the pixels);
+- a dark overlay (censorship mist) painted over from its edges, when the picture shows one
+  (ashen.query.overlays);
 - for a picture with no colour (a grayscale release, a black-and-white print), each reading again
   compared on its Y values alone (``luma_only``): the colour it lost is not held against it.
 
@@ -28,9 +30,10 @@ import numpy.typing as npt
 
 from ashen.box import Box
 from ashen.descriptors.color_layout import from_block_means
-from ashen.descriptors.luma_grid import luma_of
+from ashen.descriptors.luma_grid import GRID_SIDE, luma_of
 from ashen.query.borders import MIN_BORDER_PX, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
 from ashen.query.means import Means, Pad, is_colourless, means_of, mirrored, padded_means, reduced, tones_undone
+from ashen.query.overlays import dark_overlay, grid_mask, painted_over
 
 # Padding as shares of the visible size, undoing common crops.
 UNCROP: dict[str, Pad] = {
@@ -38,6 +41,7 @@ UNCROP: dict[str, Pad] = {
     "uncrop-sides": (0.0, 0.0, 0.056, 0.056),  # the same where the top and bottom were bars
     "uncrop-left": (0.0, 0.0, 0.11, 0.0),  # 10% cut off one side: 0.1 / 0.9
     "uncrop-right": (0.0, 0.0, 0.0, 0.11),
+    "uncrop-zoom": (0.16, 0.16, 0.16, 0.16),  # a re-framed master: 12% cut all round, 0.12 / 0.76
 }
 # Distance added to hypotheses, so that an exact match of the picture as given always wins ties.
 TRIM_PENALTY = 0.0
@@ -47,6 +51,7 @@ FRAMED_PENALTY = 0.5  # trim-framed: the box at a frame's colour steps
 FIT_PENALTY = 0.5  # fit: the picture cut to the likeliest video's shape
 UNCROP_PENALTY = 1.0
 TONE_PENALTY = 1.0
+PAINT_PENALTY = 1.0
 LUMA_PENALTY = 0.5  # luma-only: a black-and-white video's own scene, compared in full, wins ties
 WORKING_SIZE = 360  # queries are box-reduced to about this short side first
 FIT_SLACK = 0.01  # a query within 1% of the video's shape has no added bars to cut
@@ -152,6 +157,15 @@ def _framed(rgb: npt.NDArray[np.uint8], boxes: PictureBoxes) -> list[Named]:
     ]
 
 
+def _painted(rgb: npt.NDArray[np.uint8]) -> list[Named]:
+    """The picture with a dark overlay painted over, its luma grid without the cells it hid."""
+    mask = dark_overlay(rgb)
+    if mask is None:
+        return []
+    m8, m16 = means_of(painted_over(rgb, mask))
+    return [("paint", (m8, np.where(grid_mask(mask, GRID_SIDE)[..., None], np.nan, m16)), PAINT_PENALTY)]
+
+
 def _quantised(named: list[Named]) -> list[Reading]:
     """Readings of the named block means, the first of any with the same signature kept."""
     values = from_block_means(np.stack([m8 for _, (m8, _), _ in named]))
@@ -182,6 +196,7 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
     # Last of the plain ones, so that the wider probe's choice among readings that matched
     # nothing is as it was before framed readings existed.
     named += _framed(rgb, found) if found else []
+    named += _painted(base)
     if options.mirrors:
         named += [
             (f"{n}-mirror" if n != "original" else "mirror", mirrored(m), p + MIRROR_PENALTY) for n, m, p in named

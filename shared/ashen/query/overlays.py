@@ -1,0 +1,83 @@
+"""Dark overlays: censorship "mist" laid over part of a picture, found and painted over.
+
+A release censored with mist hides 20-35% of the picture under a soft, dark, textureless cloud; its
+Color Layout moves far from the master's. The cloud is the picture's dark, flat region when the
+rest is not dark: ``dark_overlay`` finds it on a coarse grid, and ``painted_over`` fills it in from
+its edges (each hidden cell takes the mean of its neighbours, repeatedly), a guess of what lies
+under it that is much closer to the master than the cloud. The reading made of it leaves the
+hidden cells out of its luma grid (ashen.query.readings).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from ashen.descriptors.luma_grid import LUMA_WEIGHTS
+
+CELLS = 32  # the coarse grid the overlay is looked for on, and painted over on
+DARK_LUMA = 40.0  # a cell of the cloud: this dark ...
+FLAT_LUMA = 6.0  # ... and this even (luma standard deviation inside the cell)
+MIN_SHARE, MAX_SHARE = 0.08, 0.55  # of the picture: less is a shadow, more is a dark picture
+LIT_LUMA = 60.0  # the rest of the picture is this bright on average: a dark scene has no cloud
+PAINT_ROUNDS = 64
+
+Mask = npt.NDArray[np.bool_]
+
+
+def _cells(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per cell of a CELLS x CELLS grid: mean luma and the luma's standard deviation."""
+    luma = np.asarray(rgb, dtype=np.float64) @ LUMA_WEIGHTS
+    h, w = luma.shape
+    ys, xs = np.linspace(0, h, CELLS + 1).astype(int), np.linspace(0, w, CELLS + 1).astype(int)
+    mean = np.add.reduceat(np.add.reduceat(luma, ys[:-1], 0), xs[:-1], 1)
+    sq = np.add.reduceat(np.add.reduceat(luma**2, ys[:-1], 0), xs[:-1], 1)
+    count = np.diff(ys)[:, None] * np.diff(xs)[None, :]
+    mean, sq = mean / count, sq / count
+    return mean, np.sqrt(np.maximum(sq - mean**2, 0.0))
+
+
+def _grown(mask: Mask) -> Mask:
+    """The mask and its 4-neighbours: the cloud's soft edge."""
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
+
+
+def dark_overlay(rgb: npt.NDArray[np.uint8]) -> Mask | None:
+    """The CELLS x CELLS cells a dark overlay covers (with its soft edge), or None when the
+    picture shows none: too few or too many dark flat cells, or a dark picture anyway."""
+    if min(rgb.shape[:2]) < CELLS:
+        return None
+    mean, spread = _cells(rgb)
+    cloud = (mean < DARK_LUMA) & (spread < FLAT_LUMA)
+    share = float(cloud.mean())
+    if not MIN_SHARE <= share <= MAX_SHARE or float(mean[~cloud].mean()) < LIT_LUMA:
+        return None
+    return _grown(cloud)
+
+
+def grid_mask(mask: Mask, side: int) -> Mask:
+    """The cells of a ``side`` x ``side`` grid (CELLS a multiple of it) that touch ``mask``."""
+    k = CELLS // side
+    return np.asarray(mask.reshape(side, k, side, k).any(axis=(1, 3)), dtype=bool)
+
+
+def painted_over(rgb: npt.NDArray[np.uint8], mask: Mask) -> npt.NDArray[np.uint8]:
+    """The picture with the cells of ``mask`` filled in from around them."""
+    h, w = rgb.shape[:2]
+    small = np.asarray(Image.fromarray(rgb).resize((CELLS, CELLS), Image.Resampling.BOX), dtype=np.float64)
+    shown = ~mask
+    fill = small.copy()
+    fill[mask] = small[shown].mean(axis=0)
+    for _ in range(PAINT_ROUNDS):
+        padded = np.pad(fill, ((1, 1), (1, 1), (0, 0)), mode="edge")
+        around = (padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]) / 4
+        fill = np.where(mask[..., None], around, small)
+    big = np.asarray(Image.fromarray(np.clip(fill, 0, 255).astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR))
+    hidden = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).resize((w, h), Image.Resampling.NEAREST)) > 0
+    return np.where(hidden[..., None], big, rgb).astype(np.uint8)

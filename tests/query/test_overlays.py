@@ -1,0 +1,46 @@
+"""Dark overlays (censorship mist): found only where a dark, flat cloud lies over a lit picture,
+and painted over into a reading closer to the picture beneath."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from ashen.descriptors.color_layout import color_layout
+from ashen.descriptors.signature import distances
+from ashen.query.overlays import dark_overlay, painted_over
+from ashen.query.readings import query_readings
+from tests.support import CLIP, export_frame
+
+
+@pytest.fixture(scope="module")
+def picture(tmp_path_factory):
+    out = tmp_path_factory.mktemp("overlay")
+    return np.asarray(Image.open(export_frame(CLIP, 3.0, out / "f.png")).convert("RGB"))[58:422]  # inside the bars
+
+
+def misted(rgb, box):
+    img = Image.fromarray(rgb)
+    mask = Image.new("L", img.size, 0)
+    ImageDraw.Draw(mask).ellipse(box, fill=235)
+    mask = mask.filter(ImageFilter.GaussianBlur(12))
+    return np.asarray(Image.composite(Image.new("RGB", img.size, (10, 10, 16)), img, mask))
+
+
+def test_a_mist_is_found_and_painted_over_closer_to_the_picture(picture):
+    h, w = picture.shape[:2]
+    query = misted(picture, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
+    mask = dark_overlay(query)
+    assert mask is not None and 0.1 < mask.mean() < 0.5
+    plain, truth = np.array(color_layout(query)), np.array(color_layout(picture))
+    painted = np.array(color_layout(painted_over(query, mask)))
+    assert distances(painted, truth) < 0.7 * distances(plain, truth)
+    paint = next(r for r in query_readings(query) if r.name == "paint")
+    assert np.isnan(paint.luma).any() and not np.isnan(paint.luma).all()  # the hidden cells left out
+
+
+def test_no_overlay_on_a_clean_or_a_dark_picture(picture):
+    assert dark_overlay(picture) is None
+    h, w = picture.shape[:2]
+    night = misted((picture // 3).astype(np.uint8), (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
+    assert dark_overlay(night) is None  # a night scene: its dark flat part is no overlay
+    assert not any(r.name == "paint" for r in query_readings(picture))
