@@ -13,7 +13,7 @@ from ashen.media.probe import ffmpeg_exe, probe
 from ashen.media.stills import clip_frames
 from ashen.query.images import load_frames
 from ashen.query.readings import ReadingOptions
-from ashen.search import SearchOptions, search_clip, search_image
+from ashen.search import SearchOptions, Tuning, search_clip, search_image
 from ashen.store import SqliteStore
 from tests.support import export_frame
 
@@ -164,3 +164,14 @@ def test_zoomed_reframe_is_found(store, clip, tmp_path, at):
     zoomed = np.asarray(Image.fromarray(img[dy : h - dy, dx : w - dx]).resize((w, h), Image.Resampling.LANCZOS))
     result = search_image(store, zoomed)
     assert found(result, t) and "uncrop-zoom" in result.matches[0].reading
+
+
+def test_a_query_far_from_every_bucket_of_a_small_store_still_gets_an_answer(store):
+    # Nothing near any reading (an unrelated, saturated picture): a small store is read whole,
+    # and the closest scene is answered, though not as confident.
+    rng = np.random.default_rng(0)
+    odd = np.kron(rng.integers(0, 2, (6, 8, 3)) * 255, np.ones((40, 40, 1))).astype(np.uint8)
+    result = search_image(store, odd)
+    assert result.matches and not result.matches[0].confident
+    none_read_whole = search_image(store, odd, SearchOptions(tuning=Tuning(read_all_scenes=0)))
+    assert not none_read_whole.matches and none_read_whole.frame_count == 0

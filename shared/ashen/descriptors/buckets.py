@@ -80,6 +80,18 @@ def luma_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
     return _keys(options)
 
 
+def deep_buckets(values: npt.ArrayLike, luma_cells: int = 2, chroma_cells: int = 1) -> list[str]:
+    """Every bucket within ``luma_cells`` cells of the query's in each luma dimension and
+    ``chroma_cells`` in each chroma one: for a guess of a hidden part of the picture, which moves
+    every low-frequency value a little at once."""
+    cells = np.asarray(values, dtype=np.int64)[_DIMS] // _WIDTH
+    options = []
+    for d, c in enumerate(cells.tolist()):
+        k = chroma_cells if d in _CHROMA else luma_cells
+        options.append([x for x in range(c - k, c + k + 1) if x >= 0])
+    return _keys(options)
+
+
 def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:
     """Buckets holding signatures up to ``reach`` steps away in any one keyed value (and the
     usual one step in the others): a caption or a player's bar moves one term far, not all."""

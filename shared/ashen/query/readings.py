@@ -87,6 +87,7 @@ class Reading:
         picture or tone of the trimmed picture (highlights clipped by brightening are flat and can
         pass for borders, so neither is trusted over the other), mirrored or not."""
         kind = "tone" if "tone" in self.name else "uncrop" if "uncrop" in self.name else "plain"
+        kind = "paint" if self.name.startswith("paint") else kind
         if kind == "tone" and self.name.startswith("trim-"):
             kind = "trim-tone"
         return f"{kind}-mirror" if self.name.endswith("mirror") else kind

@@ -18,9 +18,11 @@ DEFAULT_LIMIT = 10
 class Tuning:
     """The constants of the search pipeline (docs/how-search-works.md explains each stage)."""
 
-    # At or above this similarity an answer is confident; below min_similarity it is not reported.
+    # At or above this similarity an answer is confident. Below min_similarity it would not be
+    # reported; it is 0: every query that reaches a scene gets an answer, and `confident` says
+    # whether to trust it (as trace.moe answers every query, with its similarity).
     confident_similarity: float = 0.8
-    min_similarity: float = 0.3
+    min_similarity: float = 0.0
     # The wider second probe, when the first finds nothing confident: two steps in every keyed
     # value and four in any one of them, for this many of the most promising readings.
     wide_margin: int = 2
@@ -29,6 +31,9 @@ class Tuning:
     # A query with no colour: its first luma-only readings of the picture as given or trimmed read
     # every chroma cell of their luma cells in the first probe (about a thousand keys each).
     luma_sweeps: int = 4
+    # When both probes find no scene at all, a store of at most this many scenes is read whole: a
+    # small library has empty neighbourhoods, and reading it costs less than a wide probe does.
+    read_all_scenes: int = 50_000
     # Moments: a video's scenes within this CLD distance of its closest contend, and their luma
     # grids choose among them. An edit can move the right moment of a still shot a few steps.
     moment_margin: float = 3.5

@@ -3,7 +3,8 @@
 1. readings: each frame of the query is read several ways (ashen.query.readings); those too
    plain to tell videos apart are dropped (a query of nothing else is ``flat``);
 2. probe: the buckets of every reading are read and every candidate ranked against each frame;
-   when that gives no confident answer, a wider probe once (ashen.search.probe);
+   when that gives no confident answer, a wider probe once (ashen.search.probe); when even that
+   finds no scene, a small store is read whole;
 3. fit: once the likeliest video is known, each frame is also cut to that video's shape (bars
    added around a video with bars of its own) and that video's candidates ranked again;
 4. neighbours: the likeliest video's scenes around its contending moments are read too;
@@ -127,6 +128,14 @@ def _widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
     pool.buckets += wider
 
 
+def _read_all_of_small(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
+    """Nothing found near any reading: in a small store, read every scene (Tuning.read_all_scenes)."""
+    if store.stats().scenes <= options.tuning.read_all_scenes:
+        rest = sorted(set(store.bucket_sizes()) - set(pool.buckets))
+        pool.add(store.candidates(rest))
+        pool.buckets += rest
+
+
 def _video_shape(video: VideoRecord) -> float | None:
     """Width / height of the picture the index stored of ``video`` (inside its baked-in bars)."""
     return (video.picture or Box.whole(video.height, video.width)).ratio
@@ -179,6 +188,8 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
     pool.add(store.candidates(pool.buckets))
     if not options.brute_force and not decision.confident():
         _widen(store, pool, options)
+    if not pool.candidates and not options.brute_force:
+        _read_all_of_small(store, pool, options)
     if not pool.candidates:
         return SearchResult(0, len(pool.buckets), [])
     top = decision.top()

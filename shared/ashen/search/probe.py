@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from ashen.descriptors.buckets import is_flat, is_flat_query, luma_buckets, query_buckets, reach_buckets
+from ashen.descriptors.buckets import (
+    deep_buckets,
+    is_flat,
+    is_flat_query,
+    luma_buckets,
+    query_buckets,
+    reach_buckets,
+)
 from ashen.query.readings import Reading
 from ashen.search.options import Tuning
 from ashen.store.port import SceneStore
@@ -33,7 +40,9 @@ def bucket_keys(readings: Iterable[Reading], margin: int = 1, luma_sweeps: int =
     their luma cells (the others have the buckets of the reading they copy)."""
     keys: dict[str, None] = {}
     for r in readings:
-        if not r.luma_only:
+        if r.family == "paint" and not r.luma_only:
+            keys.update(dict.fromkeys(deep_buckets(r.values)))  # a guess: every value a little off
+        elif not r.luma_only:
             keys.update(dict.fromkeys(query_buckets(r.values, margin)))
         elif luma_sweeps > 0 and r.family == "plain":
             keys.update(dict.fromkeys(luma_buckets(r.values, margin)))
