@@ -6,7 +6,10 @@ added, and 2-second clips of them (a frame every 0.25 s). Rounds alternate betwe
 in a fresh process, so that the load of a shared machine falls on both alike; the ratios of the
 medians (this checkout / the base) are what to read, not the milliseconds.
 
-    .venv/bin/python benchmarks/ab_search.py --base dc01d7b [--rounds 3] [--queries 40]
+    .venv/bin/python benchmarks/ab_search.py --base dc01d7b [--rounds 3] [--queries 40] [--edits grayscale,mist]
+
+``--edits`` adds, for each edit of benchmarks/edits.py named, the same screenshots with that edit
+instead (``image grayscale``...): what a kind of query costs before and after a change.
 
 The base is checked out into a temporary git worktree. The worker calls the search functions the
 way each side offers them (``SearchOptions`` now, keyword arguments before the restructuring).
@@ -50,24 +53,31 @@ def _edited(rgb: Any, rng: Any) -> Any:
     return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
 
 
-def _queries(count: int) -> tuple[list[Any], list[list[tuple[float, Any]]]]:
-    """Images and 2 s clips (9 frames) cut at random times of the clips (the same on both sides)."""
+def _queries(count: int, edits: list[str]) -> dict[str, list[Any]]:
+    """Images and 2 s clips (9 frames) cut at random times of the clips (the same on both sides),
+    and the same images with each of ``edits`` (benchmarks/edits.py) instead, by kind."""
+    import edits as edit_module
     import numpy as np
 
     from ashen.media.probe import probe
     from ashen.media.stills import grab_frame
 
     rng = np.random.default_rng(7)
-    images, clip_queries = [], []
+    queries: dict[str, list[Any]] = {"image": [], "clip": []} | {f"image {e}": [] for e in edits}
     videos = [v for v in clips() if (probe(str(v)).duration or 0) >= 3.0]  # room for a 2 s clip
     for k in range(count):
         video = str(videos[k % len(videos)])
         t = float(rng.uniform(0, (probe(video).duration or 3.0) - 2.5))
-        frames = [(i * 0.25, _edited(grab_frame(video, t + i * 0.25), rng)) for i in range(9)]
-        images.append(frames[0][1])
+        plain = [(i * 0.25, grab_frame(video, t + i * 0.25)) for i in range(9)]
+        frames = [(offset, _edited(rgb, rng)) for offset, rgb in plain]
+        queries["image"].append(frames[0][1])
         if k % 2 == 0:
-            clip_queries.append(frames)
-    return images, clip_queries
+            queries["clip"].append(frames)
+        params = edit_module.SampleParams.draw(rng) if edits else None  # no draw: the default queries stay
+        for e in edits:
+            chosen = {**edit_module.EDITS, **edit_module.RELEASE_EDITS}[e]
+            queries[f"image {e}"].append(edit_module.apply(chosen, plain[0][1], params))
+    return queries
 
 
 def _call(fn: Any, store: Any, query: Any) -> Any:
@@ -96,9 +106,10 @@ def worker(queries_file: str, store_path: str, out: str) -> None:
             from ashen.indexer import index_video as index  # type: ignore[import-not-found,no-redef]
         for video in clips():
             index(store, str(video))
-    images, clip_queries = pickle.loads(Path(queries_file).read_bytes())
-    timings: dict[str, list[float]] = {"image": [], "clip": []}
-    for kind, items, fn in (("image", images, search.search_image), ("clip", clip_queries, search.search_clip)):
+    queries: dict[str, list[Any]] = pickle.loads(Path(queries_file).read_bytes())
+    timings: dict[str, list[float]] = {kind: [] for kind in queries}
+    for kind, items in queries.items():
+        fn = search.search_clip if kind == "clip" else search.search_image
         for q in items:
             began = time.perf_counter()
             _call(fn, store, q)
@@ -122,28 +133,32 @@ def main() -> None:
     ap.add_argument("--base", required=True, help="the commit to compare with")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=40, help="images (half as many clips)")
+    ap.add_argument("--edits", default="", help="comma-separated edits of benchmarks/edits.py to time too")
     args = ap.parse_args()
     import pickle
 
     sys.path.insert(0, str(ROOT / "shared"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    edits = [e.strip() for e in args.edits.split(",") if e.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         base = work / "base"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(base), args.base], check=True)
         try:
             queries = work / "queries.pickle"
-            queries.write_bytes(pickle.dumps(_queries(args.queries)))
+            made = _queries(args.queries, edits)
+            queries.write_bytes(pickle.dumps(made))
             sides = {"base": base / "shared", "this": ROOT / "shared"}
-            medians: dict[str, dict[str, list[float]]] = {s: {"image": [], "clip": []} for s in sides}
+            medians: dict[str, dict[str, list[float]]] = {s: {kind: [] for kind in made} for s in sides}
             for r in range(args.rounds):
                 for side, shared in sides.items():
                     got = _round(shared, queries, work / f"{side}.sqlite3", work / f"{side}.json")
                     for kind, ms in got.items():
                         medians[side][kind].append(ms)
-                    print(f"round {r + 1} {side}: image p50 {got['image']:.1f} ms, clip p50 {got['clip']:.1f} ms")
+                    print(f"round {r + 1} {side}: " + ", ".join(f"{k} p50 {ms:.1f} ms" for k, ms in got.items()))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=True)
-    for kind in ("image", "clip"):
+    for kind in made:
         a, b = statistics.median(medians["base"][kind]), statistics.median(medians["this"][kind])
         print(f"{kind}: base p50 {a:.1f} ms, this checkout p50 {b:.1f} ms -> ratio {b / a:.3f}")
 
