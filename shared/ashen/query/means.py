@@ -27,13 +27,17 @@ _GAMMA_UNDONE = np.rint(255.0 * (np.arange(256) / 255.0) ** 1.25).astype(np.uint
 # JPEG and chroma subsampling leave a few levels between them, a pale colour picture far more.
 COLOURLESS_MEAN_SPREAD = 3.0
 COLOURLESS_HIGH_SPREAD = 16.0  # at the 99th percentile
+COLOURLESS_SAMPLE = 90  # pixels on the short side looked at (every k-th row and column, not means)
 
 
 def is_colourless(rgb: npt.NDArray[np.integer]) -> bool:
-    """Whether a picture has no colour: the spread of its R, G and B is small everywhere."""
-    px = np.asarray(rgb, dtype=np.int16).reshape(-1, 3)
+    """Whether a picture has no colour: the spread of its R, G and B is small everywhere (on
+    every k-th pixel of every k-th row: pixels, not means, so that fine colour counts too)."""
+    k = max(1, min(rgb.shape[:2]) // COLOURLESS_SAMPLE)
+    px = np.asarray(rgb[::k, ::k], dtype=np.int16).reshape(-1, 3)
     spread = px.max(axis=1) - px.min(axis=1)
-    return bool(spread.mean() <= COLOURLESS_MEAN_SPREAD and np.percentile(spread, 99) <= COLOURLESS_HIGH_SPREAD)
+    high = np.partition(spread, int(0.99 * (len(spread) - 1)))[int(0.99 * (len(spread) - 1))]
+    return bool(spread.mean() <= COLOURLESS_MEAN_SPREAD and high <= COLOURLESS_HIGH_SPREAD)
 
 
 def fine_means(rgb: npt.NDArray[np.integer], blocks: int = GRID_SIDE) -> npt.NDArray[np.float64]:

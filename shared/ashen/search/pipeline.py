@@ -3,8 +3,9 @@
 1. readings: each frame of the query is read several ways (ashen.query.readings); those too
    plain to tell videos apart are dropped (a query of nothing else is ``flat``);
 2. probe: the buckets of every reading are read and every candidate ranked against each frame;
-   when that gives no confident answer, a wider probe once (ashen.search.probe); when even that
-   finds no scene, a small store is read whole;
+   when that gives no confident answer, the probes of the readings that guess at what the query
+   lost (its colour, a part under mist), then a wider probe once (ashen.search.probe); when even
+   that finds no scene, a small store is read whole;
 3. fit: once the likeliest video is known, each frame is also cut to that video's shape (bars
    added around a video with bars of its own) and that video's candidates ranked again;
 4. neighbours: the likeliest video's scenes around its contending moments are read too;
@@ -29,7 +30,7 @@ from ashen.records import VideoRecord
 from ashen.search.clip_vote import Vote, clip_span, times, vote
 from ashen.search.moments import contenders, moments, neighbour_ranges, scene_grid_distances
 from ashen.search.options import SearchOptions
-from ashen.search.probe import first_buckets, most_promising, searchable, wide_buckets
+from ashen.search.probe import first_buckets, guess_buckets, most_promising, searchable, wide_buckets
 from ashen.search.ranking import Frame, Pool, reading_best
 from ashen.search.results import Match, SearchResult
 from ashen.store.port import SceneStore
@@ -116,6 +117,15 @@ class _Clip:
                 yield Match(video, start, at, end, (1 - sim) * SIMILARITY_SCALE, sim, tuning.confident(sim), "clip")
 
 
+def _guess(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
+    """The probes of the readings that guess at what the query lost (its colour, a part hidden
+    under mist): many keys each, so only when the first probe found nothing confident."""
+    extra = guess_buckets((r for f in pool.frames for r in f.readings), pool.buckets, options.tuning)
+    if extra:
+        pool.add(store.candidates(extra))
+        pool.buckets += extra
+
+
 def _widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
     """The wider probe, for the readings (of any frame) whose first-pass matches were closest."""
     best = [
@@ -184,8 +194,10 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
         return SearchResult(0, 0, [], flat=bool(frames))
     pool, videos = Pool(kept), Videos(store, options.title)
     decision = _Still(pool, options, videos) if len(kept) == 1 else _Clip(pool, options, videos)
-    pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force, options.tuning)
+    pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force)
     pool.add(store.candidates(pool.buckets))
+    if not options.brute_force and not decision.confident():
+        _guess(store, pool, options)
     if not options.brute_force and not decision.confident():
         _widen(store, pool, options)
     if not pool.candidates and not options.brute_force:
