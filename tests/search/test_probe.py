@@ -53,7 +53,7 @@ def test_a_painted_over_reading_reads_two_cells_around_in_luma_and_one_in_chroma
     values = np.full(33, 16, dtype=np.int64)
     values[[0, 21, 27]] = (30, 32, 32)
     keys = set(deep_buckets(values))
-    assert set(guess_buckets([Reading("paint", values.astype(np.uint8), 1.0)], [], Tuning())) == keys
+    assert set(guess_buckets([Reading("paint", values.astype(np.uint8), 1.0)], [])) == keys
     assert len(keys) == 5**4 * 3**2
     far = values.copy()
     far[_DIMS[[0, 3, 4, 5]]] += 6  # two cells of 3 in each luma value

@@ -3,9 +3,9 @@
 1. readings: each frame of the query is read several ways (ashen.query.readings); those too
    plain to tell videos apart are dropped (a query of nothing else is ``flat``);
 2. probe: the buckets of every reading are read and every candidate ranked against each frame;
-   when that gives no confident answer, the probes of the readings that guess at what the query
-   lost (its colour, a part under mist), then a wider probe once (ashen.search.probe); when even
-   that finds no scene, a small store is read whole;
+   when that gives no confident answer, the deep probe of a painted-over reading (censorship
+   mist), then a wider probe once (ashen.search.probe); when even that finds no scene, a small
+   store is read whole;
 3. fit: once the likeliest video is known, each frame is also cut to that video's shape (bars
    added around a video with bars of its own) and that video's candidates ranked again;
 4. neighbours: the likeliest video's scenes around its contending moments are read too;
@@ -118,9 +118,10 @@ class _Clip:
 
 
 def _guess(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
-    """The probes of the readings that guess at what the query lost (its colour, a part hidden
-    under mist): many keys each, so only when the first probe found nothing confident."""
-    extra = guess_buckets((r for f in pool.frames for r in f.readings), pool.buckets, options.tuning)
+    """The deep probes of painted-over readings: thousands of keys, and a dark picture that merely
+    looks misted finds its scene without them, so only when the first probe found nothing
+    confident."""
+    extra = guess_buckets((r for f in pool.frames for r in f.readings), pool.buckets)
     if extra:
         pool.add(store.candidates(extra))
         pool.buckets += extra
@@ -194,7 +195,7 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
         return SearchResult(0, 0, [], flat=bool(frames))
     pool, videos = Pool(kept), Videos(store, options.title)
     decision = _Still(pool, options, videos) if len(kept) == 1 else _Clip(pool, options, videos)
-    pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force)
+    pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force, options.tuning)
     pool.add(store.candidates(pool.buckets))
     if not options.brute_force and not decision.confident():
         _guess(store, pool, options)

@@ -34,34 +34,36 @@ def searchable(readings: Sequence[Reading], tuning: Tuning) -> list[Reading]:
     ]
 
 
-def bucket_keys(readings: Iterable[Reading], margin: int = 1) -> list[str]:
-    """The buckets of the readings, each once, in the order the readings name them (a luma-only
-    reading has the buckets of the reading it copies)."""
+def bucket_keys(readings: Iterable[Reading], margin: int = 1, luma_sweeps: int = 0) -> list[str]:
+    """The buckets of the readings, each once, in the order the readings name them; for the first
+    ``luma_sweeps`` luma-only readings of the picture as given or trimmed, every chroma cell of
+    their luma cells (a **sweep**; the other luma-only readings have the buckets of the reading
+    they copy)."""
     keys: dict[str, None] = {}
     for r in readings:
         if not r.luma_only:
             keys.update(dict.fromkeys(query_buckets(r.values, margin)))
+        elif r.family == "plain" and luma_sweeps > 0:
+            keys.update(dict.fromkeys(luma_buckets(r.values, margin)))
+            luma_sweeps -= 1
     return list(keys)
 
 
-def first_buckets(store: SceneStore, readings: Iterable[Reading], brute_force: bool) -> list[str]:
-    """The first probe's buckets, or every bucket by brute force."""
-    return sorted(store.bucket_sizes()) if brute_force else bucket_keys(readings)
+def first_buckets(store: SceneStore, readings: Iterable[Reading], brute_force: bool, tuning: Tuning) -> list[str]:
+    """The first probe's buckets, or every bucket by brute force. A colourless query sweeps from
+    the start: its colour readings can find a grey picture of another video, and be confident."""
+    if brute_force:
+        return sorted(store.bucket_sizes())
+    return bucket_keys(readings, luma_sweeps=tuning.luma_sweeps)
 
 
-def guess_buckets(readings: Iterable[Reading], read: Sequence[str], tuning: Tuning) -> list[str]:
-    """The buckets not read yet of the readings that guess at what the query lost: for the first
-    ``Tuning.luma_sweeps`` luma-only readings of the picture as given or trimmed, every chroma cell
-    of their luma cells (a **sweep**); for a painted-over reading, two cells around in luma and one
-    in chroma (a **deep** probe)."""
+def guess_buckets(readings: Iterable[Reading], read: Sequence[str]) -> list[str]:
+    """The buckets not read yet of the painted-over readings (a guess of what mist hides moves
+    every keyed value a little): two cells around in luma and one in chroma (a **deep** probe)."""
     keys: dict[str, None] = {}
-    sweeps = tuning.luma_sweeps
     for r in readings:
         if r.family == "paint" and not r.luma_only:
             keys.update(dict.fromkeys(deep_buckets(r.values)))
-        elif r.luma_only and r.family == "plain" and sweeps > 0:
-            keys.update(dict.fromkeys(luma_buckets(r.values)))
-            sweeps -= 1
     done = set(read)
     return [k for k in keys if k not in done]
 
