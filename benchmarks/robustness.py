@@ -190,6 +190,23 @@ def timed(fn: Callable[[], Outcome]) -> tuple[Outcome, float]:
     return out, (time.perf_counter() - began) * 1000
 
 
+def _record(
+    sample: Sample,
+    edit: str,
+    kind: str,
+    method: str,
+    truth: float | None,
+    out: Outcome,
+    ok: bool,
+    ms: float,
+    drift: float | None = None,
+) -> Record:
+    """One method's answer to one query, with what it read."""
+    return Record(
+        sample.source, sample.positive, edit, kind, method, truth, out.answer, ok, out.candidates, ms, drift, out.keys
+    )
+
+
 def run_image(
     methods: Sequence[Method], sample: Sample, edit: str, rgb: np.ndarray, drift: float | None
 ) -> list[Record]:
@@ -198,22 +215,7 @@ def run_image(
         out, ms = timed(lambda m=m: m.image(rgb))
         ok = sample.positive and is_correct(out.answer, sample.source, sample.truth, sample.same_picture)
         truth = sample.truth if sample.positive else None
-        records.append(
-            Record(
-                sample.source,
-                sample.positive,
-                edit,
-                "image",
-                m.name,
-                truth,
-                out.answer,
-                ok,
-                out.candidates,
-                ms,
-                drift,
-                out.keys,
-            )
-        )
+        records.append(_record(sample, edit, "image", m.name, truth, out, ok, ms, drift))
     return records
 
 
@@ -227,21 +229,7 @@ def run_clip(
         twins = tuple(t + sample.clip_start - sample.truth for t in sample.same_picture)
         ok = sample.positive and is_correct(out.answer, sample.source, sample.clip_start, twins)
         truth = sample.clip_start if sample.positive else None
-        records.append(
-            Record(
-                sample.source,
-                sample.positive,
-                edit,
-                "clip",
-                m.name,
-                truth,
-                out.answer,
-                ok,
-                out.candidates,
-                ms,
-                keys=out.keys,
-            )
-        )
+        records.append(_record(sample, edit, "clip", m.name, truth, out, ok, ms))
     return records
 
 
