@@ -24,11 +24,15 @@ from ashen.box import Box
 from ashen.descriptors.color_layout import from_block_means
 from ashen.descriptors.luma_grid import GRID_SIDE, luma_of
 from ashen.errors import MediaError
+from ashen.media.extent import stream_ends
+from ashen.media.inputs import input_args
 from ashen.media.probe import VideoInfo, describe_source, ffmpeg_exe, probe
 
 GRID = 64  # ffmpeg's output grid; a multiple of 8 so each CLD block is an exact 8x8 patch of it
 FRAME_BYTES = GRID * GRID * 3 * 2
 STALL_TIMEOUT_S = 120.0  # no frame for this long means ffmpeg is stuck: kill it
+EXIT_TIMEOUT_S = 30.0  # after its last frame, ffmpeg has this long to exit with its status
+END_TOLERANCE_S = 0.5  # a full read's last frame lies at most this (or two frame intervals) before the end
 
 # ffmpeg's 8-bit RGB converter (the one that writes screenshots and PNG exports) lands on average
 # this much below the exact YUV->RGB value; the 16-bit area path we read does not. Measured on the
@@ -84,11 +88,13 @@ class _FfmpegReader:
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", str(threads)]
         if seek > 0:
             cmd += ["-noaccurate_seek", "-ss", f"{seek:.6f}"]
-        cmd += ["-copyts", "-i", source, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf]
+        cmd += ["-copyts", *input_args(source), "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf]
         cmd += ["-fps_mode", "passthrough", "-pix_fmt", "rgb48le", "-f", "rawvideo", "pipe:1"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.pts: Queue[float | None] = Queue()
         self.errors: list[str] = []
+        self.eof = False  # ffmpeg closed its output: it ended by itself
+        self.stopped = False  # the reader killed ffmpeg, having read what it needed
         self.last_progress = time.monotonic()
         self._stderr = threading.Thread(target=self._read_stderr, daemon=True)
         self._stderr.start()
@@ -120,6 +126,7 @@ class _FfmpegReader:
             raw = self.proc.stdout.read(FRAME_BYTES * batch)
             count = len(raw) // FRAME_BYTES
             if count == 0:
+                self.eof = True
                 return
             self.last_progress = time.monotonic()
             times: list[float] = []
@@ -131,15 +138,25 @@ class _FfmpegReader:
                 if t is None:
                     raise MediaError("ffmpeg produced a frame without a timestamp")
                 times.append(t)
+            if count < batch:
+                self.eof = True
             yield times, raw[: count * FRAME_BYTES]
             if count < batch:
                 return
 
     def close(self) -> int:
+        """Stop ffmpeg if the reader left before the end (``stopped``), else wait for it to exit;
+        its exit status either way (negative: killed by that signal)."""
         self._stop.set()
-        if self.proc.poll() is None:
+        if not self.eof and self.proc.poll() is None:
+            self.stopped = True
             self.proc.kill()
-        code = self.proc.wait()
+        try:
+            code = self.proc.wait(timeout=EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.errors.append(f"ffmpeg did not exit within {EXIT_TIMEOUT_S:.0f} s of its last frame")
+            self.proc.kill()
+            code = self.proc.wait()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         # ffmpeg is gone, so its stderr ends: let the reader thread finish before closing the
@@ -174,12 +191,15 @@ class _Window:
 
 @dataclass
 class _Pass:
-    """What one ffmpeg pass saw: the time of its first frame, the frames it kept, and whether it
-    got to the end of the window (False: it started past t0)."""
+    """What one ffmpeg pass saw: the times of its first and last frames, the frames it kept,
+    whether it went on to the end of the window or of the video (False: it started past t0), and
+    whether that was the window's end (a frame at or past it came)."""
 
     first_seen: float | None = None
+    last_seen: float | None = None
     produced: int = 0
     done: bool = False
+    reached_end: bool = False
 
 
 def read_range(
@@ -190,7 +210,12 @@ def read_range(
     info: VideoInfo | None = None,
     options: ReadOptions | None = None,
 ) -> Iterator[FrameBatch]:
-    """Signatures of every frame whose presentation time t (seconds from the start) is in [t0, t1)."""
+    """Signatures of every frame whose presentation time t (seconds from the start) is in [t0, t1).
+
+    A read is complete or a MediaError: ffmpeg must exit cleanly (not killed, not interrupted)
+    unless the reader stopped it past t1, and a read that ends with the video must reach the end
+    the probe found (see _check_complete): a file cut short fails instead of passing for whole.
+    """
     info = info or probe(source)
     options = options or ReadOptions()
     window = _Window(t0, math.inf if t1 is None else t1, info.start_time)
@@ -204,10 +229,49 @@ def read_range(
         if not seen.done and seen.first_seen is not None and seek > 0:
             seek = max(0.0, seek - max(5.0, 2 * (seen.first_seen - t0)))
             continue
-        if seen.done and seen.produced == 0 and seen.first_seen is None and code != 0:
-            detail = reader.errors[-1] if reader.errors else f"ffmpeg exited with status {code}"
-            raise MediaError(f"{describe_source(source)}: could not decode video ({detail})")
+        if not seen.reached_end:
+            _check_complete(source, info, window, seen, reader, code)
         return
+
+
+def _check_complete(
+    source: str, info: VideoInfo, window: _Window, seen: _Pass, reader: _FfmpegReader, code: int
+) -> None:
+    """MediaError unless a pass that ended with its ffmpeg's output went as far as the video does:
+    ffmpeg exited with status 0, and the last frame lies within the tolerance of min(t1, duration),
+    or else the packets of the file's tail show the video stream itself ends there (its audio
+    goes on) rather than the file stopping short of the duration its header claims."""
+    name = describe_source(source)
+    at = seen.last_seen if seen.last_seen is not None else max(0.0, window.t0)
+    detail = f" ({reader.errors[-1]})" if reader.errors else ""
+    _check_exit(name, code, at if seen.first_seen is not None else None, detail)
+    if info.duration is None:
+        return
+    tolerance = max(END_TOLERANCE_S, 2.0 / info.fps if info.fps else 0.0)
+    expected = min(window.end, info.duration)
+    if at + tolerance >= expected:
+        return
+    ends = stream_ends(source, min(60.0, max(5.0, info.duration - at + 2 * tolerance)))
+    file_end = None if ends.any is None else ends.any - info.start_time
+    video_end = None if ends.video is None else ends.video - info.start_time
+    if file_end is None or file_end + tolerance < info.duration:
+        stop = f"no frames after {at:.1f} s" if seen.last_seen is None else f"frames stop at {at:.1f} s"
+        raise MediaError(f"{name}: truncated: {stop} of {info.duration:.1f} s{detail}")
+    if video_end is not None and at + 2 * tolerance < video_end:
+        raise MediaError(f"{name}: frames stop at {at:.1f} s, the video stream goes on to {video_end:.1f} s{detail}")
+
+
+def _check_exit(name: str, code: int, at: float | None, detail: str) -> None:
+    """MediaError unless ffmpeg exited with status 0 (``at``: its last frame's time, None: none came)."""
+    if code == 0:
+        return
+    if at is None:
+        raise MediaError(f"{name}: could not decode video{detail or f' (ffmpeg exited with status {code})'}")
+    if code < 0:
+        raise MediaError(f"{name}: ffmpeg was killed by signal {-code} at {at:.1f} s{detail}")
+    if code == 255:  # ffmpeg's status when SIGTERM or SIGINT stopped it
+        raise MediaError(f"{name}: ffmpeg was interrupted (exit status 255) at {at:.1f} s")
+    raise MediaError(f"{name}: ffmpeg failed with exit status {code} at {at:.1f} s{detail}")
 
 
 def _read_pass(reader: _FfmpegReader, window: _Window, options: ReadOptions) -> Generator[FrameBatch, None, _Pass]:
@@ -220,6 +284,7 @@ def _read_pass(reader: _FfmpegReader, window: _Window, options: ReadOptions) -> 
             seen.first_seen = float(t[0])
             if reader.seek > 0 and seen.first_seen > window.t0 + 1e-6:
                 return seen
+        seen.last_seen = float(t[-1])
         keep = (t >= window.t0) & (t < window.end)
         if keep.any():
             # Hash only the kept frames: those between the keyframe seeked to and t0, or past the
@@ -232,6 +297,7 @@ def _read_pass(reader: _FfmpegReader, window: _Window, options: ReadOptions) -> 
         if options.on_progress is not None:
             options.on_progress(float(min(t[-1], window.end)))
         if t[-1] >= window.end:
+            seen.reached_end = True
             break
     seen.done = True
     return seen

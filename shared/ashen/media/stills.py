@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.errors import MediaError
+from ashen.media.inputs import input_args
 from ashen.media.probe import PROBE_TIMEOUT_S, check_local, describe_source, ffmpeg_exe
 
 _PPM = re.compile(rb"P6\s+(\d+)\s+(\d+)\s+255\s")
@@ -21,8 +22,8 @@ def grab_frame(source: str, at: float, max_width: int = 640, timeout: float = PR
     vf = f"scale='min({max_width},iw)':-2:flags=area"
     for fast in (True, False):
         cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", *(["-skip_frame", "nokey"] if fast else [])]
-        cmd += ["-noaccurate_seek", "-ss", f"{max(0.0, at):.3f}", "-i", source, "-map", "0:v:0", "-frames:v", "1"]
-        cmd += ["-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]
+        cmd += ["-noaccurate_seek", "-ss", f"{max(0.0, at):.3f}", *input_args(source)]
+        cmd += ["-map", "0:v:0", "-frames:v", "1", "-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]
         try:
             out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
         except subprocess.TimeoutExpired:
@@ -39,7 +40,8 @@ def clip_frames(
     sampled at ``fps`` from its start, at most ``max_frames``, 8-bit RGB like a screenshot."""
     check_local(source)
     vf = f"fps={fps},scale='min({max_width},iw)':-2:flags=area"
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", source, "-map", "0:v:0", "-frames:v", str(max_frames)]
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", *input_args(source), "-map", "0:v:0"]
+    cmd += ["-frames:v", str(max_frames)]
     cmd += ["-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL).stdout
