@@ -46,12 +46,14 @@ VIDEO_SUFFIXES = {
 
 @dataclass(frozen=True)
 class IndexOptions:
-    """What to call the video (default: its file name, no episode) and how many segments to hash
-    at once (default: one per CPU)."""
+    """What to call the video (default: its file name, no episode), how many segments to hash
+    at once (default: one per CPU) and the longest video to take, in seconds (default:
+    ashen.media.probe.max_duration_s(), $ASHEN_MAX_DURATION_HOURS or 12 h)."""
 
     title: str | None = None
     episode: str | None = None
     workers: int | None = None
+    max_duration: float | None = None
 
 
 class IndexProgress(Protocol):
@@ -115,7 +117,7 @@ def index_video(
     """
     began = time.perf_counter()
     options = options or IndexOptions()
-    info = probe(source)
+    info = probe(source, max_duration=options.max_duration)
     if progress is not None:
         progress.started(info)
     workers = options.workers or os.cpu_count() or 1
