@@ -40,6 +40,7 @@ END_TOLERANCE_S = 0.5  # a full read's last frame lies at most this (or two fram
 # agree with what a screenshot of the same frame hashes to.
 RGB24_BIAS = np.array([0.5, 1.0, 0.6])
 
+_LOG_PREFIX = re.compile(r"^\[[^]]*\] ")  # "[tls @ 0x55a5...] "
 _SHOWINFO = re.compile(rb"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*(-?\d+) pts_time:(-?[\d.e+-]+)")
 
 
@@ -243,7 +244,9 @@ def _check_complete(
     goes on) rather than the file stopping short of the duration its header claims."""
     name = describe_source(source)
     at = seen.last_seen if seen.last_seen is not None else max(0.0, window.t0)
-    detail = f" ({reader.errors[-1]})" if reader.errors else ""
+    # The first error says why ffmpeg could not open a source; the last, where decoding broke off.
+    error = reader.errors[0 if seen.first_seen is None else -1] if reader.errors else None
+    detail = f" ({_LOG_PREFIX.sub('', error)})" if error else ""
     _check_exit(name, code, at if seen.first_seen is not None else None, detail)
     if info.duration is None:
         return

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import imageio_ffmpeg
 
 from ashen.errors import MediaError
-from ashen.media.inputs import input_args, refused
+from ashen.media.inputs import ca_file, input_args, refused
 
 PROBE_TIMEOUT_S = 60.0
 MEASURE_TIMEOUT_S = 300.0  # for a source whose header gives no duration: a pass over its packets
@@ -140,8 +140,7 @@ def _check_opened(name: str, text: str) -> None:
     if refused(text):
         raise MediaError(f"{name}: not a video container Ashen reads (a playlist, an image or another format?)")
     if "certificate verify failed" in text:
-        last = text.strip().splitlines()[-1] if text.strip() else ""
-        raise MediaError(f"{name}: https connection refused: the server's certificate is not trusted ({last})")
+        raise MediaError(f"{name}: the https server's certificate is not trusted (CA bundle: {ca_file()})")
 
 
 def _line_of(text: str, pos: int) -> str:
