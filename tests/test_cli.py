@@ -1,4 +1,5 @@
 import json
+import sqlite3
 import subprocess
 import sys
 import zlib
@@ -144,3 +145,29 @@ def test_serve_without_powertools_says_how_to_install(tmp_path):
     assert done.stderr.splitlines() == [
         "ashen: serve needs aws-lambda-powertools (not installed): pip install 'ashen[serve]'"
     ]
+
+
+def test_index_into_a_locked_store_says_so_in_one_line(
+    tmp_path: Path, clip: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the store's write lock past the busy timeout: one line, exit 1, store unchanged."""
+    assert main(["--home", str(tmp_path), "stats", "--json"]) == 0  # creates the store
+    before = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("ASHEN_BUSY_TIMEOUT_S", "0.2")
+    db = tmp_path / "ashen.sqlite3"
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another `ashen index` in the middle of its write
+    try:
+        assert main(["--home", str(tmp_path), "index", str(clip), "-q"]) == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"ashen: the store {db} is locked by another process (waited 0 s; ASHEN_BUSY_TIMEOUT_S sets how long)"
+    ]
+    assert main(["--home", str(tmp_path), "stats", "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    before.pop("storeBytes"), after.pop("storeBytes")
+    assert after == before

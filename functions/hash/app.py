@@ -22,7 +22,7 @@ from ashen.aws.fanout import SegmentStatus, SegmentTask, run_segment
 from ashen.store.dynamodb import DynamoStore
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=[])  # no subsegment per DynamoDB batch write or update
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -14,7 +14,7 @@ from ashen.search import SearchResult
 from ashen.store.dynamodb import DynamoStore
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=[])  # no subsegment per DynamoDB Query: a search makes hundreds
 metrics = Metrics()
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["botocore"])  # a few calls per upload: S3 HEAD, the record, SQS sends
 metrics = Metrics()
 
 

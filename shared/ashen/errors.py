@@ -23,3 +23,11 @@ class NotAnImage(ImageError):
 
 class NotFoundError(AshenError):
     """A video named by the caller is not in the store."""
+
+
+class StoreError(AshenError):
+    """The store cannot do what was asked right now (locked, misconfigured); the input was fine."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the embedded store's write lock for longer than the busy timeout."""

@@ -30,3 +30,52 @@ def test_metadata_wins_and_odd_names_do_not_crash() -> None:
     assert naming_for_key("library/X/y - 03.mkv", {"Title": "Real", "episode": "7"}).episode == "7"
     assert parse_filename("") == (None, None)
     assert naming_for_key("library/X/.mkv").title == "X"
+
+
+@pytest.mark.parametrize(
+    ("filename", "episode"),
+    [
+        ("Show S² - 01.mkv", "S02E01"),  # anitopy's season "²": "²".isdigit() is True, int("²") raised
+        ("Show Season ² Episode ³.mkv", "S02E3"),
+        ("Show S2 - ０１.mkv", "S02E01"),  # fullwidth digits
+        ("Show ０１.mkv", "01"),
+        ("Show - ⑤.mkv", "5"),
+        ("Show S٣ - 04.mkv", "04"),  # an Arabic-Indic season is no plain number: the episode alone
+        ("Show S99999 - 01.mkv", "01"),
+        ("Show Season 1+2 - 03.mkv", "1"),  # anitopy reads episodes ["1", "2"]
+        ("", None),
+        ("   ", None),
+        ("...", None),
+        ("-.mkv", None),
+        ("[].mkv", None),
+        ("!!!.mkv", None),
+    ],
+)
+def test_odd_names_never_raise_and_episodes_are_plain(filename: str, episode: str | None) -> None:
+    title, got = parse_filename(filename)
+    assert got == episode
+    assert title is None or (isinstance(title, str) and title.strip() == title and title)
+    assert naming_for_key(f"library/Show/{filename}").title == "Show"
+
+
+@pytest.mark.parametrize(
+    "parsed",
+    [
+        None,
+        [],
+        "Show - 01",
+        {"anime_title": ["A", 3, "B"], "episode_number": ["", "07"], "anime_season": ["1", "2"]},
+        {"anime_title": 5, "episode_number": 7, "anime_season": 2},
+        {"anime_title": "", "episode_number": [], "anime_season": "²²²²²"},
+        {"anime_title": " X ", "episode_number": " 02 ", "anime_season": "01"},
+    ],
+)
+def test_whatever_anitopy_returns_is_read_without_raising(monkeypatch: pytest.MonkeyPatch, parsed: object) -> None:
+    monkeypatch.setattr("ashen.aws.naming.anitopy.parse", lambda name: parsed)
+    title, episode = parse_filename("x.mkv")
+    assert title is None or isinstance(title, str)
+    assert episode is None or isinstance(episode, str)
+    if isinstance(parsed, dict) and parsed["anime_title"] == " X ":
+        assert (title, episode) == ("X", "S01E02")
+    if isinstance(parsed, dict) and parsed["anime_title"] == ["A", 3, "B"]:
+        assert (title, episode) == ("A B", "07")

@@ -110,3 +110,139 @@ def test_each_function_carries_only_what_it_needs(template: dict[str, Any]) -> N
     assert "ImageLayer" not in layers["HashFunction"] + layers["SplitFunction"]  # no Pillow next to ffmpeg
     assert "FfmpegLayer" not in layers["QueryFunction"]
     assert all("SharedLayer" in v and "DepsLayer" in v for v in layers.values())
+
+
+# ---- operations: logs, alarms, least privilege, retention, tracing ------------------------------
+
+
+def functions(template: dict[str, Any]) -> list[str]:
+    return sorted(n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function")
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {n: r for n, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_every_function_has_a_log_group_with_retention(template: dict[str, Any]) -> None:
+    groups = {
+        json.dumps(r["Properties"].get("LogGroupName")): r for r in of_type(template, "AWS::Logs::LogGroup").values()
+    }
+    assert len(functions(template)) >= 3
+    for name in functions(template):
+        group = groups.get(json.dumps({"Fn::Sub": f"/aws/lambda/${{{name}}}"}))
+        assert group is not None, f"{name} has no /aws/lambda/<its name> log group"
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+    retention = template["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] in retention["AllowedValues"]
+
+
+def test_the_api_writes_json_access_logs(template: dict[str, Any]) -> None:
+    settings = template["Resources"]["SearchApi"]["Properties"]["AccessLogSettings"]
+    group = settings["DestinationArn"]["Fn::GetAtt"][0]
+    assert template["Resources"][group]["Type"] == "AWS::Logs::LogGroup"
+    assert template["Resources"][group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    line = json.loads(settings["Format"])  # one JSON object per request
+    assert {"requestId", "ip", "routeKey", "status", "latency"} <= set(line)
+    assert line["requestId"] == "$context.requestId" and line["status"] == "$context.status"
+
+
+def test_every_function_has_errors_and_throttles_alarms_on_one_topic(template: dict[str, Any]) -> None:
+    alarms = of_type(template, "AWS::CloudWatch::Alarm").values()
+    watched = {
+        (a["Properties"]["Dimensions"][0]["Value"]["Ref"], a["Properties"]["MetricName"])
+        for a in alarms
+        if a["Properties"].get("Namespace") == "AWS/Lambda"
+        and a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    }
+    for name in functions(template):
+        assert {(name, "Errors"), (name, "Throttles")} <= watched, name
+    assert template["Resources"]["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    subscriptions = of_type(template, "AWS::SNS::Subscription").values()
+    assert [s["Condition"] for s in subscriptions] == ["HasAlarmEmail"]  # mail only when AlarmEmail is given
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+def statements(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][name]["Properties"]["Policies"]
+    assert all(set(p) == {"Statement"} for p in policies), f"{name} uses a broad SAM policy template"
+    return [s for p in policies for s in p["Statement"]]
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def resources(statement: dict[str, Any]) -> list[str]:
+    resource = statement["Resource"]
+    return [json.dumps(r) for r in (resource if isinstance(resource, list) else [resource])]
+
+
+def grants(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs of a function's policies, resources named by the resource they refer to."""
+    out = set()
+    for s in statements(template, name):
+        assert s["Effect"] == "Allow"
+        for a in actions(s):
+            for r in resources(s):
+                what = next((t for t in ("ScenesTable", "VideosTable", "HashQueue", "-ingest-") if t in r), r)
+                out.add((a, what + ("/by_video" if "/index/by_video" in r else "")))
+    return out
+
+
+def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict[str, Any]) -> None:
+    upload = {("s3:GetObject", "-ingest-"), ("s3:GetObjectVersion", "-ingest-")}
+    videos = "VideosTable"
+    assert grants(template, "SplitFunction") == upload | {
+        *((f"dynamodb:{a}", videos) for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")),
+        ("dynamodb:Query", "ScenesTable/by_video"),
+        ("dynamodb:BatchWriteItem", "ScenesTable"),
+        ("dynamodb:DeleteItem", "ScenesTable"),
+        ("sqs:SendMessage", "HashQueue"),
+    }
+    assert grants(template, "HashFunction") == upload | {
+        *((f"dynamodb:{a}", videos) for a in ("GetItem", "BatchGetItem", "UpdateItem")),
+        *((f"dynamodb:{a}", "ScenesTable") for a in ("BatchWriteItem", "PutItem", "DeleteItem", "Query")),
+        ("dynamodb:Query", "ScenesTable/by_video"),
+    }
+    assert grants(template, "QueryFunction") == {
+        ("dynamodb:Query", "ScenesTable"),
+        ("dynamodb:Query", "ScenesTable/by_video"),
+        *((f"dynamodb:{a}", videos) for a in ("GetItem", "BatchGetItem", "Scan", "DescribeTable")),
+        ("dynamodb:DescribeTable", "ScenesTable"),
+    }
+    for name in ("SplitFunction", "HashFunction"):  # uploads under library/ only, by the computed bucket name
+        for s in statements(template, name):
+            if "s3:GetObject" in actions(s):
+                assert s["Resource"]["Fn::Sub"].endswith("-ingest-${AWS::AccountId}-${AWS::Region}/library/*")
+
+
+def test_no_role_may_scan_the_scenes_or_use_wildcard_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the CloudFormation translation: every inline policy SAM writes, its own additions included."""
+    roles = [r for r in translated(monkeypatch)["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) >= 3
+    for role in roles:
+        for policy in role["Properties"].get("Policies", []):
+            for s in policy["PolicyDocument"]["Statement"]:
+                assert not any("*" in a for a in actions(s)), (policy["PolicyName"], s)
+                if "dynamodb:Scan" in actions(s):
+                    assert not any("ScenesTable" in r for r in resources(s)), (policy["PolicyName"], s)
+
+
+def test_data_is_retained_and_every_deletion_policy_is_stated(template: dict[str, Any]) -> None:
+    for name in ("ScenesTable", "VideosTable", "IngestBucket"):
+        resource = template["Resources"][name]
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", name
+    for kind in ("AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table"):
+        for name, resource in of_type(template, kind).items():
+            assert resource.get("DeletionPolicy") in ("Retain", "Delete"), name
+            assert resource.get("UpdateReplacePolicy") == resource["DeletionPolicy"], name
+
+
+def test_tracing_stays_on_without_a_subsegment_per_dynamodb_call(template: dict[str, Any]) -> None:
+    function_globals = template["Globals"]["Function"]
+    assert function_globals["Tracing"] == "Active"
+    assert function_globals["Environment"]["Variables"]["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    for name in ("HashFunction", "QueryFunction"):  # hundreds of DynamoDB calls per search, dozens per segment
+        app = ROOT / template["Resources"][name]["Properties"]["CodeUri"] / "app.py"
+        assert "tracer = Tracer(patch_modules=[])" in app.read_text(), name

@@ -7,6 +7,8 @@ object metadata (``x-amz-meta-title`` / ``x-amz-meta-episode``) overrides both.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -14,6 +16,7 @@ from pathlib import PurePosixPath
 import anitopy
 
 LIBRARY_PREFIX = "library/"
+_ASCII_DIGITS = re.compile(r"[0-9]{1,4}")  # not str.isdigit(): "²".isdigit() is True, int("²") fails
 
 
 @dataclass(frozen=True)
@@ -24,21 +27,42 @@ class Naming:
 
 
 def parse_filename(filename: str) -> tuple[str | None, str | None]:
-    """(title, episode) anitopy reads from a release file name; either may be None."""
+    """(title, episode) anitopy reads from a release file name; either may be None. Never raises:
+    anitopy is a heuristic parser and returns strings, lists or nothing, with any Unicode digits."""
     try:
-        parsed = anitopy.parse(filename) or {}
-    except Exception:  # anitopy is a heuristic parser; a name it chokes on just has no episode
-        parsed = {}
-    title = parsed.get("anime_title")
-    episode = parsed.get("episode_number")
-    if isinstance(episode, list):  # "01-03" batches: the first episode names the file
-        episode = episode[0] if episode else None
-    if isinstance(title, list):
-        title = " ".join(title)
+        parsed = anitopy.parse(filename)
+    except Exception:  # a name it chokes on just has no title or episode
+        parsed = None
+    if not isinstance(parsed, dict):
+        return None, None
+    title = _text(parsed.get("anime_title"), join=True)
+    episode = _digits_as_ascii(_text(parsed.get("episode_number")))  # "01-03" batches: the first names the file
     season = parsed.get("anime_season")
-    if episode and season and not isinstance(season, list):
-        episode = f"S{int(season):02d}E{episode}" if str(season).isdigit() else episode
-    return (title or None), (episode or None)
+    season_number = _number(season) if isinstance(season, str) else None  # a list: a batch of seasons
+    if episode and season_number is not None:
+        episode = f"S{season_number:02d}E{episode}"
+    return title, episode
+
+
+def _text(value: object, *, join: bool = False) -> str | None:
+    """A string anitopy returned, stripped; of a list, the first string (or all of them joined)."""
+    if isinstance(value, list | tuple):
+        items = [v.strip() for v in value if isinstance(v, str) and v.strip()]
+        if not items:
+            return None
+        return " ".join(items) if join else items[0]
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _digits_as_ascii(text: str | None) -> str | None:
+    """Fullwidth, superscript and circled digits ("０１", "²", "⑤") as ASCII: NFKC folds them."""
+    return (unicodedata.normalize("NFKC", text).strip() or None) if text else None
+
+
+def _number(text: str) -> int | None:
+    """The season number, only when it is plain digits once folded ("²" is 2); else None."""
+    folded = _digits_as_ascii(text)
+    return int(folded) if folded and _ASCII_DIGITS.fullmatch(folded) else None
 
 
 def naming_for_key(key: str, metadata: Mapping[str, str] | None = None) -> Naming:

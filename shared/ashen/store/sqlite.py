@@ -1,4 +1,11 @@
-"""The embedded store: one SQLite file under ASHEN_HOME (default ~/.ashen)."""
+"""The embedded store: one SQLite file under ASHEN_HOME (default ~/.ashen).
+
+Several processes may share the file (two `ashen index` runs, `ashen serve` while indexing). SQLite
+lets one write at a time: a writer waits up to the busy timeout (ASHEN_BUSY_TIMEOUT_S, default ten
+minutes, far longer than one video's write) for the lock, then gives up with StoreBusy, one line
+that names the file. Writes prepare their rows before they take the lock, so it is held only for
+the SQL.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,12 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from ashen.errors import StoreBusy, StoreError
 from ashen.records import Candidate, Scene, StoreStats, VideoRecord, listing_order
 
 DB_NAME = "ashen.sqlite3"
@@ -39,29 +49,64 @@ _INSERT_SCENE = (
 )
 _SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout FROM scenes"  # rows for _candidates
 _KEYS_PER_STATEMENT = 2000  # well under the host parameters an SQLite statement may have
+BUSY_TIMEOUT_ENV = "ASHEN_BUSY_TIMEOUT_S"
+DEFAULT_BUSY_TIMEOUT_S = 600.0  # a 4 h video's write takes seconds: wait for another index run's, don't drop ours
+_CACHE_KIB = 65536  # page cache per connection: a long video's DELETE + inserts touch more pages than the 2 MiB default
+_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (sqlite3 names them only from Python 3.11's sqlite_errorcode)
+
+_Row = tuple[str, str, float, float, float, int, bytes, bytes | None]
 
 
 def default_home() -> Path:
     return Path(os.environ.get("ASHEN_HOME") or Path.home() / ".ashen")
 
 
+def busy_timeout() -> float:
+    """Seconds a write waits for another process's lock: $ASHEN_BUSY_TIMEOUT_S, default ten minutes."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_BUSY_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise StoreError(f"{BUSY_TIMEOUT_ENV} must be a number of seconds (0 or more), not {text!r}")
+    return seconds
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF in _BUSY_CODES  # extended codes (SQLITE_BUSY_SNAPSHOT...) keep the primary low byte
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class SqliteStore:
     """SceneStore on SQLite. Safe to share between threads of one process."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float | None = None) -> None:
+        """``timeout``: seconds to wait for another process's lock (default: ``busy_timeout()``)."""
         if path is None:
             home = default_home()
             home.mkdir(parents=True, exist_ok=True)
             path = home / DB_NAME
         self.path = Path(path)
+        self.timeout = busy_timeout() if timeout is None else timeout
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(scenes)")}
-        if "layout" not in columns:  # a store written before scenes kept their luma grid (column layout)
-            self._db.execute("ALTER TABLE scenes ADD COLUMN layout BLOB")
+        self._db = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False, isolation_level=None)
+        try:
+            with self._guard() as db:
+                db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(scenes)")}
+                if "layout" not in columns:  # a store written before scenes kept their luma grid (column layout)
+                    db.execute("ALTER TABLE scenes ADD COLUMN layout BLOB")
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -72,91 +117,109 @@ class SqliteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def _guard(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for one thread at a time; SQLite's "database is locked" becomes StoreBusy."""
+        began = time.monotonic()
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                waited = time.monotonic() - began
+                raise StoreBusy(
+                    f"the store {self.path} is locked by another process (waited {waited:.0f} s; "
+                    f"{BUSY_TIMEOUT_ENV} sets how long)"
+                ) from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE (the write lock up front, waiting for it) ... COMMIT, or ROLLBACK on any error."""
+        with self._guard() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:  # some errors (a full disk) roll back on their own
+                    db.execute("ROLLBACK")
+                raise
+
     # videos
     def put_video(self, video: VideoRecord) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, json.dumps(video.to_dict()))
-            )
+        record = json.dumps(video.to_dict())
+        with self._guard() as db:
+            db.execute("INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, record))
 
     def get_video(self, video_id: str) -> VideoRecord | None:
-        with self._lock:
-            row = self._db.execute("SELECT record FROM videos WHERE id = ?", (video_id,)).fetchone()
+        with self._guard() as db:
+            row = db.execute("SELECT record FROM videos WHERE id = ?", (video_id,)).fetchone()
         return _video(row[0]) if row else None
 
     def list_videos(self) -> list[VideoRecord]:
-        with self._lock:
-            rows = self._db.execute("SELECT record FROM videos").fetchall()
+        with self._guard() as db:
+            rows = db.execute("SELECT record FROM videos").fetchall()
         return listing_order(_video(r[0]) for r in rows)
 
     # scenes
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
-        rows = [(b, video.id, s.start, s.at, s.end, s.frames, s.signature, s.luma or None) for b, s in scenes]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("DELETE FROM scenes WHERE video_id = ?", (video.id,))
-                self._db.executemany(_INSERT_SCENE, rows)
-                self._db.execute(
-                    "INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, json.dumps(video.to_dict()))
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        rows = _rows(video.id, scenes)  # before BEGIN: the lock is held for the SQL only
+        with self._transaction() as db:
+            db.execute("DELETE FROM scenes WHERE video_id = ?", (video.id,))
+            db.executemany(_INSERT_SCENE, rows)
+            db.execute(
+                "INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, json.dumps(video.to_dict()))
+            )
 
     def add_scenes(self, video_id: str, scenes: Iterable[tuple[str, Scene]]) -> int:
-        rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature, s.luma or None) for b, s in scenes]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(_INSERT_SCENE, rows)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        rows = _rows(video_id, scenes)
+        with self._transaction() as db:
+            db.executemany(_INSERT_SCENE, rows)
         return len(rows)
 
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
         rows = []
-        with self._lock:
+        with self._guard() as db:
             for i in range(0, len(buckets), _KEYS_PER_STATEMENT):  # a colourless query's probe has thousands
                 chunk = tuple(buckets[i : i + _KEYS_PER_STATEMENT])
                 marks = ",".join("?" * len(chunk))
-                rows += self._db.execute(f"{_SELECT_CANDIDATES} WHERE bucket IN ({marks})", chunk).fetchall()
+                rows += db.execute(f"{_SELECT_CANDIDATES} WHERE bucket IN ({marks})", chunk).fetchall()
         return _candidates(rows)
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._guard() as db:
+            rows = db.execute(
                 f"{_SELECT_CANDIDATES} WHERE video_id = ? AND start BETWEEN ? AND ? ORDER BY start",
                 (video_id, start, end),
             ).fetchall()
         return _candidates(rows)
 
     def remove_video(self, video_id: str) -> bool:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("DELETE FROM scenes WHERE video_id = ?", (video_id,))
-                gone = self._db.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            db.execute("DELETE FROM scenes WHERE video_id = ?", (video_id,))
+            gone: int = db.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
         return gone > 0
 
     def stats(self) -> StoreStats:
         videos = self.list_videos()
-        with self._lock:
-            scenes = self._db.execute("SELECT COUNT(*) FROM scenes").fetchone()[0]
+        with self._guard() as db:
+            scenes = db.execute("SELECT COUNT(*) FROM scenes").fetchone()[0]
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         return StoreStats(len(videos), sum(v.frames for v in videos), int(scenes), size)
 
     def bucket_sizes(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT bucket, COUNT(*) FROM scenes GROUP BY bucket").fetchall()
+        with self._guard() as db:
+            rows = db.execute("SELECT bucket, COUNT(*) FROM scenes GROUP BY bucket").fetchall()
         return {b: int(n) for b, n in rows}
+
+
+def _rows(video_id: str, scenes: Iterable[tuple[str, Scene]]) -> list[_Row]:
+    """Scene rows in primary-key order: the inserts walk the table's B-tree once instead of jumping
+    about it (a long video's write touches far fewer pages)."""
+    rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature, s.luma or None) for b, s in scenes]
+    rows.sort(key=lambda r: (r[0], r[2]))
+    return rows
 
 
 def _candidates(rows: Iterable[tuple[str, float, float, float, bytes, bytes | None]]) -> list[Candidate]:
