@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
 from ashen.records import Scene, VideoRecord, VideoStatus
 from ashen.store.dynamodb import DynamoStore, is_hot
+from ashen.store.port import Begun
 from ashen.store.sqlite import SqliteStore
 
 
@@ -127,8 +129,10 @@ def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> Non
 
 def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     video = record(7, status=VideoStatus.INDEXING, segments_planned=2)
-    assert dynamo.begin_indexing(video, "rev1") is True
-    assert dynamo.begin_indexing(video, "rev1") is False  # the same S3 event again
+    assert dynamo.begin_indexing(video, "rev1") == Begun.NEW
+    assert dynamo.begin_indexing(video, "rev1") == Begun.RETRY  # recorded, never queued: a split that died
+    assert dynamo.mark_queued("vid7", "rev1") is True
+    assert dynamo.begin_indexing(video, "rev1") == Begun.KNOWN  # the same S3 event again
     assert dynamo.mark_segment_done("vid7", "rev1", 0, 100, 4) is True
     assert dynamo.mark_segment_done("vid7", "rev1", 0, 100, 4) is False  # redelivered
     assert dynamo.finish_if_complete("vid7", "rev1") is False
@@ -138,14 +142,12 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     assert dynamo.finish_if_complete("vid7", "rev1") is False  # flipped exactly once
     got = dynamo.get_video("vid7")
     assert got is not None and (got.status, got.segments_done, got.frames, got.scenes) == ("indexed", 2, 220, 9)
-    # A new revision of the object starts over and clears the old entries.
-    dynamo.add_scenes("vid7", scenes_for(7, 3))
-    assert dynamo.begin_indexing(record(7, status=VideoStatus.INDEXING, segments_planned=1), "rev2") is True
+    assert dynamo.begin_indexing(record(7, status=VideoStatus.INDEXING, segments_planned=1), "rev2") == Begun.NEW
     got = dynamo.get_video("vid7")
     assert got is not None and (got.status, got.segments_done, got.frames) == ("indexing", 0, 0)
-    assert dynamo.scene_count("vid7") == 0
     assert dynamo.fail_video("vid7", "rev1", "old") is False
     assert dynamo.fail_video("vid7", "rev2", "decoder said no") is True
+    assert dynamo.fail_video("vid7", "rev2", "twice") is False  # only an indexing revision fails
     got = dynamo.get_video("vid7")
     assert got is not None and (got.status, got.error) == ("failed", "decoder said no")
     assert dynamo.revision_of("vid7") == ("rev2", "failed") and dynamo.revision_of("nope") is None
@@ -153,6 +155,69 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
     # Stored as the plain string, which the condition expressions above compare against.
     raw = boto3.client("dynamodb").get_item(TableName="videos", Key={"id": {"S": "vid7"}})["Item"]
     assert raw["status"] == {"S": "failed"} and json.loads(raw["record"]["S"])["status"] == "indexing"
+
+
+def answering(store: DynamoStore, scenes: list[tuple[str, Scene]]) -> list[tuple[str, float]]:
+    """(video, start) of what a search reads from these scenes' buckets, and of a time range."""
+    found = {(c.video_id, c.start) for c in store.candidates([b for b, _ in scenes])}
+    found |= {(c.video_id, c.start) for c in store.scenes_between("vid8", 0.0, 1e6)}
+    return sorted(found)
+
+
+def test_only_the_live_revision_answers_and_the_previous_until_the_new_is_complete(dynamo: DynamoStore) -> None:
+    old, new = (
+        scenes_for(8, 6),
+        [(b, Scene(s.start + 1000, s.at + 1000, s.end + 1000, 5, s.signature)) for b, s in scenes_for(8, 4)],
+    )
+    indexing = record(8, status=VideoStatus.INDEXING, segments_planned=1)
+    assert dynamo.begin_indexing(indexing, "r1", "0A") == Begun.NEW
+    dynamo.put_scenes("vid8", "r1", old)
+    assert answering(dynamo, old) == []  # nothing answers before the first revision is complete
+    assert dynamo.mark_segment_done("vid8", "r1", 0, 60, 6) and dynamo.finish_if_complete("vid8", "r1")
+    assert answering(dynamo, old) == [("vid8", s.start) for _, s in old]
+
+    assert dynamo.begin_indexing(indexing, "r2", "0B") == Begun.NEW  # an overwrite: r2 is hashed
+    dynamo.put_scenes("vid8", "r2", new)
+    assert answering(dynamo, old + new) == [("vid8", s.start) for _, s in old]  # r1 still answers
+    dynamo.put_scenes("vid8", "r1", old[:2])  # a late worker of r1 writes again: harmless
+    assert dynamo.mark_segment_done("vid8", "r2", 0, 40, 4) and dynamo.finish_if_complete("vid8", "r2")
+    assert answering(dynamo, old + new) == [("vid8", s.start) for _, s in new]
+    assert dynamo.scene_count("vid8") == 4  # r1's items are gone
+    dynamo.put_scenes("vid8", "r1", old[:2])  # later still: never answers, and is taken back by key
+    assert answering(dynamo, old + new) == [("vid8", s.start) for _, s in new]
+    dynamo.take_back_scenes("vid8", "r1", old[:2])
+    assert dynamo.scene_count("vid8") == 4
+
+    # A failed r3 leaves r2 answering, and none of r3's items.
+    assert dynamo.begin_indexing(indexing, "r3", "0C") == Begun.NEW
+    dynamo.put_scenes("vid8", "r3", old)
+    assert dynamo.fail_video("vid8", "r3", "truncated") is True
+    assert answering(dynamo, old + new) == [("vid8", s.start) for _, s in new] and dynamo.scene_count("vid8") == 4
+
+
+def test_events_are_ordered_by_sequencer(dynamo: DynamoStore) -> None:
+    indexing = record(9, status=VideoStatus.INDEXING, segments_planned=1)
+    # A delete delivered before its create: the tombstone refuses the create.
+    assert dynamo.remove_upload("vid9", "0055AED6DCD90281F1") is True
+    assert dynamo.get_video("vid9") is None and dynamo.revision_of("vid9") is None and dynamo.list_videos() == []
+    assert dynamo.begin_indexing(indexing, "v1", "0055AED6DCD90281E5") == Begun.KNOWN
+    assert dynamo.get_video("vid9") is None
+    # A later upload (greater sequencer; S3 pads the shorter one with zeros on the right) is indexed.
+    assert dynamo.begin_indexing(indexing, "v2", "0055AED6DCD90281F2") == Begun.NEW
+    assert dynamo.revision_of("vid9") == ("v2", "indexing")
+    # An older delete arriving late changes nothing; an older create neither.
+    assert dynamo.remove_upload("vid9", "0055AED6DCD90281F1") is False
+    assert dynamo.begin_indexing(indexing, "v0", "0055AED6DCD9028100") == Begun.KNOWN
+    assert dynamo.revision_of("vid9") == ("v2", "indexing")
+    assert dynamo.remove_upload("vid9", "0055AED6DCD90281F20001") is True  # longer: later
+
+
+def test_stalled_videos_are_found_and_only_failed_without_progress(dynamo: DynamoStore) -> None:
+    assert dynamo.begin_indexing(record(10, status=VideoStatus.INDEXING, segments_planned=2), "r") == Begun.NEW
+    now = time.time()
+    assert dynamo.stalled(now - 60) == [] and dynamo.stalled(now + 1) == [("vid10", "r")]
+    assert dynamo.fail_video("vid10", "r", "stalled", idle_since=now - 60) is False  # it moved within the minute
+    assert dynamo.fail_video("vid10", "r", "stalled", idle_since=now + 1) is True
 
 
 def test_stores_on_other_tables_keep_apart(dynamo: DynamoStore) -> None:

@@ -141,8 +141,9 @@ def _widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
 
 def _read_all_of_small(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
     """Nothing found near any reading: in a small store, read every scene (Tuning.read_all_scenes)."""
-    if store.stats().scenes <= options.tuning.read_all_scenes:
-        rest = sorted(set(store.bucket_sizes()) - set(pool.buckets))
+    every = store.small_index(options.tuning.read_all_scenes)
+    if every is not None:
+        rest = sorted(set(every) - set(pool.buckets))
         pool.add(store.candidates(rest))
         pool.buckets += rest
 

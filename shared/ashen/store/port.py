@@ -4,6 +4,7 @@ scenes of a bucket are fetched together, and a video's scenes can be found witho
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Protocol
 
 from ashen.records import Candidate, Scene, StoreStats, VideoRecord, VideoStatus
@@ -38,23 +39,59 @@ class SceneStore(Protocol):
     def bucket_sizes(self) -> dict[str, int]:
         """Scenes per bucket (for occupancy reports)."""
 
+    def small_index(self, limit: int) -> list[str] | None:
+        """Every bucket holding a scene when the store holds at most ``limit`` scenes; None when
+        it holds more, or cannot tell without reading the whole index (DynamoDB: a Scan)."""
+
+
+class Begun(StrEnum):
+    """What ``FanoutStore.begin_indexing`` made of an upload."""
+
+    NEW = "new"  # recorded: plan its segments and queue them
+    RETRY = "retry"  # recorded before but its segments never queued (a split that died): queue them
+    KNOWN = "known"  # queued before, or a later event (by S3's sequencer) already decided the video
+
 
 class FanoutStore(SceneStore, Protocol):
     """The port plus the progress of a video indexed by independent workers, one segment each
     (ashen.aws.fanout; DynamoStore implements it). ``revision`` names the upload being indexed:
-    work for any other revision is refused, so a replaced or redelivered upload counts once."""
+    work for any other revision is refused, so a replaced or redelivered upload counts once.
+    Scenes are written per revision; the revision that answers searches changes only when a new
+    one is complete, so the previous complete index answers until then."""
 
-    def begin_indexing(self, video: VideoRecord, revision: str) -> bool:
-        """Record ``video`` as indexing ``revision``; False if that revision is already recorded."""
+    def begin_indexing(self, video: VideoRecord, revision: str, sequencer: str = "") -> Begun:
+        """Record ``video`` as indexing ``revision``, unless a later S3 event (by ``sequencer``)
+        already decided the video."""
+
+    def mark_queued(self, video_id: str, revision: str) -> bool:
+        """Every segment message of ``revision`` is on the queue."""
+
+    def put_scenes(self, video_id: str, revision: str, scenes: Iterable[tuple[str, Scene]]) -> int:
+        """Write scenes of one revision (idempotent)."""
+
+    def take_back_scenes(self, video_id: str, revision: str, scenes: Iterable[tuple[str, Scene]]) -> None:
+        """Delete what ``put_scenes`` wrote for these scenes."""
 
     def mark_segment_done(self, video_id: str, revision: str, index: int, frames: int, scenes: int) -> bool:
-        """Count segment ``index`` done, with its frames and scenes; False if it was counted already."""
+        """Count segment ``index`` done, with its frames and scenes; False if it was counted
+        already or the video is no longer indexing ``revision``."""
+
+    def note_error(self, video_id: str, revision: str, reason: str) -> bool:
+        """Keep the last error of a segment that will be retried."""
 
     def finish_if_complete(self, video_id: str, revision: str) -> bool:
-        """Mark the video indexed once every planned segment is done; True only for the call that does."""
+        """Once every planned segment is done, mark the video indexed and make ``revision``
+        answer; True only for the call that does."""
 
-    def fail_video(self, video_id: str, revision: str, reason: str) -> bool:
-        """Mark the video failed with ``reason``; False if it has moved on to another revision."""
+    def fail_video(self, video_id: str, revision: str, reason: str, *, idle_since: float | None = None) -> bool:
+        """Fail the indexing of ``revision`` with ``reason``; False if the video is not indexing it
+        (or, with ``idle_since``, made progress since then)."""
+
+    def remove_upload(self, video_id: str, sequencer: str = "") -> bool:
+        """The object was deleted: remove the video, unless a later event already decided it."""
 
     def revision_of(self, video_id: str) -> tuple[str, VideoStatus] | None:
         """(revision, status) of a video, or None when there is no such video."""
+
+    def stalled(self, before: float) -> list[tuple[str, str]]:
+        """(video id, revision) of the videos indexing without progress since ``before``."""

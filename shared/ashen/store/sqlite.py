@@ -213,6 +213,12 @@ class SqliteStore:
             rows = db.execute("SELECT bucket, COUNT(*) FROM scenes GROUP BY bucket").fetchall()
         return {b: int(n) for b, n in rows}
 
+    def small_index(self, limit: int) -> list[str] | None:
+        with self._guard() as db:
+            if db.execute("SELECT COUNT(*) FROM scenes").fetchone()[0] > limit:
+                return None
+            return [row[0] for row in db.execute("SELECT DISTINCT bucket FROM scenes ORDER BY bucket")]
+
 
 def _rows(video_id: str, scenes: Iterable[tuple[str, Scene]]) -> list[_Row]:
     """Scene rows in primary-key order: the inserts walk the table's B-tree once instead of jumping

@@ -1,0 +1,119 @@
+"""The DynamoDB tables as pynamodb models, and the keys of their items (see ashen.store.dynamodb).
+
+Every scene item belongs to one revision of its video (one upload of the S3 object): its sort key
+is ``<video id>#<revision tag>#<start, zero padded>``, so two revisions of a video never overwrite
+each other's items and one revision's items of a video sort by time in the ``by_video`` index. A
+video item names the revision whose scenes answer searches (``live``); items of any other
+revision are ignored by reads and deleted by clean-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+# What the by_video index carries besides its keys: enough to make a Candidate (and its revision).
+BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout", "rev"]
+REMOVED = "removed"  # the status of a tombstone: the object was deleted (see DynamoStore.remove_upload)
+
+
+def revision_tag(revision: str) -> str:
+    """The short form of a revision that scene items carry (8 hex digits of its SHA-1)."""
+    return hashlib.sha1(revision.encode()).hexdigest()[:8]
+
+
+def sort_key(video_id: str, tag: str, start: float) -> str:
+    return f"{video_id}#{tag}#{start:012.3f}"
+
+
+def sequencer_order(sequencer: str | None) -> str:
+    """An S3 event's sequencer in a form whose string order is the events' order. S3's rule: pad
+    the shorter value with zeros on the right, then compare lexicographically. No sequencer (an
+    event not from S3) orders before every real one."""
+    return (sequencer or "").upper().ljust(40, "0")[:40] if sequencer else ""
+
+
+class ByVideo(GlobalSecondaryIndex["SceneItem"]):  # type: ignore[no-untyped-call]  # pynamodb's __init_subclass__
+    class Meta:
+        index_name = "by_video"
+        projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
+
+    video = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class SceneItem(Model):
+    """One scene of one revision of a video, in its bucket's partition. Unbound: ``make_models``
+    gives each store a subclass naming its table (pynamodb copies the index onto it)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    video = UnicodeAttribute()
+    rev = UnicodeAttribute(default="")  # revision_tag of the upload the scene was hashed from
+    bucket = UnicodeAttribute()
+    start = NumberAttribute()
+    at = NumberAttribute()
+    end = NumberAttribute()
+    frames = NumberAttribute()
+    sig = BinaryAttribute(legacy_encoding=False)
+    luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="layout")
+    by_video = ByVideo()
+
+
+class VideoItem(Model):
+    """One video: its record, the fields the hash workers update in place, and which revision
+    answers. Unbound, as SceneItem."""
+
+    id = UnicodeAttribute(hash_key=True)
+    record = UnicodeAttribute()  # the VideoRecord as JSON, minus the fields below
+    title = UnicodeAttribute()
+    status = UnicodeAttribute()  # a VideoStatus, stored as its plain string (or REMOVED)
+    error = UnicodeAttribute(default="")
+    revision = UnicodeAttribute(default="")  # the upload being indexed (or last indexed)
+    live = UnicodeAttribute(default="")  # the revision whose scenes answer searches ("" none)
+    sequencer = UnicodeAttribute(default="")  # sequencer_order of the last S3 event applied
+    queued = BooleanAttribute(default=False)  # the revision's segments are on the queue
+    updated_at = NumberAttribute(default=0)  # last progress (seconds since the epoch)
+    expires = NumberAttribute(null=True)  # a tombstone's time to live (the table's TTL attribute)
+    segments_planned = NumberAttribute(default=0)
+    segments_done = NumberAttribute(default=0)
+    frames = NumberAttribute(default=0)
+    scenes = NumberAttribute(default=0)
+    indexed_at = NumberAttribute(default=0)
+    done = UnicodeSetAttribute(null=True)
+
+
+def make_models(
+    scenes_table: str, videos_table: str, *, region: str | None = None, host: str | None = None
+) -> tuple[type[SceneItem], type[VideoItem]]:
+    """The item models bound to the given table names (set at run time from the environment)."""
+    aws_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    endpoint = host
+
+    class Scenes(SceneItem):
+        class Meta:
+            table_name = scenes_table
+            billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            if endpoint:  # else pynamodb's own default
+                host = endpoint
+
+    class Videos(VideoItem):
+        class Meta:
+            table_name = videos_table
+            billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            if endpoint:
+                host = endpoint
+
+    return Scenes, Videos

@@ -1,0 +1,149 @@
+"""What every part of the DynamoDB adapter shares: the bound models, where a scene item goes (its
+partition and sort key) and the clean-up of revisions that no longer answer."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+
+from pynamodb.exceptions import DoesNotExist
+
+from ashen.descriptors.buckets import is_hot_bucket
+from ashen.records import Candidate, Scene, VideoRecord, VideoStatus
+from ashen.store.dynamodb_models import REMOVED, SceneItem, VideoItem, make_models, revision_tag, sort_key
+
+DEFAULT_HOT_SHARDS = 8
+
+
+def is_hot(bucket: str) -> bool:
+    """Buckets of low-texture frames, which every video fills: spread over shards."""
+    return is_hot_bucket(bucket)
+
+
+def conditional_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class DynamoTables:
+    """The two tables of one store and the item plumbing its parts share."""
+
+    def __init__(
+        self,
+        scenes_table: str,
+        videos_table: str,
+        *,
+        region: str | None = None,
+        host: str | None = None,
+        hot_shards: int = DEFAULT_HOT_SHARDS,
+    ) -> None:
+        self.Scene, self.Video = make_models(scenes_table, videos_table, region=region, host=host)
+        self.hot_shards = max(1, hot_shards)
+
+    def create_tables(self) -> None:
+        """For tests and local use; on AWS the tables come from template.yaml."""
+        for model in (self.Scene, self.Video):
+            if not model.exists():
+                model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+
+    # partition keys
+    def partition_of(self, bucket: str, video_id: str, start: float) -> str:
+        if not is_hot(bucket) or self.hot_shards == 1:
+            return bucket
+        shard = zlib.crc32(f"{video_id}#{start:012.3f}".encode()) % self.hot_shards
+        return f"{bucket}#{shard}"
+
+    def partitions(self, bucket: str) -> list[str]:
+        if not is_hot(bucket) or self.hot_shards == 1:
+            return [bucket]
+        return [f"{bucket}#{i}" for i in range(self.hot_shards)]
+
+    # items
+    def _scene_item(self, video_id: str, tag: str, bucket: str, scene: Scene) -> SceneItem:
+        return self.Scene(
+            self.partition_of(bucket, video_id, scene.start),
+            sort_key(video_id, tag, scene.start),
+            video=video_id,
+            rev=tag,
+            bucket=bucket,
+            start=scene.start,
+            at=scene.at,
+            end=scene.end,
+            frames=scene.frames,
+            sig=scene.signature,
+            luma=scene.luma or None,
+        )
+
+    def _write_scenes(self, video_id: str, tag: str, scenes: Iterable[tuple[str, Scene]]) -> int:
+        count = 0
+        with self.Scene.batch_write() as batch:
+            for bucket, scene in scenes:
+                batch.save(self._scene_item(video_id, tag, bucket, scene))
+                count += 1
+        return count
+
+    def _delete_scenes(self, video_id: str, keep: str | None = None) -> int:
+        """Delete the video's scene items of every revision but ``keep`` (a revision tag; None:
+        all). Found through the by_video index, which lags writes by a moment: a writer whose
+        revision stopped answering also takes back its own items (see FanoutProgress)."""
+        count = 0
+        with self.Scene.batch_write() as batch:
+            for key in self.Scene.by_video.query(video_id, attributes_to_get=["pk", "sk", "rev"]):
+                if keep is None or key.rev != keep:
+                    batch.delete(self.Scene(key.pk, key.sk))
+                    count += 1
+        return count
+
+    @staticmethod
+    def _candidate(item: SceneItem) -> Candidate:
+        return Candidate(
+            item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig), bytes(item.luma or b"")
+        )
+
+    # videos
+    def _to_item(self, video: VideoRecord, revision: str, *, live: str = "") -> VideoItem:
+        return self.Video(
+            video.id,
+            record=json.dumps(video.to_dict()),
+            title=video.title,
+            status=video.status,
+            error=video.error,
+            revision=revision,
+            live=live,
+            segments_planned=video.segments_planned,
+            segments_done=video.segments_done,
+            frames=video.frames,
+            scenes=video.scenes,
+            indexed_at=video.indexed_at,
+            done=None,
+        )
+
+    @staticmethod
+    def _to_record(item: VideoItem) -> VideoRecord:
+        video = VideoRecord.from_dict(json.loads(item.record))
+        # The counters live in their own attributes (updated atomically by the hash workers).
+        video.status = VideoStatus(item.status)
+        video.error = item.error or ""
+        video.segments_planned = int(item.segments_planned or 0)
+        video.segments_done = int(item.segments_done or 0)
+        video.frames = int(item.frames or 0)
+        video.scenes = int(item.scenes or 0)
+        video.indexed_at = float(item.indexed_at or 0)
+        return video
+
+    def _video_item(self, video_id: str, *attributes: str) -> VideoItem | None:
+        """The video's item (only ``attributes`` when given), or None; tombstones are None."""
+        wanted = [*attributes, "status"] if attributes else None
+        try:
+            item = self.Video.get(video_id, consistent_read=True, attributes_to_get=wanted)
+        except DoesNotExist:
+            return None
+        return None if item.status == REMOVED else item
+
+    def live_tags(self, video_ids: Iterable[str]) -> dict[str, str]:
+        """The revision tag that answers for each video that has one (one BatchGetItem per 100)."""
+        ids = list(dict.fromkeys(video_ids))
+        if not ids:
+            return {}
+        items = self.Video.batch_get(ids, consistent_read=True, attributes_to_get=["id", "live"])
+        return {item.id: revision_tag(item.live) for item in items if item.live}
