@@ -1,7 +1,9 @@
 """Hash: SQS batches of segment messages -> decode through a presigned URL -> scenes -> DynamoDB.
 
-Partial batch responses: a record that raises is reported failed and retried by SQS (then parked
-in the dead-letter queue); the rest of the batch is not redone.
+Partial batch responses: a record that raises is reported failed and retried by SQS; a segment
+that cannot be read on its last attempt (ASHEN_SEGMENT_ATTEMPTS, the queue's maxReceiveCount)
+fails its video, and whatever else the queue gives up on goes to the dead-letter queue, whose
+handler (functions/upkeep) fails the video. The rest of a batch is not redone.
 """
 
 from __future__ import annotations
@@ -34,19 +36,23 @@ def _store() -> DynamoStore:
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    task = SegmentTask.from_message(record.body)
+    try:
+        task = SegmentTask.from_message(record.body)
+    except (ValueError, KeyError, TypeError):
+        logger.exception("not a segment message; the queue parks it in the dead-letter queue")
+        raise
     threads = int(os.environ.get("ASHEN_FFMPEG_THREADS", 2))
-    outcome = run_segment(_store(), task, s3.presigned_get(task.source), threads=threads)
-    logger.info(
-        "segment",
-        extra={
-            "video": task.video_id,
-            "segment": task.segment.index,
-            "outcome": outcome.status,
-            "frames": outcome.frames,
-            "scenes": outcome.scenes,
-        },
-    )
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempts = int(os.environ.get("ASHEN_SEGMENT_ATTEMPTS", 3))
+    where = {"video": task.video_id, "key": task.source.key, "version": task.source.version_id}
+    logger.append_keys(**where, segment=task.segment.index, attempt=attempt)
+    try:
+        source = s3.presigned_get(task.source)
+        outcome = run_segment(_store(), task, source, threads=threads, attempt=attempt, attempts=attempts)
+    except Exception:
+        logger.exception("segment failed; the queue delivers it again")
+        raise
+    logger.info("segment", extra={"outcome": outcome.status, "frames": outcome.frames, "scenes": outcome.scenes})
     metrics.add_metric(name="FramesHashed", unit=MetricUnit.Count, value=outcome.frames)
     metrics.add_metric(name="ScenesWritten", unit=MetricUnit.Count, value=outcome.scenes)
     if outcome.finished:
@@ -57,7 +63,7 @@ def record_handler(record: SQSRecord) -> None:
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="SegmentMessages", unit=MetricUnit.Count, value=len(event.get("Records", [])))
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

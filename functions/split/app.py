@@ -1,5 +1,9 @@
-"""Split: an S3 ObjectCreated event under library/ -> probe -> video record -> one SQS message per
-segment. ObjectRemoved -> the video and all its entries are deleted."""
+"""Split: S3 events under library/ -> ashen.aws.ingest (probe, record, one SQS message per
+segment; or remove the video). Each record is logged with its bucket, key, version and sequencer.
+
+A record that raises fails the invocation: Lambda retries the event (twice), then sends it to the
+function's failure destination. Records that are not S3 object events are logged and skipped
+(a retry would not change them)."""
 
 from __future__ import annotations
 
@@ -10,13 +14,11 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ashen.aws import s3
-from ashen.aws.fanout import SEGMENT_S, SegmentTask, start_video
-from ashen.aws.naming import LIBRARY_PREFIX, naming_for_key
-from ashen.indexing.indexer import video_id_for
+from ashen.aws.fanout import SEGMENT_S, SegmentTask
+from ashen.aws.ingest import EventError, Ingest, ObjectEvent, event_records
+from ashen.aws.s3 import S3Uploads
 from ashen.store.dynamodb import DynamoStore
 
 if TYPE_CHECKING:
@@ -33,68 +35,66 @@ def _sqs() -> SQSClient:
     return boto3.client("sqs")
 
 
+class SqsQueue:
+    """The hash queue (ashen.aws.ingest.TaskQueue): batches of ten."""
+
+    def send(self, tasks: list[SegmentTask]) -> None:
+        queue = os.environ["ASHEN_HASH_QUEUE_URL"]
+        for i in range(0, len(tasks), 10):
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
+                {"Id": str(t.segment.index), "MessageBody": t.to_message()} for t in tasks[i : i + 10]
+            ]
+            failed = _sqs().send_message_batch(QueueUrl=queue, Entries=entries).get("Failed") or []
+            if failed:
+                raise RuntimeError(f"SQS refused {len(failed)} segment messages: {failed[0].get('Message')}")
+
+
 @cache
-def _store() -> DynamoStore:
-    return DynamoStore.from_env()
-
-
-def send_tasks(tasks: list[SegmentTask]) -> None:
-    queue = os.environ["ASHEN_HASH_QUEUE_URL"]
-    for i in range(0, len(tasks), 10):
-        chunk = tasks[i : i + 10]
-        entries: list[SendMessageBatchRequestEntryTypeDef] = [
-            {"Id": str(t.segment.index), "MessageBody": t.to_message()} for t in chunk
-        ]
-        failed = _sqs().send_message_batch(QueueUrl=queue, Entries=entries).get("Failed") or []
-        if failed:
-            raise RuntimeError(f"SQS refused {len(failed)} segment messages: {failed[0].get('Message')}")
-
-
-@tracer.capture_method
-def ingest(bucket: str, key: str, version_id: str | None, etag: str) -> None:
-    upload, metadata = s3.head_upload(bucket, key, version_id, etag)
+def _ingest() -> Ingest:
     segment_seconds = float(os.environ.get("ASHEN_SEGMENT_SECONDS", SEGMENT_S))
-    naming = naming_for_key(key, metadata)
-    video, tasks = start_video(_store(), upload, naming, s3.presigned_get(upload), segment_seconds=segment_seconds)
-    logger.info(
-        "split",
-        extra={"video": video.id, "key": key, "status": video.status, "segments": len(tasks), "error": video.error},
-    )
-    if not tasks:
-        return
+    return Ingest(DynamoStore.from_env(), S3Uploads(), SqsQueue(), segment_seconds)
+
+
+def apply(event: ObjectEvent) -> None:
+    where = {"bucket": event.bucket, "key": event.key, "version": event.version_id, "sequencer": event.sequencer}
+    logger.append_keys(**where, event_name=event.name)
     try:
-        send_tasks(tasks)
-    except Exception as exc:
-        # A retry of this event would see the revision recorded and plan nothing: fail it visibly.
-        _store().fail_video(video.id, upload.revision, f"could not queue segments: {exc}")
+        applied = _ingest().apply(event)
+    except Exception:
+        logger.exception("object event failed; the event will be retried")
         raise
-    metrics.add_metric(name="SegmentsPlanned", unit=MetricUnit.Count, value=len(tasks))
-    metrics.add_metric(name="VideoSeconds", unit=MetricUnit.Seconds, value=video.duration or 0)
+    logger.info(
+        applied.action, extra={"video": applied.video_id, "detail": applied.detail, "segments": applied.segments}
+    )
+    metrics.add_metric(name=f"Videos{applied.action.capitalize()}", unit=MetricUnit.Count, value=1)
+    if applied.segments:
+        metrics.add_metric(name="SegmentsPlanned", unit=MetricUnit.Count, value=applied.segments)
 
 
-@tracer.capture_method
-def remove(bucket: str, key: str) -> None:
-    video_id = video_id_for(s3.s3_url(bucket, key))
-    removed = _store().remove_video(video_id)
-    logger.info("removed", extra={"video": video_id, "key": key, "found": removed})
-    if removed:
-        metrics.add_metric(name="VideosRemoved", unit=MetricUnit.Count, value=1)
+def _skip(reason: str, event: object) -> None:
+    fields = sorted(event)[:20] if isinstance(event, dict) else type(event).__name__
+    logger.error("not an S3 object event; skipped", extra={"reason": reason, "fields": fields})
+    metrics.add_metric(name="BadEvents", unit=MetricUnit.Count, value=1)
 
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    try:
+        records = event_records(event)
+    except EventError as exc:
+        _skip(str(exc), event)
+        return {"handled": 0}
     handled = 0
-    for record in S3Event(event).records:
-        bucket = record.s3.bucket.name
-        key = s3.s3_key(record.s3.get_object.key)
-        if not key.startswith(LIBRARY_PREFIX) or key.endswith("/"):
+    for record in records:
+        try:
+            one = ObjectEvent.from_record(record)
+        except EventError as exc:
+            _skip(str(exc), record)
             continue
-        if record.event_name.startswith("ObjectRemoved"):
-            remove(bucket, key)
-        elif record.event_name.startswith("ObjectCreated"):
-            ingest(bucket, key, record.s3.get_object.version_id, record.s3.get_object.etag)
-        handled += 1
+        if one.in_library:
+            apply(one)
+            handled += 1
     metrics.add_metric(name="ObjectEvents", unit=MetricUnit.Count, value=handled)
     return {"handled": handled}

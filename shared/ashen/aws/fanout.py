@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from pathlib import PurePosixPath
 
 from ashen.aws.naming import Naming
 from ashen.aws.s3 import S3Object
@@ -18,9 +19,9 @@ from ashen.errors import MediaError
 from ashen.indexing.indexer import keyed, video_id_for
 from ashen.indexing.picture import detect_picture
 from ashen.indexing.segments import Segment, SourceVideo, hash_segment, plan_segments
-from ashen.media.probe import VideoInfo, probe
+from ashen.media.probe import VideoInfo, describe_source, probe
 from ashen.records import VideoRecord, VideoStatus
-from ashen.store.port import FanoutStore
+from ashen.store.port import Begun, FanoutStore
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
 
@@ -83,7 +84,7 @@ class SegmentStatus(StrEnum):
     DONE = "done"
     DUPLICATE = "duplicate"  # counted before: a redelivered message
     STALE = "stale"  # the upload was deleted, replaced or failed since the split
-    FAILED = "failed"  # the source cannot be decoded: the video is failed with the reason
+    FAILED = "failed"  # the segment could not be hashed, the last attempt: the video is failed
 
 
 @dataclass(frozen=True)
@@ -94,38 +95,68 @@ class SegmentOutcome:
     finished: bool = False  # this segment was the last one: the video is now indexed
 
 
-def run_segment(store: FanoutStore, task: SegmentTask, source: str, *, threads: int = 1) -> SegmentOutcome:
-    """Hash one segment, write its scenes, count it done; safe to run twice for the same task.
+class SegmentError(Exception):
+    """A segment could not be hashed this time; the queue delivers it again (its reason is kept
+    on the video, and a later attempt or the dead-letter handler reports it)."""
 
-    A MediaError (the source cannot be decoded) fails the video with its reason instead of being
-    retried: retrying the same bytes gives the same answer. Anything else propagates, and the
-    queue retries the message (then parks it in the dead-letter queue).
+
+def public_reason(text: str, source: str, filename: str) -> str:
+    """An error's text as users may see it: the source URL (which names the bucket, the account
+    and the key) replaced by the file name, at most 300 characters. The full text goes to the logs."""
+    return text.replace(describe_source(source), filename)[:300]
+
+
+def run_segment(
+    store: FanoutStore, task: SegmentTask, source: str, *, threads: int = 1, attempt: int = 1, attempts: int = 3
+) -> SegmentOutcome:
+    """Hash one segment, write its scenes under its revision, count it done; safe to run twice.
+
+    A MediaError (a read that is not complete) raises SegmentError, so the queue retries it, until
+    ``attempt`` reaches ``attempts``: then the video is failed with the reason. Writes of a revision
+    that stopped being indexed meanwhile are taken back.
     """
-    revision = task.source.revision
-    current = store.revision_of(task.video_id)
-    if current is None or current[0] != revision or current[1] == VideoStatus.FAILED:
+    revision, video_id = task.source.revision, task.video_id
+    if store.revision_of(video_id) != (revision, VideoStatus.INDEXING):
         return SegmentOutcome(SegmentStatus.STALE)
     try:
         part = hash_segment(SourceVideo(source, task.info, task.crop), task.segment, threads=threads)
+        if part.frames == 0 and task.planned == 1:
+            raise MediaError(f"{describe_source(source)}: no frames could be decoded")
     except MediaError as exc:
-        store.fail_video(task.video_id, revision, f"segment {task.segment.index}: {exc}")
-        return SegmentOutcome(SegmentStatus.FAILED)
-    if part.frames == 0 and task.planned == 1:
-        store.fail_video(task.video_id, revision, "no frames could be decoded")
-        return SegmentOutcome(SegmentStatus.FAILED)
-    written = store.add_scenes(task.video_id, keyed(part.scenes))
-    counted = store.mark_segment_done(task.video_id, revision, task.segment.index, part.frames, written)
-    finished = store.finish_if_complete(task.video_id, revision)
-    status = SegmentStatus.DONE if counted else SegmentStatus.DUPLICATE
-    return SegmentOutcome(status, part.frames, written, finished)
+        reason = f"segment {task.segment.index + 1} of {task.planned}: " + public_reason(str(exc), source, _name(task))
+        if attempt >= attempts:
+            store.fail_video(video_id, revision, f"{reason} (after {attempt} attempts)")
+            return SegmentOutcome(SegmentStatus.FAILED)
+        store.note_error(video_id, revision, f"{reason} (attempt {attempt} of {attempts})")
+        raise SegmentError(reason) from exc
+    rows = keyed(part.scenes)
+    written = store.put_scenes(video_id, revision, rows)
+    if not store.mark_segment_done(video_id, revision, task.segment.index, part.frames, written):
+        now = store.revision_of(video_id)
+        if now is not None and now[0] == revision and now[1] != VideoStatus.FAILED:
+            return SegmentOutcome(SegmentStatus.DUPLICATE)  # counted before: the same items again
+        store.take_back_scenes(video_id, revision, rows)  # replaced, deleted or failed meanwhile
+        return SegmentOutcome(SegmentStatus.STALE)
+    finished = store.finish_if_complete(video_id, revision)
+    return SegmentOutcome(SegmentStatus.DONE, part.frames, written, finished)
+
+
+def _name(task: SegmentTask) -> str:
+    return PurePosixPath(task.source.key).name
 
 
 def start_video(
-    store: FanoutStore, upload: S3Object, naming: Naming, source: str, *, segment_seconds: float = SEGMENT_S
+    store: FanoutStore,
+    upload: S3Object,
+    naming: Naming,
+    source: str,
+    *,
+    sequencer: str = "",
+    segment_seconds: float = SEGMENT_S,
 ) -> tuple[VideoRecord, list[SegmentTask]]:
-    """Probe ``source`` (a URL reading ``upload``), record the video as indexing and plan its tasks;
-    no tasks when this revision is already recorded (a redelivered event) or the source cannot be
-    read (the video is recorded failed)."""
+    """Probe ``source`` (a URL reading ``upload``), record the video as indexing and plan its tasks.
+    No tasks when this revision was queued before, a later event decided the video, or the source
+    cannot be read (the video is recorded failed, with a reason that names no infrastructure)."""
     video = VideoRecord(
         id=video_id_for(upload.url),
         title=naming.title,
@@ -137,15 +168,15 @@ def start_video(
     )
     try:
         info = probe(source)
+        crop = detect_picture(source, info)
     except MediaError as exc:
-        video.status, video.error = VideoStatus.FAILED, str(exc).replace(source.split("?", 1)[0], video.source)
-        store.begin_indexing(video, upload.revision)
+        video.status, video.error = VideoStatus.FAILED, public_reason(str(exc), source, naming.filename)
+        store.begin_indexing(video, upload.revision, sequencer)
         return video, []
-    crop = detect_picture(source, info)
     tasks = plan_tasks(video.id, upload, info, crop=crop, segment_seconds=segment_seconds)
     video.picture = crop
     video.duration, video.fps, video.width, video.height = info.duration, info.fps, info.width, info.height
     video.segments_planned = len(tasks)
-    if not store.begin_indexing(video, upload.revision):
+    if store.begin_indexing(video, upload.revision, sequencer) == Begun.KNOWN:
         return video, []
     return video, tasks

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 import boto3
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import HeadObjectRequestTypeDef
 
 URL_EXPIRY_S = 3600  # a presigned URL outlives the longest read of one segment (or a probe)
 
@@ -46,15 +46,30 @@ def client() -> S3Client:
     return boto3.client("s3")
 
 
-def head_upload(bucket: str, key: str, version_id: str | None, etag: str) -> tuple[S3Object, dict[str, str]]:
-    """The upload an S3 event names, and its user metadata (``x-amz-meta-*``). The event's ETag is
-    the revision of an unversioned object; the object's own ETag stands in when the event has none."""
-    request: HeadObjectRequestTypeDef = {"Bucket": bucket, "Key": key}
-    if version_id:
-        request["VersionId"] = version_id
-    head = client().head_object(**request)
-    revision = version_id or etag or head.get("ETag", "").strip('"')
-    return S3Object(bucket, key, revision, version_id), head.get("Metadata", {})
+def current_upload(bucket: str, key: str) -> tuple[S3Object, dict[str, str]] | None:
+    """The object's current version and its user metadata (``x-amz-meta-*``); None when the object
+    has no current version (deleted, or behind a delete marker). The revision is the version id,
+    or the ETag in an unversioned bucket, as ashen.aws.ingest.ObjectEvent reads it from an event."""
+    try:
+        head = client().head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    version = head.get("VersionId") or None
+    version = None if version == "null" else version
+    revision = version or head.get("ETag", "").strip('"')
+    return S3Object(bucket, key, revision, version), head.get("Metadata", {})
+
+
+class S3Uploads:
+    """The ingest bucket through boto3 (ashen.aws.ingest.Uploads)."""
+
+    def current(self, bucket: str, key: str) -> tuple[S3Object, dict[str, str]] | None:
+        return current_upload(bucket, key)
+
+    def reader_url(self, upload: S3Object) -> str:
+        return presigned_get(upload)
 
 
 def presigned_get(obj: S3Object) -> str:
