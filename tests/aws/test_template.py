@@ -17,6 +17,8 @@ import pytest
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
+from ashen.store.dynamodb import BY_VIDEO_ATTRIBUTES
+
 pytestmark = pytest.mark.slow  # cfn-lint and the SAM translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +83,7 @@ def test_the_path_of_one_upload(template: dict[str, Any]) -> None:
     assert {e["Properties"]["Events"] for e in events.values()} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     assert all(e["Properties"]["Filter"]["S3Key"]["Rules"][0]["Value"] == "library/" for e in events.values())
     queue = res["HashQueue"]["Properties"]
-    assert 3 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 5
+    assert 3 <= template["Parameters"]["SegmentAttempts"]["Default"] <= 5  # the queue's maxReceiveCount
     assert queue["VisibilityTimeout"] >= res["HashFunction"]["Properties"]["Timeout"]
     sqs = res["HashFunction"]["Properties"]["Events"]["Segments"]["Properties"]
     assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -185,7 +187,8 @@ def grants(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
         assert s["Effect"] == "Allow"
         for a in actions(s):
             for r in resources(s):
-                what = next((t for t in ("ScenesTable", "VideosTable", "HashQueue", "-ingest-") if t in r), r)
+                named = ("ScenesTable", "VideosTable", "HashQueue", "SplitFailureQueue", "-ingest-")
+                what = next((t for t in named if t in r), r)
                 out.add((a, what + ("/by_video" if "/index/by_video" in r else "")))
     return out
 
@@ -193,23 +196,25 @@ def grants(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
 def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict[str, Any]) -> None:
     upload = {("s3:GetObject", "-ingest-"), ("s3:GetObjectVersion", "-ingest-")}
     videos = "VideosTable"
-    assert grants(template, "SplitFunction") == upload | {
-        *((f"dynamodb:{a}", videos) for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")),
-        ("dynamodb:Query", "ScenesTable/by_video"),
-        ("dynamodb:BatchWriteItem", "ScenesTable"),
-        ("dynamodb:DeleteItem", "ScenesTable"),
+    clean_up = {("dynamodb:Query", "ScenesTable/by_video"), ("dynamodb:BatchWriteItem", "ScenesTable")}
+    assert grants(template, "SplitFunction") == upload | clean_up | {
+        ("dynamodb:GetItem", videos),
+        ("dynamodb:UpdateItem", videos),
         ("sqs:SendMessage", "HashQueue"),
+        ("sqs:SendMessage", "SplitFailureQueue"),
     }
-    assert grants(template, "HashFunction") == upload | {
-        *((f"dynamodb:{a}", videos) for a in ("GetItem", "BatchGetItem", "UpdateItem")),
-        *((f"dynamodb:{a}", "ScenesTable") for a in ("BatchWriteItem", "PutItem", "DeleteItem", "Query")),
-        ("dynamodb:Query", "ScenesTable/by_video"),
+    assert grants(template, "HashFunction") == upload | clean_up | {
+        ("dynamodb:GetItem", videos),
+        ("dynamodb:UpdateItem", videos),
     }
     assert grants(template, "QueryFunction") == {
         ("dynamodb:Query", "ScenesTable"),
         ("dynamodb:Query", "ScenesTable/by_video"),
         *((f"dynamodb:{a}", videos) for a in ("GetItem", "BatchGetItem", "Scan", "DescribeTable")),
         ("dynamodb:DescribeTable", "ScenesTable"),
+    }
+    assert grants(template, "UpkeepFunction") == clean_up | {
+        *((f"dynamodb:{a}", videos) for a in ("GetItem", "UpdateItem", "Scan")),
     }
     for name in ("SplitFunction", "HashFunction"):  # uploads under library/ only, by the computed bucket name
         for s in statements(template, name):
@@ -246,3 +251,44 @@ def test_tracing_stays_on_without_a_subsegment_per_dynamodb_call(template: dict[
     for name in ("HashFunction", "QueryFunction"):  # hundreds of DynamoDB calls per search, dozens per segment
         app = ROOT / template["Resources"][name]["Properties"]["CodeUri"] / "app.py"
         assert "tracer = Tracer(patch_modules=[])" in app.read_text(), name
+
+
+def test_nothing_stays_indexing_unnoticed(template: dict[str, Any]) -> None:
+    """Dead letters and stalls fail their video (UpkeepFunction) and raise alarms; a split that
+    fails keeps its event; tombstones expire; the attempts the hash function counts are the
+    queue's."""
+    res = template["Resources"]
+    events = res["UpkeepFunction"]["Properties"]["Events"]
+    assert events["DeadLetters"]["Properties"]["Queue"] == {"Fn::GetAtt": ["HashDeadLetterQueue", "Arn"]}
+    assert events["Sweep"]["Type"] == "Schedule"
+    upkeep_env = res["UpkeepFunction"]["Properties"]["Environment"]["Variables"]
+    assert upkeep_env["ASHEN_STALL_MINUTES"] == {"Ref": "StallMinutes"}
+    attempts = {"Ref": "SegmentAttempts"}
+    assert res["HashQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == attempts
+    assert res["HashFunction"]["Properties"]["Environment"]["Variables"]["ASHEN_SEGMENT_ATTEMPTS"] == attempts
+    assert upkeep_env["ASHEN_SEGMENT_ATTEMPTS"] == attempts
+    on_failure = res["SplitFunction"]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+    assert on_failure == {"Type": "SQS", "Destination": {"Fn::GetAtt": ["SplitFailureQueue", "Arn"]}}
+    watched = {
+        (a["Properties"]["Namespace"], a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"]))
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    }
+    service = json.dumps([{"Name": "service", "Value": "ashen"}])
+    assert ("Ashen", "SegmentsDeadLettered", service) in watched and ("Ashen", "VideosStalled", service) in watched
+    for queue in ("HashDeadLetterQueue", "SplitFailureQueue"):
+        dims = json.dumps([{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}])
+        assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dims) in watched, queue
+    assert res["VideosTable"]["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires", "Enabled": True}
+
+
+def test_the_by_video_index_carries_what_the_store_reads(template: dict[str, Any]) -> None:
+    gsi = template["Resources"]["ScenesTable"]["Properties"]["GlobalSecondaryIndexes"][0]
+    assert gsi["IndexName"] == "by_video"
+    assert gsi["Projection"]["NonKeyAttributes"] == BY_VIDEO_ATTRIBUTES
+
+
+def test_ffmpeg_verifies_tls_against_the_runtime_bundle(template: dict[str, Any]) -> None:
+    for name in ("SplitFunction", "HashFunction"):
+        variables = template["Resources"][name]["Properties"]["Environment"]["Variables"]
+        assert variables["ASHEN_CA_FILE"] == "/etc/pki/tls/certs/ca-bundle.crt", name
