@@ -23,6 +23,7 @@ from tests.aws.stack import (
     answering,
     deliver,
     drain,
+    event_sample,
     found,
     frame_png,
     items_of,
@@ -210,9 +211,7 @@ def test_stalled_videos_are_swept_to_failed(
     split(cloud, own_upload(key, short_clip.read_bytes()))
     deliver(cloud, receive_batch(cloud)[:1])  # then the workers stop
     monkeypatch.setenv("ASHEN_STALL_MINUTES", "0")
-    assert (
-        cloud.upkeep.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, LocalContext())["stalled"] >= 1
-    )
+    assert cloud.upkeep.handler(event_sample("schedule.json"), LocalContext())["stalled"] >= 1
     video = cloud.store.get_video(video_of(key))
     assert video is not None and video.status == "failed" and video.error.startswith("stalled")
     assert items_of(cloud, video_of(key)) == []
