@@ -4,7 +4,11 @@ should. Each test names the scenario of issue 13 it covers."""
 
 from __future__ import annotations
 
+import shutil
 import signal
+import struct
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ from ashen.api.local_server import LocalContext
 from ashen.aws import fanout
 from ashen.indexing.segments import SegmentHash
 from ashen.media import frames as media_frames
+from ashen.media.probe import ffmpeg_exe
 from ashen.store.dynamodb_models import revision_tag
 from tests.aws.stack import (
     CLIP,
@@ -35,6 +40,7 @@ from tests.aws.stack import (
     sqs_event,
     video_of,
 )
+from tests.media.servers import serve
 
 pytestmark = pytest.mark.slow  # the whole stack under moto
 
@@ -316,3 +322,51 @@ def test_a_delete_while_hashing_leaves_no_orphans(
     drain(cloud)
     assert deleted == [{"handled": 1}]
     assert cloud.store.get_video(video_id) is None and items_of(cloud, video_id) == []
+
+
+def _matroska(clip: Path, *, piped: bool) -> bytes:
+    """``clip`` remuxed as Matroska: written to a pipe (no duration in its header) or to a file."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "clip.mkv"
+        cmd = [ffmpeg_exe(), "-v", "error", "-y", "-i", str(clip), "-c", "copy", "-f", "matroska"]
+        run = subprocess.run([*cmd, "-" if piped else str(out)], check=True, capture_output=True, timeout=60)
+        return run.stdout if piped else out.read_bytes()
+
+
+def test_a_header_claiming_a_million_hours_fails_before_anything_is_queued(
+    cloud: Cloud, own_upload: Upload, short_clip: Path
+) -> None:
+    data = bytearray(_matroska(short_clip, piped=False))
+    at = data.find(b"\x44\x89\x88") + 3  # Matroska's Duration: an 8-byte float of milliseconds
+    data[at : at + 8] = struct.pack(">d", 1e6 * 3600 * 1000)
+    key = "library/Huge/huge - 01.mkv"
+    split(cloud, own_upload(key, bytes(data)))
+    video = cloud.store.get_video(video_of(key))
+    assert video is not None and video.status == "failed" and "longer than the 12 h maximum" in video.error
+    assert receive_batch(cloud) == []
+
+
+def test_a_file_without_a_duration_is_measured_and_cut_into_segments(
+    cloud: Cloud, own_upload: Upload, short_clip: Path
+) -> None:
+    key = "library/Piped/piped - 01.mkv"
+    split(cloud, own_upload(key, _matroska(short_clip, piped=True)))
+    planned = cloud.store.get_video(video_of(key))
+    assert planned is not None and planned.segments_planned == 2 and planned.duration == pytest.approx(10.0, abs=0.2)
+    drain(cloud)
+    video = cloud.store.get_video(video_of(key))
+    assert video is not None and video.status == "indexed"
+
+
+def test_a_playlist_upload_is_refused_and_fetches_nothing(
+    cloud: Cloud, own_upload: Upload, short_clip: Path, tmp_path: Path
+) -> None:
+    key = "library/Playlist/playlist - 01.m3u8"
+    shutil.copyfile(short_clip, tmp_path / "inside.mp4")
+    with serve(tmp_path) as (url, server):  # a server on 127.0.0.1 counting what is fetched from it
+        body = f"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n{url}/inside.mp4\n#EXT-X-ENDLIST\n"
+        split(cloud, own_upload(key, body.encode(), ContentType="application/vnd.apple.mpegurl"))
+        assert server.hits == []
+    video = cloud.store.get_video(video_of(key))
+    assert video is not None and video.status == "failed" and "://" not in video.error, video
+    assert receive_batch(cloud) == []
