@@ -63,9 +63,23 @@ class VideoRecord:
 _VIDEO_FIELDS = frozenset(f.name for f in fields(VideoRecord))
 
 
+def listing_key(video: VideoRecord) -> tuple[str, str, str, str]:
+    """Where a video sorts in every store's listing: title, episode, file name, then id (unique)."""
+    return (video.title, video.episode or "", video.filename, video.id)
+
+
 def listing_order(videos: Iterable[VideoRecord]) -> list[VideoRecord]:
     """Videos in the order every store lists them: by title, then episode, then file name."""
-    return sorted(videos, key=lambda v: (v.title, v.episode or "", v.filename))
+    return sorted(videos, key=listing_key)
+
+
+@dataclass(frozen=True)
+class VideoPage:
+    """One page of the listing: ``videos`` in listing order, and the listing key of the last one
+    when more may follow (pass it back as ``after``), else None."""
+
+    videos: list[VideoRecord]
+    last: tuple[str, str, str, str] | None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
-from ashen.records import Scene, VideoRecord, VideoStatus
+from ashen.records import Scene, VideoRecord, VideoStatus, listing_order
 from ashen.store.dynamodb import DynamoStore, is_hot
 from ashen.store.port import Begun
 from ashen.store.sqlite import SqliteStore
@@ -230,3 +230,39 @@ def test_stores_on_other_tables_keep_apart(dynamo: DynamoStore) -> None:
     assert (other.scene_count("vid1"), other.scene_count("vid2")) == (0, 3)
     assert [v.id for v in dynamo.list_videos()] == ["vid1"] and [v.id for v in other.list_videos()] == ["vid2"]
     assert len(other.scenes_between("vid2", 0.0, 10.0)) == 3 and dynamo.scenes_between("vid2", 0.0, 10.0) == []
+
+
+def pages(store: DynamoStore | SqliteStore, limit: int, status: VideoStatus | None = None) -> list[list[str]]:
+    out, after = [], None
+    while True:
+        page = store.list_page(limit=limit, after=after, status=status)
+        out.append([v.id for v in page.videos])
+        if page.last is None:
+            return out
+        after = page.last
+
+
+def test_the_listing_is_paged_by_query_the_same_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
+    sqlite = SqliteStore(tmp_path / "ref.sqlite3")
+    titles = ["Frieren", "Frieren 2", "frieren", "Ōkami", "A", "A B"]
+    statuses = [VideoStatus.INDEXED, VideoStatus.INDEXING, VideoStatus.FAILED]
+    for i in range(23):
+        video = record(i, status=statuses[i % 3])
+        video.title, video.episode = titles[i % len(titles)], None if i % 4 == 0 else f"{i % 7:02d}"
+        for store in (dynamo, sqlite):
+            store.put_video(video)
+    late = record(40, status=VideoStatus.INDEXING)
+    late.title = "Frieren"
+    assert dynamo.begin_indexing(late, "r") == Begun.NEW  # written by the fan-out's update, not put_video
+    sqlite.put_video(late)
+    dynamo.remove_upload("vid41", "01")  # a tombstone is listed nowhere
+    expected = [v.id for v in listing_order(sqlite.list_videos())]
+    for limit in (1, 4, 24, 100):
+        assert pages(dynamo, limit) == pages(sqlite, limit)
+        assert [i for page in pages(dynamo, limit) for i in page] == expected
+    for status in statuses:
+        assert pages(dynamo, 5, status) == pages(sqlite, 5, status)
+    scans = []
+    dynamo.Video.scan = lambda *a, **k: scans.append(1)  # type: ignore[method-assign]
+    dynamo.list_page(limit=10)
+    assert scans == []

@@ -33,9 +33,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pynamodb.exceptions import DeleteError
 
-from ashen.records import Candidate, Scene, StoreStats, VideoRecord, listing_order
+from ashen.records import Candidate, Scene, StoreStats, VideoPage, VideoRecord, VideoStatus, listing_key, listing_order
 from ashen.store.dynamodb_fanout import FanoutProgress
-from ashen.store.dynamodb_models import BY_VIDEO_ATTRIBUTES, REMOVED, SceneItem, revision_tag, sort_key
+from ashen.store.dynamodb_models import BY_VIDEO_ATTRIBUTES, REMOVED, SceneItem, listing_string, revision_tag, sort_key
 from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, conditional_failed, is_hot
 
 __all__ = ["BY_VIDEO_ATTRIBUTES", "DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
@@ -68,6 +68,22 @@ class DynamoStore(FanoutProgress):
     def list_videos(self) -> list[VideoRecord]:
         # The videos table holds one small item per video: a scan of it is the listing.
         return listing_order(self._to_record(item) for item in self.Video.scan() if item.status != REMOVED)
+
+    def list_page(
+        self, *, limit: int, after: tuple[str, str, str, str] | None = None, status: VideoStatus | None = None
+    ) -> VideoPage:
+        """One Query of the by_status index per status asked (three without a filter), each from
+        ``after`` on and at most ``limit + 1`` items, merged."""
+        statuses = [status] if status is not None else list(VideoStatus)
+        since = self.Video.listing > listing_string(after) if after is not None else None
+        items = [
+            item
+            for s in statuses
+            for item in self.Video.by_status.query(str(s), range_key_condition=since, limit=limit + 1)
+        ]
+        videos = sorted((self._to_record(item) for item in items), key=listing_key)
+        page = videos[:limit]
+        return VideoPage(page, listing_key(page[-1]) if len(videos) > limit else None)
 
     # scenes
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:

@@ -17,8 +17,8 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from ashen.records import Scene, VideoRecord, VideoStatus
-from ashen.store.dynamodb_models import REMOVED, revision_tag, sequencer_order, sort_key
+from ashen.records import Scene, VideoRecord, VideoStatus, listing_key
+from ashen.store.dynamodb_models import REMOVED, listing_string, revision_tag, sequencer_order, sort_key
 from ashen.store.dynamodb_tables import DynamoTables, conditional_failed
 from ashen.store.port import Begun
 
@@ -33,6 +33,7 @@ class FanoutProgress(DynamoTables):
         actions: list[Action] = [
             V.record.set(json.dumps(video.to_dict())),
             V.title.set(video.title),
+            V.listing.set(listing_string(listing_key(video))),
             V.status.set(video.status),
             V.error.set(video.error),
             V.revision.set(revision),

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 # What the by_video index carries besides its keys: enough to make a Candidate (and its revision).
@@ -70,6 +70,23 @@ class SceneItem(Model):
     by_video = ByVideo()
 
 
+def listing_string(key: tuple[str, str, str, str]) -> str:
+    """A records.listing_key as the by_status index's sort key: its parts joined by U+001F, which
+    sorts below every printable character, so the string order is the tuple order."""
+    return "\x1f".join(key)
+
+
+class ByStatus(GlobalSecondaryIndex["VideoItem"]):  # type: ignore[no-untyped-call]  # pynamodb's __init_subclass__
+    """Videos of one status in listing order: the paged listing, without a Scan."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    listing = UnicodeAttribute(range_key=True)
+
+
 class VideoItem(Model):
     """One video: its record, the fields the hash workers update in place, and which revision
     answers. Unbound, as SceneItem."""
@@ -91,6 +108,8 @@ class VideoItem(Model):
     scenes = NumberAttribute(default=0)
     indexed_at = NumberAttribute(default=0)
     done = UnicodeSetAttribute(null=True)
+    listing = UnicodeAttribute(null=True)  # listing_string of the record (by_status's sort key)
+    by_status = ByStatus()
 
 
 def make_models(

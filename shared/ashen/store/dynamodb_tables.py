@@ -10,8 +10,16 @@ from collections.abc import Iterable
 from pynamodb.exceptions import DoesNotExist
 
 from ashen.descriptors.buckets import is_hot_bucket
-from ashen.records import Candidate, Scene, VideoRecord, VideoStatus
-from ashen.store.dynamodb_models import REMOVED, SceneItem, VideoItem, make_models, revision_tag, sort_key
+from ashen.records import Candidate, Scene, VideoRecord, VideoStatus, listing_key
+from ashen.store.dynamodb_models import (
+    REMOVED,
+    SceneItem,
+    VideoItem,
+    listing_string,
+    make_models,
+    revision_tag,
+    sort_key,
+)
 
 DEFAULT_HOT_SHARDS = 8
 
@@ -116,6 +124,7 @@ class DynamoTables:
             scenes=video.scenes,
             indexed_at=video.indexed_at,
             done=None,
+            listing=listing_string(listing_key(video)),
         )
 
     @staticmethod

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Protocol
 
-from ashen.records import Candidate, Scene, StoreStats, VideoRecord, VideoStatus
+from ashen.records import Candidate, Scene, StoreStats, VideoPage, VideoRecord, VideoStatus
 
 
 class SceneStore(Protocol):
@@ -18,6 +18,12 @@ class SceneStore(Protocol):
 
     def list_videos(self) -> list[VideoRecord]:
         """Every video, in ``ashen.records.listing_order``."""
+
+    def list_page(
+        self, *, limit: int, after: tuple[str, str, str, str] | None = None, status: VideoStatus | None = None
+    ) -> VideoPage:
+        """At most ``limit`` videos (of ``status`` if given) that sort after ``after`` (a
+        ``records.listing_key``), in listing order; without reading the whole library."""
 
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
         """Atomically make ``scenes`` (bucket key, scene) the only entries of ``video``."""

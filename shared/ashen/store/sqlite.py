@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ashen.errors import StoreBusy, StoreError
-from ashen.records import Candidate, Scene, StoreStats, VideoRecord, listing_order
+from ashen.records import Candidate, Scene, StoreStats, VideoPage, VideoRecord, VideoStatus, listing_key, listing_order
 
 DB_NAME = "ashen.sqlite3"
 
@@ -55,6 +55,12 @@ _CACHE_KIB = 65536  # page cache per connection: a long video's DELETE + inserts
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (sqlite3 names them only from Python 3.11's sqlite_errorcode)
 
 _Row = tuple[str, str, float, float, float, int, bytes, bytes | None]
+
+# A video's records.listing_key in SQL (BINARY collation: code point order, as Python sorts str).
+_LISTING_KEY = (
+    "json_extract(record, '$.title'), coalesce(json_extract(record, '$.episode'), ''),"
+    " json_extract(record, '$.filename'), id"
+)
 
 
 def default_home() -> Path:
@@ -161,6 +167,23 @@ class SqliteStore:
         with self._guard() as db:
             rows = db.execute("SELECT record FROM videos").fetchall()
         return listing_order(_video(r[0]) for r in rows)
+
+    def list_page(
+        self, *, limit: int, after: tuple[str, str, str, str] | None = None, status: VideoStatus | None = None
+    ) -> VideoPage:
+        where, params = [], []
+        if after is not None:
+            where.append(f"({_LISTING_KEY}) > (?, ?, ?, ?)")
+            params += list(after)
+        if status is not None:
+            where.append("json_extract(record, '$.status') = ?")
+            params.append(str(status))
+        sql = "SELECT record FROM videos" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += f" ORDER BY {_LISTING_KEY} LIMIT ?"
+        with self._guard() as db:
+            rows = db.execute(sql, (*params, limit + 1)).fetchall()
+        videos = [_video(r[0]) for r in rows[:limit]]
+        return VideoPage(videos, listing_key(videos[-1]) if len(rows) > limit else None)
 
     # scenes
     def replace_video(self, video: VideoRecord, scenes: Iterable[tuple[str, Scene]]) -> None:
