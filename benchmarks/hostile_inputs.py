@@ -87,7 +87,7 @@ INPUTS: dict[str, Callable[[], bytes]] = {
     "APNG 3840x2160 RGBA, 40 frames": lambda: hostile.apng((3840, 2160), 40),
     "PNG 7071x7071 RGBA still (50 MP)": lambda: hostile.apng((7071, 7071), 1),
     "BMP 2800x2800 24-bit still": lambda: _saved(Image.new("RGB", (2800, 2800)), "BMP"),
-    "WebP 4000x3000 still": lambda: _saved(Image.new("RGB", (4000, 3000)), "WEBP", lossless=True),
+    "WebP 3840x2160 still": lambda: _saved(Image.new("RGB", (3840, 2160)), "WEBP", lossless=True),
     "WebP 3840x2160, 60 frames": _webp_animation,
     "JPEG 8000x6000 progressive 4:2:0": lambda: _progressive_jpeg(subsampling=2),
     "JPEG 4000x3000 progressive 4:4:4": lambda: _progressive_jpeg(subsampling=0, size=(4000, 3000)),
