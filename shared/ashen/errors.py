@@ -21,6 +21,10 @@ class NotAnImage(ImageError):
     """The bytes are no image Pillow can open (a file of them may still be a video clip)."""
 
 
+class UnsupportedImageFormat(NotAnImage):
+    """The bytes are an image in a format the query path refuses to decode (TIFF, PSD, EPS...)."""
+
+
 class NotFoundError(AshenError):
     """A video named by the caller is not in the store."""
 
