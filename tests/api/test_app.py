@@ -296,3 +296,28 @@ def test_a_uniform_image_is_answered_flat_as_documented(store: SqliteStore) -> N
     assert status == 200 and body["flat"] is True and body["result"] == []
     schema = json.loads((ROOT / "openapi.json").read_text())["components"]["schemas"]["SearchResponse"]
     assert set(body) <= set(schema["properties"])
+
+
+@pytest.mark.parametrize("with_request_id", [True, False])
+def test_an_unexpected_error_is_a_json_500_with_a_request_id(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, with_request_id: bool
+) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("secret detail /etc/passwd")
+
+    monkeypatch.setattr("ashen.api.search_routes.run_search", broken)
+    hexsig = str(Signature.of_image(picture(1)))
+    ev = http_event("POST", "/search", body=json.dumps({"signature": hexsig}).encode(), headers=JSON)
+    if not with_request_id:
+        del ev["requestContext"]["requestId"]
+    response = create_app(store).resolve(ev, None)
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 500 and set(body) == {"error", "requestId"} and body["error"] == "internal error"
+    if with_request_id:
+        assert body["requestId"] == ev["requestContext"]["requestId"]
+    assert re.fullmatch(r"[0-9a-f]{32}", body["requestId"])
+    assert "secret" not in response["body"] and "Traceback" not in response["body"]
+    [record] = [r for r in caplog.records if r.name == "ashen.api"]
+    logged = record.getMessage()
+    assert body["requestId"] in logged and "POST /search" in logged and "secret detail" in logged
+    assert record.exc_info is not None, "the traceback goes to the log"

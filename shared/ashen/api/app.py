@@ -3,7 +3,8 @@
 Routes: ``POST /search`` (image body, multipart field ``image``, JSON ``{"url"}`` or
 ``{"signature"}``), ``GET /search?url=`` (search_routes), ``GET /videos``, ``GET /videos/{id}``
 (video_routes) and ``GET /openapi.json`` (openapi_route). Bad input answers 400 / 404 / 413 / 415
-with ``{"error": "..."}``, never 500; the status comes from the error's type (api.errors).
+with ``{"error": "..."}``; the status comes from the error's type (api.errors). Anything else is a
+500 ``{"error": "internal error", "requestId": "..."}``, logged with its traceback.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import json
 from collections.abc import Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 
-from ashen.api.errors import STATUS_BY_TYPE, RouteNotFound, error_response
+from ashen.api.errors import STATUS_BY_TYPE, RouteNotFound, error_response, internal_error
 from ashen.api.openapi_route import openapi_router
 from ashen.api.search_routes import SearchHook, search_router
 from ashen.api.store_source import StoreSource
@@ -34,6 +36,13 @@ def create_app(
     app.include_router(video_router(stores))
     app.include_router(openapi_router())
     app.exception_handler(list(STATUS_BY_TYPE))(error_response)
+
+    def unexpected(exc: Exception) -> Response[dict[str, str]]:
+        if isinstance(exc, ServiceError):
+            raise exc  # Powertools' own HTTP errors answer as Powertools shapes them
+        return internal_error(exc, app.current_event)
+
+    app.exception_handler(Exception)(unexpected)
 
     @app.not_found
     def no_route(exc: Exception) -> Response[dict[str, str]]:

@@ -2,15 +2,19 @@
 
 The status of an answer depends on the type of the exception only, never on its message: the
 most specific class listed in ``STATUS_BY_TYPE`` along the exception's MRO wins. Every 4xx answer
-is ``{"error": "<message>"}``.
+is ``{"error": "<message>"}``. Any other exception is a bug: it answers 500
+``{"error": "internal error", "requestId": "..."}`` and goes to the log with its traceback, never to the client.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from ashen.errors import AshenError, ImageTooLarge, NotFoundError
 
@@ -56,3 +60,30 @@ def status_of(exc: Exception) -> HTTPStatus:
 def error_response(exc: Exception) -> Response[dict[str, str]]:
     """``{"error": "<message>"}`` with the status of the exception's type."""
     return Response(status_of(exc).value, content_types.APPLICATION_JSON, {"error": str(exc)})
+
+
+logger = logging.getLogger("ashen.api")
+
+
+def request_id(event: BaseProxyEvent) -> str:
+    """The API Gateway request id of ``event`` (the one in its access log), or a new one if it has none."""
+    context = event.get("requestContext")
+    found = context.get("requestId") if isinstance(context, dict) else None
+    return found if isinstance(found, str) and found else uuid.uuid4().hex
+
+
+def internal_error(exc: Exception, event: BaseProxyEvent) -> Response[dict[str, str]]:
+    """500 for an exception no route expected: its request id to the client, the details to the log."""
+    rid = request_id(event)
+    method, path = event.http_method, event.path
+    logger.error(
+        "internal error: %s %s (request %s): %r",
+        method,
+        path,
+        rid,
+        exc,
+        exc_info=exc,
+        extra={"requestId": rid, "method": method, "path": path},
+    )
+    body = {"error": "internal error", "requestId": rid}
+    return Response(HTTPStatus.INTERNAL_SERVER_ERROR.value, content_types.APPLICATION_JSON, body)

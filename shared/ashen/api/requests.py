@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
 
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ashen.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ashen.descriptors.signature import Signature
@@ -22,6 +23,11 @@ from ashen.query.readings import ReadingOptions
 from ashen.search.options import DEFAULT_LIMIT, SearchOptions
 
 MAX_LIMIT = 100
+MAX_JSON_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32
+MAX_FORM_PARTS = 16  # the form is read up to its first part named ``image``, and no further than this
+MAX_PART_HEADERS = 8
+MAX_PART_HEADER_BYTES = 1024  # one header line of a part
 SENDABLE = "send image/*, multipart/form-data or application/json"
 
 
@@ -91,7 +97,10 @@ def body_bytes(event: BaseProxyEvent) -> bytes:
             return base64.b64decode(body)
         except ValueError:
             raise BadRequest("body is not valid base64") from None
-    return body.encode("utf-8")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("body is not valid UTF-8 text (send binary bodies base64-encoded)") from None
 
 
 def search_input(content_type: str, body: bytes) -> SearchInput:
@@ -108,25 +117,126 @@ def search_input(content_type: str, body: bytes) -> SearchInput:
     raise UnsupportedMediaType(f"unsupported Content-Type {mime}: {SENDABLE}")
 
 
+# RFC 2046: 1 to 70 characters of this set, the last one not a space.
+_BOUNDARY = re.compile(rb"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+
+
+def form_boundary(content_type: str) -> bytes:
+    """The boundary of a multipart Content-Type; BadRequest unless it is one RFC 2046 allows."""
+    try:
+        _, params = parse_options_header(content_type)
+    except UnicodeError:
+        raise BadRequest("Content-Type must be ASCII") from None
+    boundary = params.get(b"boundary", b"")
+    if not _BOUNDARY.fullmatch(boundary):
+        raise BadRequest("multipart boundary must be 1 to 70 ASCII letters, digits or '()+_,-./:=? (RFC 2046)")
+    return boundary
+
+
+class _ImageFound(Exception):
+    """Raised inside the parser's callbacks to stop reading once the image part is complete."""
+
+
+class ImageForm:
+    """Reads a multipart/form-data body up to the end of its first part named ``image``.
+
+    python-multipart parses it as a stream; the callbacks count the parts and stop the parse after
+    ``max_parts`` (so a body of many tiny parts costs little), keep only the headers of the part at
+    hand and only the data of the image part.
+    """
+
+    def __init__(self, boundary: bytes, max_parts: int = MAX_FORM_PARTS) -> None:
+        self.parts = 0
+        self.max_parts = max_parts
+        self._header = [b"", b""]  # field, value of the header being read
+        self._disposition = b""
+        self._image: list[bytes] | None = None
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": lambda data, start, end: self._add_header(0, data[start:end]),
+                "on_header_value": lambda data, start, end: self._add_header(1, data[start:end]),
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+            },
+            max_header_count=MAX_PART_HEADERS,
+            max_header_size=MAX_PART_HEADER_BYTES,
+        )
+
+    def image(self, body: bytes) -> bytes:
+        """The bytes of the ``image`` part of ``body``; BadRequest if there is none or the form is bad."""
+        try:
+            self._parser.write(body)
+        except _ImageFound:
+            return b"".join(self._image or [])
+        except FormParserError as exc:
+            raise BadRequest(f"multipart body could not be parsed: {exc}") from None
+        raise BadRequest("multipart form has no complete 'image' field")
+
+    def _part_begin(self) -> None:
+        self.parts += 1
+        if self.parts > self.max_parts:
+            raise BadRequest(f"multipart form has no 'image' field in its first {self.max_parts} parts")
+        self._disposition = b""
+
+    def _add_header(self, which: int, chunk: bytes) -> None:
+        self._header[which] += chunk
+
+    def _header_end(self) -> None:
+        field, value = self._header
+        if field.strip().lower() == b"content-disposition":
+            self._disposition = value
+        self._header = [b"", b""]
+
+    def _headers_finished(self) -> None:
+        _, params = parse_options_header(self._disposition)
+        if params.get(b"name") == b"image":
+            self._image = []
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._image is not None:
+            self._image.append(data[start:end])
+
+    def _part_end(self) -> None:
+        if self._image is not None:
+            raise _ImageFound
+
+
 def multipart_image(content_type: str, body: bytes) -> bytes:
-    """The ``image`` field of a multipart/form-data body (the stdlib MIME parser reads the form)."""
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        raise BadRequest("multipart body could not be parsed")
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "image":
-            data = part.get_payload(decode=True)
-            return data if isinstance(data, bytes) else b""
-    raise BadRequest("multipart form has no 'image' field")
+    """The ``image`` field of a multipart/form-data body (ImageForm reads it, bounded)."""
+    return ImageForm(form_boundary(content_type)).image(body)
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of JSON ``text`` nest, counted without recursion (strings skipped)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def json_input(body: bytes) -> Signature | ImageUrl:
-    """A JSON body: ``{"signature": "<hex>"}`` or ``{"url": "<image url>"}``."""
+    """A JSON body: ``{"signature": "<hex>"}`` or ``{"url": "<image url>"}``, at most MAX_JSON_BYTES of UTF-8
+    nested at most MAX_JSON_DEPTH deep (so the parser cannot recurse out of stack)."""
+    if len(body) > MAX_JSON_BYTES:
+        raise PayloadTooLarge(f"JSON body is larger than {MAX_JSON_BYTES // 1024} KiB")
     try:
-        doc = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        text = body.decode("utf-8") or "null"
+    except UnicodeDecodeError:
+        raise BadRequest("JSON body is not valid UTF-8") from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise BadRequest(f"JSON body nests deeper than {MAX_JSON_DEPTH}")
+    try:
+        doc = json.loads(text)
+    except ValueError:
         raise BadRequest("body is not valid JSON") from None
     if not isinstance(doc, dict):
         raise BadRequest('JSON body must be an object: {"url": ...} or {"signature": ...}')
