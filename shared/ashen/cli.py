@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=0, help="server processes (default: CPU count)")
-    p.add_argument("--threads", type=int, default=4, help="requests a process takes at once; more get 503")
+    p.add_argument("--threads", type=int, default=8, help="requests a process takes at once; more get 503")
     p.add_argument(
         "--cors-origin",
         action="append",

@@ -34,7 +34,7 @@ _TOO_LARGE = ("413 Payload Too Large", "request body too large")
 class EdgeLimits:
     """What one worker admits; see the module doc."""
 
-    threads: int = 4
+    threads: int = 8
     cpu_slots: int = 2
     queue_timeout: float = 10.0
     max_body: int = MAX_BODY
