@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -159,8 +159,3 @@ def _content_length(environ: WSGIEnvironment) -> int | None:
     except ValueError:
         return None
     return length if length >= 0 else None
-
-
-def wsgi(app: EdgeApp) -> WSGIApplication:
-    """``app`` as a plain WSGI callable (for type checkers and servers that want a function)."""
-    return app
