@@ -217,14 +217,28 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from ashen.api.local_server import serve  # imported lazily: only `serve` needs the HTTP stack
+    try:  # imported lazily: only `serve` needs the HTTP stack
+        from ashen.api.app import create_app
+        from ashen.api.serve_edge import EdgeLimits
+        from ashen.api.serve_gunicorn import ServeOptions, serve
     except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("aws_lambda_powertools"):
+        package = (exc.name or "").split(".")[0]
+        if package not in ("aws_lambda_powertools", "gunicorn"):
             raise
-        raise AshenError("serve needs aws-lambda-powertools (not installed): pip install 'ashen[serve]'") from exc
+        name = package.replace("_", "-")
+        raise AshenError(f"serve needs {name} (not installed): pip install 'ashen[serve]'") from exc
 
-    serve(_store(args), host=args.host, port=args.port)
+    _store(args).close()  # made (schema, WAL) once here; each worker thread opens its own connection
+    path = Path(args.home) / DB_NAME if args.home else None
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        limits=EdgeLimits(threads=args.threads),
+        cors_origins=tuple(args.cors_origin),
+        request_timeout=args.request_timeout,
+    )
+    serve(lambda: create_app(store_factory=lambda: SqliteStore(path)), options)
     return 0
 
 
@@ -272,8 +286,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("serve", help="serve the HTTP search API locally")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=0, help="server processes (default: CPU count)")
+    p.add_argument("--threads", type=int, default=8, help="requests a process takes at once; more get 503")
+    p.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin (https://host[:port]) whose pages may read the API; repeatable (default: none)",
+    )
+    p.add_argument("--request-timeout", type=float, default=15.0, help="seconds to receive a whole request")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -1,13 +1,24 @@
-"""`ashen serve`: the same resolver behind a real HTTP server on 127.0.0.1, called with urllib."""
+"""`ashen serve`: the same resolver behind gunicorn on 127.0.0.1, called with urllib and raw sockets.
+
+The server runs in a child process (tests/api/serve_child.py: gunicorn's arbiter needs a main
+thread); the waits below are upper bounds on something expected at once, never measurements."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -15,11 +26,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ashen.api.local_server import make_local_server, wsgi_to_event
+from ashen.api import serve_gunicorn
+from ashen.api.local_server import wsgi_to_event
+from ashen.api.serve_edge import EdgeApp, EdgeLimits, host_allowed
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
 from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _png(seed: int) -> bytes:
@@ -30,23 +45,41 @@ def _png(seed: int) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture()
-def base_url(tmp_path: Path) -> Iterator[str]:
-    store = SqliteStore(tmp_path / "s.sqlite3")
+def _store(path: Path) -> Path:
+    store = SqliteStore(path)
     sig = Signature.of_image(np.asarray(Image.open(io.BytesIO(_png(7))).convert("RGB")))
     store.replace_video(
         VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
         [(bucket_key(sig.values), Scene(3.0, 4.0, 5.0, 51, sig.to_bytes()))],
     )
-    server = make_local_server(store, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    store.close()
+    return path
+
+
+@contextlib.contextmanager
+def running(folder: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A server (tests/api/serve_child.py) on a one-video store in ``folder``; yields its URL."""
+    cmd = [sys.executable, "-m", "tests.api.serve_child", str(_store(folder / "s.sqlite3")), str(folder), *args]
+    child_env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}", **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=subprocess.PIPE, text=True)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # "Ashen API on http://127.0.0.1:PORT (...)" once it listens
+        assert "Ashen API on http://127.0.0.1:" in line, line
+        yield line.split()[3]
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running(tmp_path_factory.mktemp("serve"), "--threads", "2", "--cors-origin", "https://ok.example") as url:
+        yield url
 
 
 def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict]:
@@ -64,7 +97,7 @@ def test_search_by_upload(base_url: str) -> None:
     assert body["result"][0]["title"] == "Sintel" and body["result"][0]["at"] == 4.0
 
 
-def test_search_by_url_and_errors(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_by_url_and_errors(base_url: str, tmp_path: Path) -> None:
     class Image7(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             data = _png(7)
@@ -85,13 +118,13 @@ def test_search_by_url_and_errors(base_url: str, monkeypatch: pytest.MonkeyPatch
         status, body = request(f"{base_url}/search?url={image_url}")
         assert status == 400 and "private or local" in body["error"]
         # ...and fetched when allowed, by GET and by JSON POST.
-        monkeypatch.setenv("ASHEN_ALLOW_PRIVATE_URLS", "1")
-        status, body = request(f"{base_url}/search?url={image_url}")
-        assert status == 200 and body["result"][0]["title"] == "Sintel"
-        status, body = request(
-            f"{base_url}/search", json.dumps({"url": image_url}).encode(), {"Content-Type": "application/json"}
-        )
-        assert status == 200 and body["result"][0]["title"] == "Sintel"
+        with running(tmp_path, env={"ASHEN_ALLOW_PRIVATE_URLS": "1"}) as allowing:
+            status, body = request(f"{allowing}/search?url={image_url}")
+            assert status == 200 and body["result"][0]["title"] == "Sintel"
+            status, body = request(
+                f"{allowing}/search", json.dumps({"url": image_url}).encode(), {"Content-Type": "application/json"}
+            )
+            assert status == 200 and body["result"][0]["title"] == "Sintel"
     finally:
         images.shutdown()
         images.server_close()
@@ -125,6 +158,8 @@ def test_a_wsgi_request_becomes_the_http_api_event_api_gateway_sends() -> None:
         "SERVER_PROTOCOL": "HTTP/1.0",
     }
     event = wsgi_to_event(environ, b"abc")
+    assert (event["body"], event["isBase64Encoded"]) == ("abc", False)  # text as it is: no base64 round trip
+    event = wsgi_to_event(environ, b"\xff\xd8\xff")
     http = event["requestContext"]["http"]
     assert (http["method"], http["path"], http["sourceIp"], http["protocol"], http["userAgent"]) == (
         "POST",
@@ -136,4 +171,117 @@ def test_a_wsgi_request_becomes_the_http_api_event_api_gateway_sends() -> None:
     assert event["queryStringParameters"] == {"limit": "3", "title": "a,b"}
     assert event["cookies"] == ["a=1", "b=2"] and "cookie" not in event["headers"]
     assert event["headers"]["content-type"] == "image/png" and event["headers"]["content-length"] == "3"
-    assert (event["body"], event["isBase64Encoded"]) == ("YWJj", True)
+    assert (event["body"], event["isBase64Encoded"]) == ("/9j/", True)  # binary as API Gateway sends it
+
+
+def raw(url: str, data: bytes, wait: float = 5.0) -> bytes:
+    """What the server at ``url`` answers to ``data`` sent as is, until it closes (or ``wait`` s)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        sock.sendall(data)
+        chunks = []
+        with contextlib.suppress(TimeoutError, ConnectionResetError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_two_requests_are_served_at_once(base_url: str) -> None:
+    """/barrier answers 200 only when two requests are in it together: no lock serializes them."""
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: request(f"{base_url}/barrier"), range(2)))
+    assert [status for status, _ in results] == [200, 200]
+
+
+def test_a_full_server_answers_503_with_retry_after(tmp_path: Path) -> None:
+    with running(tmp_path, "--threads", "1") as url, ThreadPoolExecutor(1) as pool:
+        held = pool.submit(request, f"{url}/hold")
+        deadline = time.monotonic() + 10
+        while not (tmp_path / "entered").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        req = urllib.request.Request(f"{url}/videos")
+        with pytest.raises(urllib.error.HTTPError) as busy:
+            urllib.request.urlopen(req, timeout=5)
+        assert busy.value.code == 503 and busy.value.headers["Retry-After"] == "1"
+        (tmp_path / "release").touch()
+        assert held.result(timeout=10)[0] == 200
+
+
+def test_a_slowloris_client_is_dropped_and_others_are_served(tmp_path: Path) -> None:
+    with running(tmp_path, "--threads", "1", "--request-timeout", "1") as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=0.2) as slow:
+            slow.sendall(b"GET /videos HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            assert request(f"{url}/videos")[0] == 200  # served beside the trickling client
+            dropped_after = None
+            start = time.monotonic()
+            while dropped_after is None and time.monotonic() - start < 6:
+                try:
+                    slow.sendall(b"a")  # a byte every 0.2 s: never idle, never done
+                    if slow.recv(1024) == b"":
+                        dropped_after = time.monotonic() - start
+                except TimeoutError:
+                    continue
+                except OSError:  # reset or broken pipe: dropped too
+                    dropped_after = time.monotonic() - start
+        assert dropped_after is not None and dropped_after < 4
+
+
+def test_an_http_0_9_request_line_is_answered_at_once(base_url: str) -> None:
+    answer = raw(base_url, b"GET /\r\n", wait=3)
+    assert answer.startswith(b"HTTP/1.1 400")
+
+
+def test_a_body_over_the_cap_is_refused_unread(base_url: str) -> None:
+    """Only the headers are sent: a server that waited for the 100 MiB would answer nothing."""
+    head = b"POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: 104857600\r\n\r\n"
+    answer = raw(base_url, head, wait=3)
+    assert answer.startswith(b"HTTP/1.1 413")
+
+
+def test_cors_headers_only_for_the_configured_origin(base_url: str) -> None:
+    for origin, allowed in (("https://ok.example", "https://ok.example"), ("https://evil.example", None)):
+        req = urllib.request.Request(f"{base_url}/videos", headers={"Origin": origin})
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            assert resp.headers["Access-Control-Allow-Origin"] == allowed
+
+
+def test_no_cors_header_unless_origins_are_configured() -> None:
+    """The API itself says "*" for any origin; the edge takes it away."""
+
+    def api(environ: dict[str, str], body: bytes, start_response: object) -> list[bytes]:
+        start_response("200 OK", [("Access-Control-Allow-Origin", "*"), ("Content-Length", "0")])  # type: ignore[operator]
+        return [b""]
+
+    sent: list[tuple[str, list[tuple[str, str]]]] = []
+    app = EdgeApp(api, EdgeLimits(), bound_host="127.0.0.1")
+    environ = {"HTTP_HOST": "127.0.0.1:8000", "SERVER_PORT": "8000", "HTTP_ORIGIN": "https://evil.example"}
+    app(environ, lambda status, headers, exc_info=None: sent.append((status, headers)))  # type: ignore[arg-type,misc]
+    assert sent == [("200 OK", [("Content-Length", "0")])]
+
+
+def test_a_request_for_another_host_is_refused(base_url: str) -> None:
+    port = base_url.rsplit(":", 1)[1]
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "127.0.0.1"):
+        status, _ = request(f"{base_url}/videos", headers={"Host": host})
+        assert status == 200, host
+    for host in (f"evil.example:{port}", "rebind.attacker.test", f"127.0.0.1:{int(port) + 1}"):
+        status, body = request(f"{base_url}/videos", headers={"Host": host})
+        assert status == 421 and "Host" in body["error"], host
+    assert host_allowed("[::1]:8000", "127.0.0.1", 8000) and host_allowed("mybox:8000", "mybox", 8000)
+
+
+def test_a_non_loopback_address_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(serve_gunicorn._Gunicorn, "run", lambda self: None)  # no bind: the warning comes first
+    for host, warned in (
+        ("0.0.0.0", True),
+        ("192.168.1.5", True),
+        ("127.0.0.1", False),
+        ("localhost", False),
+        ("::1", False),
+    ):
+        serve_gunicorn.serve(lambda: None, serve_gunicorn.ServeOptions(host=host, port=0))  # type: ignore[arg-type,return-value]
+        err = capsys.readouterr().err
+        assert ("warning: listening on" in err) is warned, host

@@ -1,4 +1,5 @@
-"""`ashen serve`: the Powertools resolver of ashen.api.app behind a real local HTTP server.
+"""`ashen serve`: the Powertools resolver of ashen.api.app as a WSGI handler (served by
+``serve_gunicorn`` behind the edge rules of ``serve_edge``).
 
 Each request is translated into an API Gateway HTTP API (payload v2) event, resolved by the very
 same app the query Lambda runs, and the proxy response is written back, so curl, the SDK and the
@@ -11,20 +12,16 @@ import base64
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qsl
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from ashen.api.app import create_app
-from ashen.store.port import SceneStore
+from ashen.api.serve_edge import Handler
 
-MAX_BODY = 32 * 1024 * 1024  # larger than the API's own image limit, so it can answer 413 itself
 _REASONS = {
     200: "OK",
     204: "No Content",
@@ -33,7 +30,9 @@ _REASONS = {
     405: "Method Not Allowed",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
+    421: "Misdirected Request",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -64,7 +63,8 @@ class LocalRequest:
 
     def event(self) -> dict[str, Any]:
         """The API Gateway HTTP API (payload v2) event of this request, shaped as API Gateway shapes
-        it: header names lower-cased, cookies apart, repeated query keys joined with commas, body base64."""
+        it: header names lower-cased, cookies apart, repeated query keys joined with commas, a binary
+        body base64 (text as it is)."""
         headers = {k.lower(): v for k, v in self.headers.items()}
         params: dict[str, str] = {}
         for k, v in parse_qsl(self.query, keep_blank_values=True):
@@ -96,9 +96,19 @@ class LocalRequest:
                 "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
                 "timeEpoch": int(now * 1000),
             },
-            "body": base64.b64encode(self.body).decode("ascii") if self.body else None,
-            "isBase64Encoded": bool(self.body),
+            **_event_body(self.body),
         }
+
+
+def _event_body(body: bytes) -> dict[str, Any]:
+    """The body fields of an event: text as it is (JSON needs no base64 round trip), other bytes
+    base64 as API Gateway sends binary media."""
+    if not body:
+        return {"body": None, "isBase64Encoded": False}
+    try:
+        return {"body": body.decode("utf-8"), "isBase64Encoded": False}
+    except UnicodeDecodeError:
+        return {"body": base64.b64encode(body).decode("ascii"), "isBase64Encoded": True}
 
 
 def http_event(
@@ -127,28 +137,25 @@ def wsgi_to_event(environ: WSGIEnvironment, body: bytes) -> dict[str, Any]:
     return request.event()
 
 
-def make_wsgi_app(app: APIGatewayHttpResolver) -> WSGIApplication:
-    """A WSGI app that answers each request with ``app`` (bodies over MAX_BODY are refused unread)."""
-    lock = threading.Lock()  # the resolver keeps the current event on itself: one request at a time
+def resolver_handler(app_factory: Callable[[], APIGatewayHttpResolver]) -> Handler:
+    """A handler (see ``serve_edge``) answering each request with an app from ``app_factory``, one
+    app per thread: the resolver keeps the current event on itself, so a thread may not share it."""
+    apps = threading.local()
 
-    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_BODY:
-            start_response("413 Payload Too Large", [("Content-Type", "application/json")])
-            return [b'{"error": "request body too large"}']
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
+    def handle(environ: WSGIEnvironment, body: bytes, start_response: StartResponse) -> Iterable[bytes]:
+        app: APIGatewayHttpResolver | None = getattr(apps, "app", None)
+        if app is None:
+            app = apps.app = app_factory()
         event = wsgi_to_event(environ, body)
+        del body  # the event holds the body now; this frame's reference would keep a second copy
         context = LocalContext(aws_request_id=event["requestContext"]["requestId"])
-        with lock:
-            response = app.resolve(event, context)  # type: ignore[arg-type]  # LocalContext stands in for LambdaContext
+        response = app.resolve(event, context)  # type: ignore[arg-type]  # LocalContext stands in for LambdaContext
+        del event
         status, headers, data = _wsgi_response(response)
         start_response(status, headers)
         return [data]
 
-    return wsgi
+    return handle
 
 
 def _wsgi_response(response: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -163,32 +170,3 @@ def _wsgi_response(response: Mapping[str, Any]) -> tuple[str, list[tuple[str, st
     if not any(n.lower() == "content-length" for n, _ in headers):
         headers.append(("Content-Length", str(len(data))))
     return f"{status} {_REASONS.get(status, 'Status')}", headers, data
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        print(f"{self.address_string()} {format % args}", flush=True)
-
-
-def make_local_server(store: SceneStore, host: str = "127.0.0.1", port: int = 8000) -> WSGIServer:
-    """A server (not yet serving) running the API on ``store``; port 0 picks a free port."""
-    app = make_wsgi_app(create_app(store))
-    return make_server(host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
-
-
-def serve(store: SceneStore, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the search API until interrupted."""
-    server = make_local_server(store, host, port)
-    bound_host, bound_port = server.server_address[:2]
-    routes = "POST /search, GET /videos, GET /openapi.json"
-    print(f"Ashen API on http://{bound_host!s}:{bound_port} ({routes}); Ctrl-C stops", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
