@@ -77,7 +77,8 @@ ALLOWED: dict[str, set[str]] = {
 DOMAIN = ("ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "ashen.media", "ashen.query")
 DOMAIN += ("ashen.indexing", "ashen.search", "ashen.store.port", "ashen.store.sqlite")
 ADAPTER_ONLY = {"boto3", "botocore", "pynamodb", "aws_lambda_powertools", "http", "urllib", "wsgiref", "socket"}
-ADAPTER_ONLY |= {"socketserver", "email", "requests", "httpx", "anitopy"}
+ADAPTER_ONLY |= {"socketserver", "email", "requests", "httpx", "anitopy", "urllib3", "python_multipart", "multipart"}
+ADAPTER_ONLY |= {"gunicorn"}
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 

@@ -321,3 +321,17 @@ def test_an_unexpected_error_is_a_json_500_with_a_request_id(
     logged = record.getMessage()
     assert body["requestId"] in logged and "POST /search" in logged and "secret detail" in logged
     assert record.exc_info is not None, "the traceback goes to the log"
+
+
+@pytest.mark.parametrize(("fmt", "content_type"), [("TIFF", "image/tiff"), ("PSD", "image/vnd.adobe.photoshop")])
+def test_a_format_outside_the_decoding_budget_is_415(store: SqliteStore, fmt: str, content_type: str) -> None:
+    out = io.BytesIO()
+    if fmt == "TIFF":
+        Image.fromarray(picture(3)).save(out, format="TIFF")
+    else:  # Pillow reads PSD but cannot write it: the smallest valid header, 1x1 RGB
+        out.write(b"8BPS\x00\x01" + b"\x00" * 6 + b"\x00\x03\x00\x00\x00\x01\x00\x00\x00\x01\x00\x08\x00\x03")
+        out.write(b"\x00\x00\x00\x00" * 3 + b"\x00\x00" + b"\x00\x00\x00")
+    status, body = call(
+        create_app(store), http_event("POST", "/search", body=out.getvalue(), headers={"content-type": content_type})
+    )
+    assert status == 415 and body["error"].startswith(f"{fmt} images are not accepted"), body

@@ -6,13 +6,8 @@ thread); the waits below are upper bounds on something expected at once, never m
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,58 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from ashen.api import serve_gunicorn
-from ashen.api.local_server import wsgi_to_event
+from ashen.api.local_server import http_event, wsgi_to_event
+from ashen.api.requests import body_bytes
 from ashen.api.serve_edge import EdgeApp, EdgeLimits, host_allowed
-from ashen.descriptors.buckets import bucket_key
-from ashen.descriptors.signature import Signature
-from ashen.records import Scene, VideoRecord
-from ashen.store.sqlite import SqliteStore
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _png(seed: int) -> bytes:
-    rng = np.random.default_rng(seed)
-    img = Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)).resize((128, 72), Image.Resampling.BILINEAR)
-    out = io.BytesIO()
-    img.save(out, format="PNG")
-    return out.getvalue()
-
-
-def _store(path: Path) -> Path:
-    store = SqliteStore(path)
-    sig = Signature.of_image(np.asarray(Image.open(io.BytesIO(_png(7))).convert("RGB")))
-    store.replace_video(
-        VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
-        [(bucket_key(sig.values), Scene(3.0, 4.0, 5.0, 51, sig.to_bytes()))],
-    )
-    store.close()
-    return path
-
-
-@contextlib.contextmanager
-def running(folder: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A server (tests/api/serve_child.py) on a one-video store in ``folder``; yields its URL."""
-    cmd = [sys.executable, "-m", "tests.api.serve_child", str(_store(folder / "s.sqlite3")), str(folder), *args]
-    child_env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}", **(env or {})}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # "Ashen API on http://127.0.0.1:PORT (...)" once it listens
-        assert "Ashen API on http://127.0.0.1:" in line, line
-        yield line.split()[3]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+from tests.api.serving import png_of, running
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +43,7 @@ def request(url: str, data: bytes | None = None, headers: dict[str, str] | None 
 
 
 def test_search_by_upload(base_url: str) -> None:
-    status, body = request(f"{base_url}/search?limit=3", _png(7), {"Content-Type": "image/png"})
+    status, body = request(f"{base_url}/search?limit=3", png_of(7), {"Content-Type": "image/png"})
     assert status == 200 and body["error"] == ""
     assert body["result"][0]["title"] == "Sintel" and body["result"][0]["at"] == 4.0
 
@@ -100,7 +51,7 @@ def test_search_by_upload(base_url: str) -> None:
 def test_search_by_url_and_errors(base_url: str, tmp_path: Path) -> None:
     class Image7(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            data = _png(7)
+            data = png_of(7)
             self.send_response(200)
             self.send_header("Content-Type", "image/png")
             self.send_header("Content-Length", str(len(data)))
@@ -158,8 +109,9 @@ def test_a_wsgi_request_becomes_the_http_api_event_api_gateway_sends() -> None:
         "SERVER_PROTOCOL": "HTTP/1.0",
     }
     event = wsgi_to_event(environ, b"abc")
-    assert (event["body"], event["isBase64Encoded"]) == ("abc", False)  # text as it is: no base64 round trip
+    assert (event["body"], event["isBase64Encoded"]) == (b"abc", False)  # the bytes as they came: no copy
     event = wsgi_to_event(environ, b"\xff\xd8\xff")
+    assert (event["body"], event["isBase64Encoded"]) == (b"\xff\xd8\xff", False)  # binary too: no base64
     http = event["requestContext"]["http"]
     assert (http["method"], http["path"], http["sourceIp"], http["protocol"], http["userAgent"]) == (
         "POST",
@@ -171,7 +123,9 @@ def test_a_wsgi_request_becomes_the_http_api_event_api_gateway_sends() -> None:
     assert event["queryStringParameters"] == {"limit": "3", "title": "a,b"}
     assert event["cookies"] == ["a=1", "b=2"] and "cookie" not in event["headers"]
     assert event["headers"]["content-type"] == "image/png" and event["headers"]["content-length"] == "3"
-    assert (event["body"], event["isBase64Encoded"]) == ("/9j/", True)  # binary as API Gateway sends it
+    gateway = http_event("POST", "/search", headers={"content-type": "image/png"}, body=b"\xff\xd8\xff")
+    assert (gateway["body"], gateway["isBase64Encoded"]) == ("/9j/", True)  # binary as API Gateway sends it
+    assert body_bytes(APIGatewayProxyEventV2(event)) == body_bytes(APIGatewayProxyEventV2(gateway)) == b"\xff\xd8\xff"
 
 
 def raw(url: str, data: bytes, wait: float = 5.0) -> bytes:

@@ -16,7 +16,7 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-from ashen.errors import AshenError, ImageTooLarge, NotFoundError
+from ashen.errors import AshenError, ImageTooLarge, NotFoundError, UnsupportedImageFormat
 
 
 class ApiError(Exception):
@@ -42,6 +42,7 @@ class RouteNotFound(ApiError):
 STATUS_BY_TYPE: Mapping[type[Exception], HTTPStatus] = {
     AshenError: HTTPStatus.BAD_REQUEST,
     ImageTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedImageFormat: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,  # TIFF, PSD, EPS...: outside the decoding budget
     NotFoundError: HTTPStatus.NOT_FOUND,
     ApiError: HTTPStatus.BAD_REQUEST,
     BadRequest: HTTPStatus.BAD_REQUEST,

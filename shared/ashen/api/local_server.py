@@ -60,6 +60,7 @@ class LocalRequest:
     body: bytes = b""
     source_ip: str = "127.0.0.1"
     protocol: str = "HTTP/1.1"
+    raw_body: bool = False  # binary bodies as bytes, not base64 (the local server: no copy of an upload)
 
     def event(self) -> dict[str, Any]:
         """The API Gateway HTTP API (payload v2) event of this request, shaped as API Gateway shapes
@@ -96,7 +97,11 @@ class LocalRequest:
                 "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
                 "timeEpoch": int(now * 1000),
             },
-            **_event_body(self.body),
+            **(
+                _event_body(self.body)
+                if not self.raw_body or not self.body
+                else {"body": self.body, "isBase64Encoded": False}
+            ),
         }
 
 
@@ -126,6 +131,7 @@ def wsgi_to_event(environ: WSGIEnvironment, body: bytes) -> dict[str, Any]:
     if environ.get("CONTENT_LENGTH"):
         headers["content-length"] = environ["CONTENT_LENGTH"]
     request = LocalRequest(
+        raw_body=True,
         method=environ.get("REQUEST_METHOD", "GET"),
         path=environ.get("PATH_INFO", "/") or "/",
         query=environ.get("QUERY_STRING", ""),

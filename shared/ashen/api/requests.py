@@ -88,10 +88,13 @@ def check_size(data: bytes) -> bytes:
 
 
 def body_bytes(event: BaseProxyEvent) -> bytes:
-    """The request body as bytes, base64-decoded when the event says it is encoded."""
-    body = event.body
+    """The request body as bytes, base64-decoded when the event says it is encoded (the local
+    server hands over bytes as they came, with no base64 round trip)."""
+    body: str | bytes | None = event.body
     if body is None:
         return b""
+    if isinstance(body, bytes):
+        return body
     if event.is_base64_encoded:
         try:
             return base64.b64decode(body)

@@ -1,0 +1,69 @@
+"""`ashen serve` in a child process (tests/api/serve_child.py) on a one-video store, for the tests
+that talk to it over a socket (test_local_server.py, test_schema_fuzz.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ashen.descriptors.buckets import bucket_key
+from ashen.descriptors.signature import Signature
+from ashen.records import Scene, VideoRecord
+from ashen.store.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def png_of(seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    img = Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)).resize((128, 72), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def one_video_store(path: Path) -> Path:
+    store = SqliteStore(path)
+    sig = Signature.of_image(np.asarray(Image.open(io.BytesIO(png_of(7))).convert("RGB")))
+    store.replace_video(
+        VideoRecord(id="v7", title="Sintel", filename="Sintel - 01.mp4", source="/s.mp4", episode="01"),
+        [(bucket_key(sig.values), Scene(3.0, 4.0, 5.0, 51, sig.to_bytes()))],
+    )
+    store.close()
+    return path
+
+
+@contextlib.contextmanager
+def running(folder: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A server (tests/api/serve_child.py) on a one-video store in ``folder``; yields its URL."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.api.serve_child",
+        str(one_video_store(folder / "s.sqlite3")),
+        str(folder),
+        *args,
+    ]
+    child_env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}", **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # "Ashen API on http://127.0.0.1:PORT (...)" once it listens
+        assert "Ashen API on http://127.0.0.1:" in line, line
+        yield line.split()[3]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
