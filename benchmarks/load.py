@@ -46,6 +46,14 @@ def build(home: Path, shots: int) -> list[bytes]:
 
 @contextlib.contextmanager
 def serving(home: Path, *args: str) -> Iterator[int]:
+    """`ashen serve` on ``home``; its port."""
+    with server(home, *args) as (port, _):
+        yield port
+
+
+@contextlib.contextmanager
+def server(home: Path, *args: str) -> Iterator[tuple[int, int]]:
+    """`ashen serve` on ``home``; its port and the pid of its master process."""
     cmd = [*ASHEN, "--home", str(home), "serve", "--port", "0", *args]
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -53,7 +61,7 @@ def serving(home: Path, *args: str) -> Iterator[int]:
         line = proc.stdout.readline()
         assert "Ashen API on http://127.0.0.1:" in line, line
         threading.Thread(target=proc.stdout.read, daemon=True).start()  # drain the access log
-        yield int(line.split()[3].rsplit(":", 1)[1])
+        yield int(line.split()[3].rsplit(":", 1)[1]), proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)

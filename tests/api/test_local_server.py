@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from ashen.api import serve_gunicorn
+from ashen.api import serve_edge, serve_gunicorn
 from ashen.api.local_server import http_event, wsgi_to_event
 from ashen.api.requests import body_bytes
 from ashen.api.serve_edge import EdgeApp, EdgeLimits, host_allowed
@@ -239,3 +239,22 @@ def test_a_non_loopback_address_is_warned_about(
         serve_gunicorn.serve(lambda: None, serve_gunicorn.ServeOptions(host=host, port=0))  # type: ignore[arg-type,return-value]
         err = capsys.readouterr().err
         assert ("warning: listening on" in err) is warned, host
+
+
+def test_each_request_hands_its_freed_memory_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """glibc keeps freed pages in its arenas: without a trim after each request, five 50-megapixel
+    decodes left a worker at 600 MB for good (benchmarks/serve_memory.py measures it)."""
+    assert not sys.platform.startswith("linux") or hasattr(serve_edge._LIBC, "malloc_trim")
+    serve_edge.give_back_memory()  # the real one runs
+    trims: list[int] = []
+    monkeypatch.setattr(serve_edge, "give_back_memory", lambda: trims.append(1))
+
+    def api(environ: dict[str, str], body: bytes, start_response: object) -> list[bytes]:
+        assert trims == []  # after the answer is made, not before
+        start_response("200 OK", [("Content-Length", "0")])  # type: ignore[operator]
+        return [b""]
+
+    app = EdgeApp(api, EdgeLimits(), bound_host="127.0.0.1")
+    environ = {"HTTP_HOST": "127.0.0.1:8000", "SERVER_PORT": "8000", "CONTENT_LENGTH": "0"}
+    app(environ, lambda status, headers, exc_info=None: None)  # type: ignore[arg-type,misc]
+    assert trims == [1]
