@@ -284,7 +284,8 @@ def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore) -> N
     documented = {(m.upper(), p) for p, ops in body["paths"].items() for m in ops}
     served = set()
     for route in app._static_routes + app._dynamic_routes:  # the resolver's own route table
-        path = re.sub(r"<(\w+)>", "{id}", route.path) if route.path.startswith("/videos/") else route.path
+        # Path parameters keep their names, but for the video's: `video_id` in code, `id` in the document.
+        path = re.sub(r"<(\w+)>", lambda m: "{id}" if m[1] == "video_id" else "{" + m[1] + "}", route.path)
         served.add((route.method, path))
     assert served == documented
 

@@ -2,7 +2,8 @@
 
 Routes: ``POST /search`` (image body, multipart field ``image``, JSON ``{"url"}`` or
 ``{"signature"}``), ``GET /search?url=`` (search_routes), ``GET /videos``, ``GET /videos/{id}``
-(video_routes) and ``GET /openapi.json`` (openapi_route). Bad input answers 400 / 404 / 413 / 415
+(video_routes), ``GET /openapi.json`` (openapi_route), and the web page ``GET /`` and the API docs
+``GET /docs`` with their files (web_routes). Bad input answers 400 / 404 / 413 / 415
 with ``{"error": "..."}``; the status comes from the error's type (api.errors). Anything else is a
 500 ``{"error": "internal error", "requestId": "..."}``, logged with its traceback.
 """
@@ -20,6 +21,7 @@ from ashen.api.openapi_route import openapi_router
 from ashen.api.search_routes import SearchHook, search_router
 from ashen.api.store_source import StoreSource
 from ashen.api.video_routes import video_router
+from ashen.api.web_routes import web_router
 from ashen.store.port import SceneStore
 
 
@@ -35,6 +37,7 @@ def create_app(
     app.include_router(search_router(stores, on_search))
     app.include_router(video_router(stores))
     app.include_router(openapi_router())
+    app.include_router(web_router())
     app.exception_handler(list(STATUS_BY_TYPE))(error_response)
 
     def unexpected(exc: Exception) -> Response[dict[str, str]]:

@@ -25,6 +25,7 @@ from ashen.api.serve_edge import Handler
 _REASONS = {
     200: "OK",
     204: "No Content",
+    304: "Not Modified",
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",

@@ -28,7 +28,7 @@ from ashen.api.local_server import resolver_handler
 from ashen.api.serve_edge import EdgeApp, EdgeLimits, is_loopback
 
 AppFactory = Callable[[], APIGatewayHttpResolver]
-ROUTES = "POST /search, GET /videos, GET /openapi.json"
+ROUTES = "POST /search, GET /videos, GET /openapi.json, the page at /, API docs at /docs"
 
 
 @dataclass(frozen=True)
