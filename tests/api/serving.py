@@ -1,5 +1,6 @@
 """`ashen serve` in a child process (tests/api/serve_child.py) on a one-video store, for the tests
-that talk to it over a socket (test_local_server.py, test_schema_fuzz.py)."""
+that talk to it over a socket (test_local_server.py, test_schema_fuzz.py), and the real ``ashen serve``
+on a store of one's own (test_web_page.py)."""
 
 from __future__ import annotations
 
@@ -45,14 +46,21 @@ def one_video_store(path: Path) -> Path:
 @contextlib.contextmanager
 def running(folder: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """A server (tests/api/serve_child.py) on a one-video store in ``folder``; yields its URL."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "tests.api.serve_child",
-        str(one_video_store(folder / "s.sqlite3")),
-        str(folder),
-        *args,
-    ]
+    store = str(one_video_store(folder / "s.sqlite3"))
+    with started([sys.executable, "-m", "tests.api.serve_child", store, str(folder), *args], env) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def ashen_serve(home: Path, *args: str) -> Iterator[str]:
+    """The real ``ashen serve`` on the store in ``home``, on a free port; yields its URL."""
+    with started([sys.executable, "-m", "ashen.cli", "--home", str(home), "serve", "--port", "0", *args]) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def started(cmd: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``cmd`` (a server printing "Ashen API on URL" once it listens); yield the URL; SIGTERM it."""
     child_env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}", **(env or {})}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=subprocess.PIPE, text=True)
     try:
