@@ -63,10 +63,23 @@ def test_a_clip_longer_than_60_s_is_searched_on_its_first_60_s(tmp_path: Path) -
     assert on_grid(offsets, 60 / 16, 16) and offsets[-1] < 60, offsets
 
 
+def test_nothing_past_60_s_is_read_even_when_frames_are_missing_before(tmp_path: Path) -> None:
+    # 2 s of frames, then none until 72 s: 16 evenly spaced times cannot all be found before 60 s,
+    # and the frames after the gap are past what a clip query reads.
+    gappy = tmp_path / "gap.mp4"
+    src = "testsrc2=size=64x36:rate=25:duration=4"
+    cmd = [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", src, "-vf", "setpts='if(gte(T,2),PTS+70/TB,PTS)'"]
+    subprocess.run([*cmd, "-fps_mode", "passthrough", "-c:v", "libx264", str(gappy)], check=True, timeout=60)
+    offsets = [offset for offset, _ in clip_frames(str(gappy))]
+    assert offsets == [0.0], offsets
+
+
 def test_the_budget_bounds_frames_pixels_time_and_formats(tmp_path: Path) -> None:
     video = synthetic(tmp_path / "v.mp4", 4.0, size="320x180")
     assert len(clip_frames(str(video), ClipBudget(max_frames=3))) == 3
-    assert max(clip_frames(str(video), ClipBudget(side=100))[0][1].shape[:2]) == 100
+    assert clip_frames(str(video), ClipBudget(side=100))[0][1].shape[:2] == (56, 100)
+    portrait = synthetic(tmp_path / "p.mp4", 1.0, size="180x320")
+    assert clip_frames(str(portrait), ClipBudget(side=100))[0][1].shape[:2] == (100, 56)  # the long side
     with pytest.raises(ImageTooLarge, match="320x180, over the limit"):
         clip_frames(str(video), ClipBudget(max_pixels=320 * 179))
     with pytest.raises(MediaError, match="decoding the clip took over"):
