@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from ashen.cli import main
+from ashen.media.probe import ffmpeg_exe
 from tests.support import SHARED_MEDIA, export_frame
 
 
@@ -34,6 +35,19 @@ def test_search_finds_the_second(home, clip, tmp_path, capsys, at):
     assert top["from"] - 0.5 <= at <= top["to"] + 0.5  # the right second (neighbour frames can tie)
     assert top["similarity"] >= 0.9
     assert out["frameCount"] > 0
+
+
+def test_a_clip_is_searched_over_its_whole_length_not_its_first_4_s(home, clip, tmp_path, capsys):
+    # 5 s of black (nothing to search: flat), then 6 s of the video from 12 s.
+    out = tmp_path / "late.mp4"
+    cmd = [ffmpeg_exe(), "-v", "error", "-ss", "12", "-t", "6", "-i", str(clip), "-an"]
+    cmd += ["-vf", "scale=320:-2,tpad=start_duration=5:color=black", "-c:v", "libx264", "-preset", "ultrafast"]
+    subprocess.run([*cmd, str(out)], check=True, timeout=60)
+    capsys.readouterr()
+    assert run(home, "search", "--json", str(out)) == 0
+    top = json.loads(capsys.readouterr().out)["result"][0]
+    assert top["title"] == "Sintel" and top["reading"] == "clip"
+    assert abs(top["at"] - (12 - 5)) <= 1.0, top  # the video time of the clip's first (black) second
 
 
 def test_many_images_one_process_json_lines(home, clip, tmp_path, capsys):

@@ -230,10 +230,10 @@ def test_bad_input_is_4xx_never_500(
 def test_status_follows_the_error_type_not_its_message(
     store: SqliteStore, monkeypatch: pytest.MonkeyPatch, error: ImageError, status: int
 ) -> None:
-    def refuse(data: bytes) -> list[tuple[float, np.ndarray]]:
+    def refuse(data: bytes, kind: str) -> list[tuple[float, np.ndarray]]:
         raise error
 
-    monkeypatch.setattr("ashen.api.search_routes.load_frames", refuse)
+    monkeypatch.setattr("ashen.api.search_routes.frames_of_upload", refuse)
     got, answer = call(create_app(store), http_event("POST", "/search", body=png(picture(0)), headers=PNG))
     assert (got, answer) == (status, {"error": str(error)})
 

@@ -34,7 +34,7 @@ def test_an_hls_playlist_is_refused_before_it_fetches_anything(tmp_path: Path) -
         for source in (str(local), str(remote), f"{url}/remote.m3u8"):
             with pytest.raises(MediaError, match=REFUSED):
                 probe(source)
-            with pytest.raises(MediaError, match="no frame"):
+            with pytest.raises(MediaError, match=f"no frame|{REFUSED}"):
                 clip_frames(source) if "://" not in source else grab_frame(source, 1.0)
         # Only the playlist served by URL was read (by the probe and the frame grab), none of its entries.
         assert server.hits and set(server.hits) == {"/remote.m3u8"}

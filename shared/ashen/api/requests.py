@@ -1,7 +1,7 @@
 """Reading a search request: the query parameters, the body (base64 or not) and what it holds.
 
 Nothing here decodes a picture or goes to the network: a request becomes ``SearchOptions`` (ashen.search) and
-a ``SearchInput`` (image bytes, an image URL or a signature) for the search routes to act on.
+a ``SearchInput`` (image or clip bytes, an image URL or a signature) for the search routes to act on.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ashen.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ashen.descriptors.signature import Signature
+from ashen.query.files import UploadKind
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.query.readings import ReadingOptions
 from ashen.search.options import DEFAULT_LIMIT, SearchOptions
@@ -28,7 +29,9 @@ MAX_JSON_DEPTH = 32
 MAX_FORM_PARTS = 16  # the form is read up to its first part named ``image``, and no further than this
 MAX_PART_HEADERS = 8
 MAX_PART_HEADER_BYTES = 1024  # one header line of a part
-SENDABLE = "send image/*, multipart/form-data or application/json"
+# Clips the API reads, by Content-Type (ashen.media.inputs.CLIP_FORMATS opens them).
+CLIP_TYPES = frozenset({"video/mp4", "video/webm", "video/x-matroska", "video/quicktime"})
+SENDABLE = "send image/*, a video/mp4, webm, x-matroska or quicktime clip, multipart/form-data or application/json"
 
 
 def flag(value: str | None, default: bool = False) -> bool:
@@ -65,9 +68,12 @@ def _limit(raw: str | None) -> int:
 
 @dataclass(frozen=True)
 class ImageUpload:
-    """Image bytes sent in the request (raw body or multipart field ``image``)."""
+    """Image or clip bytes sent in the request (raw body or multipart field ``image``), and what
+    they were sent as: ``image`` (image/*), ``clip`` (a CLIP_TYPES video) or ``either``
+    (application/octet-stream or a form part: told apart by their first bytes)."""
 
     data: bytes
+    kind: UploadKind = "image"
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,9 @@ SearchInput = Signature | ImageUpload | ImageUrl
 
 
 def check_size(data: bytes) -> bytes:
-    """``data`` if it is within the image size limit; PayloadTooLarge otherwise."""
+    """``data`` if it is within the upload size limit (images and clips); PayloadTooLarge otherwise."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise PayloadTooLarge(f"image is larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
+        raise PayloadTooLarge(f"upload is larger than the {MAX_IMAGE_BYTES // 2**20} MiB limit")
     return data
 
 
@@ -109,10 +115,14 @@ def body_bytes(event: BaseProxyEvent) -> bytes:
 def search_input(content_type: str, body: bytes) -> SearchInput:
     """What a ``POST /search`` body holds, chosen by its Content-Type (sniffed as JSON when absent)."""
     mime = content_type.split(";", 1)[0].strip().lower()
-    if mime.startswith("image/") or mime == "application/octet-stream":
+    if mime.startswith("image/"):
         return ImageUpload(body)
+    if mime in CLIP_TYPES:
+        return ImageUpload(body, "clip")
+    if mime == "application/octet-stream":
+        return ImageUpload(body, "either")
     if mime == "multipart/form-data":
-        return ImageUpload(multipart_image(content_type, check_size(body)))
+        return ImageUpload(multipart_image(content_type, check_size(body)), "either")
     if mime == "application/json" or (not mime and body.lstrip().startswith(b"{")):
         return json_input(body)
     if not mime:

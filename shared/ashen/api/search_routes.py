@@ -22,6 +22,7 @@ from ashen.api.requests import (
 from ashen.api.store_source import StoreSource
 from ashen.api.url_fetch import fetch_url
 from ashen.descriptors.signature import Signature
+from ashen.query.files import frames_of_upload
 from ashen.query.images import load_frames
 from ashen.search import SearchOptions, SearchResult, search_clip, search_signature
 from ashen.store.port import SceneStore
@@ -38,9 +39,11 @@ def run_search(store: SceneStore, query: Signature | Frames, options: SearchOpti
 
 
 def query_frames(source: ImageUpload | ImageUrl) -> Frames:
-    """A still image is one frame; an animated GIF / WebP / APNG is a clip of several."""
-    data = fetch_url(source.url) if isinstance(source, ImageUrl) else source.data
-    return load_frames(check_size(data))
+    """A still image is one frame; an animated GIF / WebP / APNG is a clip of several, and so is a
+    video clip (up to 16 frames spread over its first 60 s, docs/limits.md "Clip queries")."""
+    if isinstance(source, ImageUrl):
+        return load_frames(check_size(fetch_url(source.url)))
+    return frames_of_upload(check_size(source.data), source.kind)
 
 
 def search_router(stores: StoreSource, on_search: SearchHook | None = None) -> APIGatewayHttpRouter:

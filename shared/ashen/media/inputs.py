@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 
 from ashen.errors import MediaError
 
@@ -19,6 +20,8 @@ from ashen.errors import MediaError
 # "mov,mp4,m4a,3gp,3g2,mj2"): MP4/MOV/M4V/3GP, Matroska/WebM, AVI, MPEG-TS/M2TS, FLV, ASF (WMV),
 # Ogg (OGV), MPEG program streams (MPG/VOB), raw MPEG video (some .mpg), animated GIF.
 VIDEO_FORMATS = ("mov", "matroska", "webm", "avi", "mpegts", "flv", "asf", "ogg", "mpeg", "mpegvideo", "gif")
+# What a query clip uploaded over HTTP may be: MP4/MOV and Matroska/WebM only.
+CLIP_FORMATS = ("mov", "matroska", "webm")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Where distributions keep their CA bundle (the list Go's crypto/x509 reads on Linux): Debian and
 # Ubuntu, Fedora/RHEL/Amazon Linux (AL2 and AL2023, so the python3.12 Lambda runtime), openSUSE,
@@ -34,19 +37,20 @@ SYSTEM_CA_FILES = (
 REFUSED = ("not on whitelist",)  # what ffmpeg prints when a whitelist stops it
 
 
-def input_args(source: str) -> list[str]:
-    """The ffmpeg options that open ``source`` (ending with ``-i <source>``): whitelists, and for
-    https the CA bundle to verify the server against. MediaError for a source ffmpeg may not read."""
-    formats = ["-format_whitelist", ",".join(VIDEO_FORMATS)]
+def input_args(source: str, formats: Sequence[str] = VIDEO_FORMATS) -> list[str]:
+    """The ffmpeg options that open ``source`` (ending with ``-i <source>``): whitelists (the
+    demuxers ``formats``), and for https the CA bundle to verify the server against. MediaError for
+    a source ffmpeg may not read."""
+    demuxers = ["-format_whitelist", ",".join(formats)]
     if "://" not in source:
         # "file:" so that a colon in a file name is never read as a protocol.
-        return ["-protocol_whitelist", "file", *formats, "-i", "file:" + source]
+        return ["-protocol_whitelist", "file", *demuxers, "-i", "file:" + source]
     scheme, host = _scheme_and_host(source)
     if scheme == "https":
         tls = ["-tls_verify", "1", "-ca_file", ca_file()]
-        return ["-protocol_whitelist", "https,tls,tcp", *formats, *tls, "-i", source]
+        return ["-protocol_whitelist", "https,tls,tcp", *demuxers, *tls, "-i", source]
     if scheme == "http" and host in LOOPBACK_HOSTS:
-        return ["-protocol_whitelist", "http,tcp", *formats, "-i", source]
+        return ["-protocol_whitelist", "http,tcp", *demuxers, "-i", source]
     name = source.split("?", 1)[0]
     raise MediaError(f"{name}: Ashen reads videos from local files and https URLs only")
 

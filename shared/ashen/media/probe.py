@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import imageio_ffmpeg
 
 from ashen.errors import MediaError
-from ashen.media.inputs import ca_file, input_args, refused
+from ashen.media.inputs import VIDEO_FORMATS, ca_file, input_args, refused
 
 PROBE_TIMEOUT_S = 60.0
 MEASURE_TIMEOUT_S = 300.0  # for a source whose header gives no duration: a pass over its packets
@@ -82,7 +83,7 @@ def probe(source: str, timeout: float = PROBE_TIMEOUT_S, *, max_duration: float 
     ashen.media.extent). A video longer than ``max_duration`` seconds (default: max_duration_s(),
     12 h) is a MediaError, so nobody plans segments for a header that claims a million hours.
     """
-    info = _probe_header(source, timeout)
+    info = probe_header(source, timeout)
     limit = max_duration_s() if max_duration is None else max_duration
     check_duration(source, info.duration, limit)
     if info.duration is None:
@@ -93,9 +94,11 @@ def probe(source: str, timeout: float = PROBE_TIMEOUT_S, *, max_duration: float 
     return info
 
 
-def _probe_header(source: str, timeout: float) -> VideoInfo:
+def probe_header(source: str, timeout: float = PROBE_TIMEOUT_S, formats: Sequence[str] = VIDEO_FORMATS) -> VideoInfo:
+    """What the source's header says (duration None when it gives none), opened as one of the
+    demuxers ``formats``: no limit checked, nothing measured."""
     check_local(source)
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *input_args(source)]
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *input_args(source, formats)]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:

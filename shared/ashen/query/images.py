@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,7 +99,17 @@ def _format_of(data: bytes) -> str | None:
     """The format Pillow would take ``data`` for, from its first bytes only (no plugin is run)."""
     Image.init()
     prefix = data[:16]
-    return next((fmt for fmt in Image.ID if (accept := Image.OPEN[fmt][1]) is not None and accept(prefix)), None)
+    return next((fmt for fmt in Image.ID if _accepts(fmt, prefix)), None)
+
+
+def _accepts(fmt: str, prefix: bytes) -> bool:
+    """Whether Pillow's ``fmt`` plugin takes ``prefix`` for its own; some of its checks (BMP's DIB)
+    read 4 bytes whatever the length, and fail on fewer (a 2-byte body): no, then."""
+    accept = Image.OPEN[fmt][1]
+    try:
+        return accept is not None and bool(accept(prefix))
+    except (struct.error, IndexError, ValueError):
+        return False
 
 
 def _opened(data: bytes) -> Image.Image:
