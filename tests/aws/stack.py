@@ -214,7 +214,7 @@ def found(cloud: Cloud, png: bytes) -> list[str]:
     reaches a scene gets an answer; only a confident one says the scene is there)."""
     status, body = call_api(cloud, http_event("POST", "/search", body=png, headers=PNG))
     assert status == 200, body
-    return [r["video"] for r in body["result"] if r["confident"]]
+    return [r["videoId"] for r in body["result"] if r["confident"]]
 
 
 def video_of(key: str) -> str:
