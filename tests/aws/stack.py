@@ -35,6 +35,7 @@ from ashen.store.dynamodb import DynamoStore
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "fixtures" / "sintel-26s-848x480.mp4"
 BUCKET = "ashen-ingest-test"
+PREVIEW_BUCKET = "ashen-previews-test"
 KEY = "library/Sintel/[Blender] Sintel - 01 [480p].mp4"
 KEY_B = "library/Sintel/[Blender] Sintel - 02 [480p].mp4"
 SEGMENT_SECONDS = 8.0  # 26.2 s -> 4 segments, 3 seams
@@ -66,6 +67,7 @@ class Cloud:
     hash: ModuleType
     query: ModuleType
     upkeep: ModuleType
+    preview: ModuleType
 
 
 def purge(cloud: Cloud) -> None:

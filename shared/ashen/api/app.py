@@ -42,6 +42,20 @@ def create_app(
         app.include_router(preview_router(previews))
     app.include_router(video_router(stores))
     app.include_router(openapi_router())
+    _answer_errors(app)
+    return app
+
+
+def create_preview_app(site: PreviewSite) -> APIGatewayHttpResolver:
+    """A resolver of the preview routes alone (the preview Lambda), with the same error answers."""
+    app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", max_age=300), serializer=json.dumps)
+    app.include_router(preview_router(site))
+    _answer_errors(app)
+    return app
+
+
+def _answer_errors(app: APIGatewayHttpResolver) -> None:
+    """4xx for the listed error types, 500 with a request id for anything else, 404 for no route."""
     app.exception_handler(list(STATUS_BY_TYPE))(error_response)
 
     def unexpected(exc: Exception) -> Response[dict[str, str]]:
@@ -55,5 +69,3 @@ def create_app(
     def no_route(exc: Exception) -> Response[dict[str, str]]:
         event = app.current_event
         return error_response(RouteNotFound(f"no route {event.http_method} {event.path}"))
-
-    return app
