@@ -53,7 +53,7 @@ def test_a_result_preview_is_cut_cached_and_redirected_to(cloud: Cloud, sintel: 
 
 
 def test_a_tampered_preview_url_is_403_with_a_json_error(cloud: Cloud, sintel: Indexed) -> None:
-    status, body = call_api(cloud, http_event("POST", "/search", body=frame_png(3.5), headers={**PNG, **API_HOST}))
+    _, body = call_api(cloud, http_event("POST", "/search", body=frame_png(3.5), headers={**PNG, **API_HOST}))
     url = body["result"][0]["image"].replace("sig=", "sig=x")
     response = follow(cloud, url)
     assert response["statusCode"] == 403 and json.loads(response["body"])["error"]
