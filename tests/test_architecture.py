@@ -34,6 +34,15 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.store.port",
         "ashen.query.borders",
     },
+    # Previews: spans from the store's scenes, cuts by ffmpeg; no HTTP (the API serves them).
+    "ashen.preview": {
+        "ashen.box",
+        "ashen.errors",
+        "ashen.descriptors",
+        "ashen.media",
+        "ashen.records",
+        "ashen.store.port",
+    },
     "ashen.search": {
         "ashen.box",
         "ashen.errors",
@@ -50,6 +59,7 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.records",
         "ashen.indexing",
         "ashen.store",
+        "ashen.preview",
     },
     "ashen.api": {
         "ashen.errors",
@@ -58,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.search",
         "ashen.records",
         "ashen.store.port",
+        "ashen.preview",
     },
     "ashen.cli": {
         "ashen.box",
@@ -70,12 +81,13 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.search",
         "ashen.store",
         "ashen.api",
+        "ashen.preview",
     },
     "ashen": {"ashen"},  # the public entry point re-exports
 }
 # The domain knows nothing of AWS, Lambda or HTTP; the descriptors nothing but numpy.
 DOMAIN = ("ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "ashen.media", "ashen.query")
-DOMAIN += ("ashen.indexing", "ashen.search", "ashen.store.port", "ashen.store.sqlite")
+DOMAIN += ("ashen.indexing", "ashen.search", "ashen.store.port", "ashen.store.sqlite", "ashen.preview")
 ADAPTER_ONLY = {"boto3", "botocore", "pynamodb", "aws_lambda_powertools", "http", "urllib", "wsgiref", "socket"}
 ADAPTER_ONLY |= {"socketserver", "email", "requests", "httpx", "anitopy", "urllib3", "python_multipart", "multipart"}
 ADAPTER_ONLY |= {"gunicorn"}

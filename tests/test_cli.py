@@ -32,6 +32,7 @@ def test_search_finds_the_second(home, clip, tmp_path, capsys, at):
     out = json.loads(capsys.readouterr().out)
     top = out["result"][0]
     assert top["title"] == "Sintel" and top["episode"] == "1" and top["filename"] == clip.name
+    assert len(top["videoId"]) > 8 and "video" not in top and "image" not in top  # no server: no preview URLs
     assert top["from"] - 0.5 <= at <= top["to"] + 0.5  # the right second (neighbour frames can tie)
     assert top["similarity"] >= 0.9
     assert out["frameCount"] > 0

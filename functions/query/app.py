@@ -10,6 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ashen.api.app import create_app
+from ashen.api.preview_routes import PreviewSite
+from ashen.aws.previews import secret_signer
 from ashen.search import SearchResult
 from ashen.store.dynamodb import DynamoStore
 
@@ -24,7 +26,9 @@ def record_search(result: SearchResult, seconds: float) -> None:
     metrics.add_metric(name="BucketsRead", unit=MetricUnit.Count, value=result.buckets_read)
 
 
-app = create_app(store_factory=DynamoStore.from_env, on_search=record_search)
+# Search answers carry preview URLs signed with the stack's secret (read on the first search); the
+# preview function serves them.
+app = create_app(store_factory=DynamoStore.from_env, on_search=record_search, previews=PreviewSite(secret_signer))
 
 
 @metrics.log_metrics

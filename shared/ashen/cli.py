@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from tqdm import tqdm
 
@@ -21,7 +21,10 @@ from ashen.query.images import load_rgb, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
 from ashen.search import DEFAULT_LIMIT, SearchOptions, search_clip
 from ashen.store import SqliteStore
-from ashen.store.sqlite import DB_NAME
+from ashen.store.sqlite import DB_NAME, default_home
+
+if TYPE_CHECKING:
+    from ashen.api.preview_routes import PreviewSite
 
 
 def _fmt_time(seconds: float) -> str:
@@ -238,8 +241,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cors_origins=tuple(args.cors_origin),
         request_timeout=args.request_timeout,
     )
-    serve(lambda: create_app(store_factory=lambda: SqliteStore(path)), options)
+    home = Path(args.home) if args.home else default_home()
+    serve(lambda: create_app(store_factory=lambda: SqliteStore(path), previews=_preview_site(home, path)), options)
     return 0
+
+
+def _preview_site(home: Path, path: Path | None) -> PreviewSite:
+    """Previews for `ashen serve`: signed with <home>/preview.key, cut from each video's source
+    file, cached under <home>/previews and answered inline."""
+    from ashen.api.preview_routes import PreviewSite
+    from ashen.preview.service import FolderCache, Previews
+    from ashen.preview.signing import Signer, local_key
+
+    cache = FolderCache(home / "previews")
+    return PreviewSite(
+        signer_factory=lambda: Signer(local_key(home)),
+        previews_factory=lambda: Previews(SqliteStore(path), cache, workdir=None),
+        body=cache.read,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -87,7 +87,8 @@ class Scene:
     """One stored entry: frames from ``start`` to ``end`` (seconds, inclusive) share ``signature``.
 
     ``at`` is the representative time (the middle frame); ``frames`` how many frames merged;
-    ``luma`` the frames' mean luma grid (see ashen.descriptors.luma_grid; empty when not computed).
+    ``luma`` the frames' mean luma grid (see ashen.descriptors.luma_grid; empty when not computed);
+    ``cut`` whether the scene starts a shot (previews never cross one, see ashen.preview.shots).
     Made by ashen.indexing.scenes.scenes_of; its times come in the order Candidate reads them back.
     """
 
@@ -97,6 +98,7 @@ class Scene:
     frames: int
     signature: bytes  # packed, 21 bytes
     luma: bytes = b""  # its luma grid, 256 bytes (stored as "layout")
+    cut: bool = False  # its first frame starts a new shot (a cut; see ashen.indexing.scenes)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -106,6 +108,7 @@ class Scene:
             "frames": self.frames,
             "signature": self.signature.hex(),
             "luma": self.luma.hex(),
+            "cut": self.cut,
         }
 
 
@@ -119,6 +122,7 @@ class Candidate:
     end: float
     signature: bytes
     luma: bytes = b""  # luma grid (ashen.descriptors.luma_grid); empty in stores written before luma grids
+    cut: bool = False  # the scene starts a shot (False in stores written before shots were recorded)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from tests.aws.stack import (
     BUCKET,
     CLIP,
     KEY,
+    PREVIEW_BUCKET,
     SEGMENT_SECONDS,
     Cloud,
     Indexed,
@@ -58,7 +59,9 @@ def stack() -> Iterator[Cloud]:
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false",  # each test purges the queues (empty_queues)
     }
-    saved = {k: os.environ.get(k) for k in [*env, "ASHEN_HASH_QUEUE_URL"]}
+    saved = {
+        k: os.environ.get(k) for k in [*env, "ASHEN_HASH_QUEUE_URL", "ASHEN_PREVIEW_SECRET", "ASHEN_PREVIEW_BUCKET"]
+    }
     os.environ.update(env)
     try:
         s3 = boto3.client("s3", endpoint_url=endpoint)
@@ -75,6 +78,12 @@ def stack() -> Iterator[Cloud]:
             },
         )["QueueUrl"]
         os.environ["ASHEN_HASH_QUEUE_URL"] = queue_url
+        s3.create_bucket(Bucket=PREVIEW_BUCKET)  # the PreviewBucket, and the key the stack generates
+        secret = boto3.client("secretsmanager", endpoint_url=endpoint).create_secret(
+            Name="ashen-preview", SecretString="k" * 64
+        )
+        os.environ["ASHEN_PREVIEW_SECRET"] = secret["ARN"]
+        os.environ["ASHEN_PREVIEW_BUCKET"] = PREVIEW_BUCKET
         store = DynamoStore.from_env()
         store.create_tables()
         yield Cloud(
@@ -88,6 +97,7 @@ def stack() -> Iterator[Cloud]:
             load_handler("hash"),
             load_handler("query"),
             load_handler("upkeep"),
+            load_handler("preview"),
         )
     finally:
         for k, v in saved.items():

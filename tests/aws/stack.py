@@ -35,6 +35,7 @@ from ashen.store.dynamodb import DynamoStore
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "fixtures" / "sintel-26s-848x480.mp4"
 BUCKET = "ashen-ingest-test"
+PREVIEW_BUCKET = "ashen-previews-test"
 KEY = "library/Sintel/[Blender] Sintel - 01 [480p].mp4"
 KEY_B = "library/Sintel/[Blender] Sintel - 02 [480p].mp4"
 SEGMENT_SECONDS = 8.0  # 26.2 s -> 4 segments, 3 seams
@@ -66,6 +67,7 @@ class Cloud:
     hash: ModuleType
     query: ModuleType
     upkeep: ModuleType
+    preview: ModuleType
 
 
 def purge(cloud: Cloud) -> None:
@@ -214,7 +216,7 @@ def found(cloud: Cloud, png: bytes) -> list[str]:
     reaches a scene gets an answer; only a confident one says the scene is there)."""
     status, body = call_api(cloud, http_event("POST", "/search", body=png, headers=PNG))
     assert status == 200, body
-    return [r["video"] for r in body["result"] if r["confident"]]
+    return [r["videoId"] for r in body["result"] if r["confident"]]
 
 
 def video_of(key: str) -> str:

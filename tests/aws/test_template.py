@@ -92,14 +92,15 @@ def test_the_path_of_one_upload(template: dict[str, Any]) -> None:
     assert scenes["GlobalSecondaryIndexes"][0]["IndexName"] == "by_video"
     routes = {
         (e["Properties"]["Method"], e["Properties"]["Path"])
-        for e in res["QueryFunction"]["Properties"]["Events"].values()
+        for name in ("QueryFunction", "PreviewFunction")
+        for e in res[name]["Properties"]["Events"].values()
     }
     openapi = json.loads((ROOT / "openapi.json").read_text())
     documented = {(m.upper(), p) for p, ops in openapi["paths"].items() for m in ops}
     assert routes == documented
     assert {"ApiUrl", "IngestBucketName", "ScenesTableName", "VideosTableName"} <= set(template["Outputs"])
     assert template["Globals"]["Function"]["Runtime"] in ("python3.12", "python3.13")
-    for name in ("SplitFunction", "HashFunction", "QueryFunction"):
+    for name in ("SplitFunction", "HashFunction", "QueryFunction", "PreviewFunction"):
         handler_dir = ROOT / res[name]["Properties"]["CodeUri"]
         assert (handler_dir / "app.py").is_file() and (handler_dir / "Makefile").is_file()
 
@@ -107,9 +108,10 @@ def test_the_path_of_one_upload(template: dict[str, Any]) -> None:
 def test_each_function_carries_only_what_it_needs(template: dict[str, Any]) -> None:
     layers = {
         n: [ref["Ref"] for ref in template["Resources"][n]["Properties"]["Layers"]]
-        for n in ("SplitFunction", "HashFunction", "QueryFunction")
+        for n in ("SplitFunction", "HashFunction", "QueryFunction", "PreviewFunction")
     }
-    assert "ImageLayer" not in layers["HashFunction"] + layers["SplitFunction"]  # no Pillow in the indexers
+    assert "ImageLayer" not in layers["HashFunction"] + layers["SplitFunction"] + layers["PreviewFunction"]
+    assert "FfmpegLayer" in layers["PreviewFunction"]  # it cuts previews
     # The query function decodes video clips (POST /search with video/mp4...) with ffmpeg: it carries
     # FfmpegLayer, and imageio-ffmpeg finds the binary there (the deps layer ships none). Its package
     # with all four layers was measured at 247.7 MB of Lambda's 262.1 MB (docs/benchmarks.md).
@@ -193,7 +195,8 @@ def grants(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
         assert s["Effect"] == "Allow"
         for a in actions(s):
             for r in resources(s):
-                named = ("ScenesTable", "VideosTable", "HashQueue", "SplitFailureQueue", "-ingest-")
+                named = ("ScenesTable", "VideosTable", "HashQueue", "SplitFailureQueue", "-ingest-", "PreviewSecret")
+                named += ("PreviewBucket.Arn}/previews/*", "PreviewBucket")
                 what = next((t for t in named if t in r), r)
                 index = next((f"/{i}" for i in ("by_video", "by_status") if f"/index/{i}" in r), "")
                 out.add((a, what + index))
@@ -216,11 +219,22 @@ def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict
         ("dynamodb:UpdateItem", videos),
     }
     assert grants(template, "QueryFunction") == {
+        ("secretsmanager:GetSecretValue", "PreviewSecret"),  # signs the preview URLs of its answers
         ("dynamodb:Query", "ScenesTable"),
         ("dynamodb:Query", "ScenesTable/by_video"),
         ("dynamodb:GetItem", videos),
         ("dynamodb:BatchGetItem", videos),
         ("dynamodb:Query", "VideosTable/by_status"),  # the paged listing, not a Scan
+    }
+    previews = "PreviewBucket.Arn}/previews/*"
+    assert grants(template, "PreviewFunction") == {
+        ("secretsmanager:GetSecretValue", "PreviewSecret"),
+        ("s3:GetObject", "-ingest-"),  # the upload, through a presigned GET of its current version
+        ("s3:GetObject", previews),
+        ("s3:PutObject", previews),
+        ("s3:ListBucket", "PreviewBucket"),  # a missing preview: 404, not 403
+        ("dynamodb:GetItem", videos),
+        ("dynamodb:Query", "ScenesTable/by_video"),
     }
     assert grants(template, "UpkeepFunction") == clean_up | {
         *((f"dynamodb:{a}", videos) for a in ("GetItem", "UpdateItem", "Scan")),
@@ -244,10 +258,10 @@ def test_no_role_may_scan_the_scenes_or_use_wildcard_actions(monkeypatch: pytest
 
 
 def test_data_is_retained_and_every_deletion_policy_is_stated(template: dict[str, Any]) -> None:
-    for name in ("ScenesTable", "VideosTable", "IngestBucket"):
+    for name in ("ScenesTable", "VideosTable", "IngestBucket", "PreviewBucket"):
         resource = template["Resources"][name]
         assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", name
-    for kind in ("AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table"):
+    for kind in ("AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table", "AWS::SecretsManager::Secret"):
         for name, resource in of_type(template, kind).items():
             assert resource.get("DeletionPolicy") in ("Retain", "Delete"), name
             assert resource.get("UpdateReplacePolicy") == resource["DeletionPolicy"], name
@@ -297,7 +311,18 @@ def test_the_by_video_index_carries_what_the_store_reads(template: dict[str, Any
     assert gsi["Projection"]["NonKeyAttributes"] == BY_VIDEO_ATTRIBUTES
 
 
+def test_previews_expire_and_their_key_is_generated(template: dict[str, Any]) -> None:
+    res = template["Resources"]
+    rules = res["PreviewBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert [r["ExpirationInDays"] for r in rules if r.get("Prefix") == "previews/"] == [3]
+    assert all(res["PreviewBucket"]["Properties"]["PublicAccessBlockConfiguration"].values())
+    assert res["PreviewSecret"]["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    for name in ("QueryFunction", "PreviewFunction"):
+        variables = res[name]["Properties"]["Environment"]["Variables"]
+        assert variables["ASHEN_PREVIEW_SECRET"] == {"Ref": "PreviewSecret"}, name
+
+
 def test_ffmpeg_verifies_tls_against_the_runtime_bundle(template: dict[str, Any]) -> None:
-    for name in ("SplitFunction", "HashFunction"):
+    for name in ("SplitFunction", "HashFunction", "PreviewFunction"):
         variables = template["Resources"][name]["Properties"]["Environment"]["Variables"]
         assert variables["ASHEN_CA_FILE"] == "/etc/pki/tls/certs/ca-bundle.crt", name

@@ -60,7 +60,9 @@ def scenes_for(video: int, count: int) -> list[tuple[str, Scene]]:
     for i in range(count):
         values = flat(2) if i % 3 == 0 else detailed(video * 100 + i)
         layout = bytes((video * 7 + i + k) % 256 for k in range(256)) if i % 2 else b""  # old rows had none
-        out.append((bucket_key(values), Scene(i * 2.0, i * 2.0 + 0.75, i * 2.0 + 1.5, 10 + i, sig(values), layout)))
+        cut = i % 4 == 0  # shot starts (ashen.indexing.scenes) come back from both stores' reads
+        scene = Scene(i * 2.0, i * 2.0 + 0.75, i * 2.0 + 1.5, 10 + i, sig(values), layout, cut)
+        out.append((bucket_key(values), scene))
     return out
 
 
@@ -92,9 +94,11 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
 
     def view(store: DynamoStore | SqliteStore) -> tuple:
         buckets = sorted({b for b, _ in scenes_for(1, 12) + scenes_for(2, 6)})
-        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature, c.luma) for c in store.candidates(buckets))
+        read = store.candidates(buckets)
+        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature, c.luma, c.cut) for c in read)
         # a time range of one video, ends included, in time order (hot-bucket shards and all)
-        between = [(c.video_id, c.start, c.end, c.signature, c.luma) for c in store.scenes_between("vid2", 2.0, 8.0)]
+        ranged = store.scenes_between("vid2", 2.0, 8.0)
+        between = [(c.video_id, c.start, c.end, c.signature, c.luma, c.cut) for c in ranged]
         return (
             [v.to_dict() for v in store.list_videos()],
             cands,
@@ -106,6 +110,7 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
 
     assert view(dynamo) == view(sqlite)
     assert [c.start for c in sqlite.scenes_between("vid2", 2.0, 8.0)] == [2.0, 4.0, 6.0, 8.0]
+    assert [c.cut for c in sqlite.scenes_between("vid2", 2.0, 8.0)] == [False, False, False, True]
     assert dynamo.stats().videos == sqlite.stats().videos == 3
     assert dynamo.stats().scenes == sqlite.stats().scenes == 15
     for store in (dynamo, sqlite):

@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 
 from ashen.api.errors import STATUS_BY_TYPE, RouteNotFound, error_response, internal_error
 from ashen.api.openapi_route import openapi_router
+from ashen.api.preview_routes import PreviewSite, preview_links, preview_router
 from ashen.api.search_routes import SearchHook, search_router
 from ashen.api.store_source import StoreSource
 from ashen.api.video_routes import video_router
@@ -30,14 +31,34 @@ def create_app(
     *,
     store_factory: Callable[[], SceneStore] | None = None,
     on_search: SearchHook | None = None,
+    previews: PreviewSite | None = None,
 ) -> APIGatewayHttpResolver:
-    """The resolver, on ``store`` or on what ``store_factory`` makes on first use (a cheap cold start)."""
+    """The resolver, on ``store`` or on what ``store_factory`` makes on first use (a cheap cold start).
+    With ``previews``, search answers carry signed preview URLs, and the preview routes are served
+    when the site can make previews (``ashen serve``; on AWS the preview function does)."""
     stores = StoreSource.of(store, store_factory)
     app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", max_age=300), serializer=json.dumps)
-    app.include_router(search_router(stores, on_search))
+    links = None if previews is None else (lambda event, matches: preview_links(previews, event, matches))
+    app.include_router(search_router(stores, on_search, links))
+    if previews is not None and previews.previews_factory is not None:
+        app.include_router(preview_router(previews))
     app.include_router(video_router(stores))
     app.include_router(openapi_router())
     app.include_router(web_router())
+    _answer_errors(app)
+    return app
+
+
+def create_preview_app(site: PreviewSite) -> APIGatewayHttpResolver:
+    """A resolver of the preview routes alone (the preview Lambda), with the same error answers."""
+    app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", max_age=300), serializer=json.dumps)
+    app.include_router(preview_router(site))
+    _answer_errors(app)
+    return app
+
+
+def _answer_errors(app: APIGatewayHttpResolver) -> None:
+    """4xx for the listed error types, 500 with a request id for anything else, 404 for no route."""
     app.exception_handler(list(STATUS_BY_TYPE))(error_response)
 
     def unexpected(exc: Exception) -> Response[dict[str, str]]:
@@ -51,5 +72,3 @@ def create_app(
     def no_route(exc: Exception) -> Response[dict[str, str]]:
         event = app.current_event
         return error_response(RouteNotFound(f"no route {event.http_method} {event.path}"))
-
-    return app

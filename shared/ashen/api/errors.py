@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from ashen.errors import AshenError, ImageTooLarge, NotFoundError, UnsupportedImageFormat
+from ashen.preview.signing import BadSignature
 
 
 class ApiError(Exception):
@@ -44,6 +45,7 @@ STATUS_BY_TYPE: Mapping[type[Exception], HTTPStatus] = {
     ImageTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UnsupportedImageFormat: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,  # TIFF, PSD, EPS...: outside the decoding budget
     NotFoundError: HTTPStatus.NOT_FOUND,
+    BadSignature: HTTPStatus.FORBIDDEN,  # a preview URL not signed by us, or expired
     ApiError: HTTPStatus.BAD_REQUEST,
     BadRequest: HTTPStatus.BAD_REQUEST,
     PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

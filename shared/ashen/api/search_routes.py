@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from ashen.api.errors import BadRequest
 from ashen.api.requests import (
@@ -29,6 +30,7 @@ from ashen.store.port import SceneStore
 
 Frames = list[tuple[float, npt.NDArray[np.uint8]]]
 SearchHook = Callable[[SearchResult, float], None]  # (result, seconds the search took)
+LinkHook = Callable[[BaseProxyEvent, list[dict[str, object]]], None]  # adds preview URLs to the matches
 
 
 def run_search(store: SceneStore, query: Signature | Frames, options: SearchOptions) -> SearchResult:
@@ -46,8 +48,11 @@ def query_frames(source: ImageUpload | ImageUrl) -> Frames:
     return frames_of_upload(check_size(source.data), source.kind)
 
 
-def search_router(stores: StoreSource, on_search: SearchHook | None = None) -> APIGatewayHttpRouter:
-    """The search routes of one app, on its store; ``on_search`` hears of every search made."""
+def search_router(
+    stores: StoreSource, on_search: SearchHook | None = None, links: LinkHook | None = None
+) -> APIGatewayHttpRouter:
+    """The search routes of one app, on its store; ``on_search`` hears of every search made;
+    ``links`` gives each match its preview URLs (ashen.api.preview_routes)."""
     router = APIGatewayHttpRouter()
 
     def answer(source: SearchInput, options: SearchOptions) -> dict[str, object]:
@@ -56,7 +61,10 @@ def search_router(stores: StoreSource, on_search: SearchHook | None = None) -> A
         result = run_search(stores.store, query, options)
         if on_search is not None:
             on_search(result, time.perf_counter() - began)
-        return {"error": "", **result.to_dict()}  # frameCount, result, and flat when it is
+        body = {"error": "", **result.to_dict()}  # frameCount, result, and flat when it is
+        if links is not None:
+            links(router.current_event, body["result"])  # type: ignore[arg-type]  # a list of match dicts
+        return body
 
     @router.post("/search")
     def post_search() -> dict[str, object]:

@@ -92,10 +92,11 @@ def hash_segment(
         return SegmentHash(segment, 0, [])
     first, last = int(idx[0]), int(idx[-1])
     stop = _run_stop(t, s, last, end)
-    scenes = scenes_of(t[first:stop], s[first:stop], read.luma[first:stop])
+    joined = first > 0 and t[first] - t[first - 1] <= LOOKBACK_S  # the frame before is this video's previous one
+    scenes = scenes_of(t[first:stop], s[first:stop], read.luma[first:stop], read.luma[first - 1] if joined else None)
     # Drop the first run's scenes when it started in the previous segment (a run one picture
     # drifts across is several scenes of one signature; the owner splits it, having read it all).
-    if first > 0 and t[first] - t[first - 1] <= LOOKBACK_S and np.array_equal(s[first - 1], s[first]):
+    if joined and np.array_equal(s[first - 1], s[first]):
         carried = pack(s[first : first + 1])[0].tobytes()
         while scenes and scenes[0].signature == carried:
             scenes = scenes[1:]

@@ -27,7 +27,7 @@ class Match:
             "title": self.video.title,
             "episode": self.video.episode,
             "filename": self.video.filename,
-            "video": self.video.id,
+            "videoId": self.video.id,  # (API answers add "video" and "image": preview URLs)
             "from": round(self.start, 3),
             "at": round(self.at, 3),
             "to": round(self.end, 3),

@@ -23,7 +23,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 from pynamodb.models import Model
 
 # What the by_video index carries besides its keys: enough to make a Candidate (and its revision).
-BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout", "rev"]
+BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout", "rev", "cut"]
 REMOVED = "removed"  # the status of a tombstone: the object was deleted (see DynamoStore.remove_upload)
 
 
@@ -67,6 +67,7 @@ class SceneItem(Model):
     frames = NumberAttribute()
     sig = BinaryAttribute(legacy_encoding=False)
     luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="layout")
+    cut = BooleanAttribute(null=True)  # the scene starts a shot (absent: written before shots were recorded)
     by_video = ByVideo()
 
 

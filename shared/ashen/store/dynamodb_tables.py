@@ -80,6 +80,7 @@ class DynamoTables:
             frames=scene.frames,
             sig=scene.signature,
             luma=scene.luma or None,
+            cut=scene.cut or None,  # only shot starts carry the attribute
         )
 
     def _write_scenes(self, video_id: str, tag: str, scenes: Iterable[tuple[str, Scene]]) -> int:
@@ -105,7 +106,13 @@ class DynamoTables:
     @staticmethod
     def _candidate(item: SceneItem) -> Candidate:
         return Candidate(
-            item.video, float(item.start), float(item.at), float(item.end), bytes(item.sig), bytes(item.luma or b"")
+            item.video,
+            float(item.start),
+            float(item.at),
+            float(item.end),
+            bytes(item.sig),
+            bytes(item.luma or b""),
+            bool(item.cut),
         )
 
     # videos

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS scenes (
     frames INTEGER NOT NULL,
     signature BLOB NOT NULL,
     layout BLOB,
+    cut INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, video_id, start)
 ) WITHOUT ROWID;
 DROP INDEX IF EXISTS scenes_by_video;
@@ -44,17 +45,17 @@ CREATE INDEX IF NOT EXISTS scenes_by_video_time ON scenes (video_id, start);
 """
 
 _INSERT_SCENE = (
-    "INSERT OR REPLACE INTO scenes (bucket, video_id, start, at, end, frames, signature, layout)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO scenes (bucket, video_id, start, at, end, frames, signature, layout, cut)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout FROM scenes"  # rows for _candidates
+_SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout, cut FROM scenes"  # rows for _candidates
 _KEYS_PER_STATEMENT = 2000  # well under the host parameters an SQLite statement may have
 BUSY_TIMEOUT_ENV = "ASHEN_BUSY_TIMEOUT_S"
 DEFAULT_BUSY_TIMEOUT_S = 600.0  # a 4 h video's write takes seconds: wait for another index run's, don't drop ours
 _CACHE_KIB = 65536  # page cache per connection: a long video's DELETE + inserts touch more pages than the 2 MiB default
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (sqlite3 names them only from Python 3.11's sqlite_errorcode)
 
-_Row = tuple[str, str, float, float, float, int, bytes, bytes | None]
+_Row = tuple[str, str, float, float, float, int, bytes, bytes | None, int]
 
 # A video's records.listing_key in SQL (BINARY collation: code point order, as Python sorts str).
 _LISTING_KEY = (
@@ -110,6 +111,8 @@ class SqliteStore:
                 columns = {row[1] for row in db.execute("PRAGMA table_info(scenes)")}
                 if "layout" not in columns:  # a store written before scenes kept their luma grid (column layout)
                     db.execute("ALTER TABLE scenes ADD COLUMN layout BLOB")
+                if "cut" not in columns:  # written before shots were recorded: no scene known to start one
+                    db.execute("ALTER TABLE scenes ADD COLUMN cut INTEGER NOT NULL DEFAULT 0")
         except BaseException:
             self._db.close()
             raise
@@ -246,13 +249,13 @@ class SqliteStore:
 def _rows(video_id: str, scenes: Iterable[tuple[str, Scene]]) -> list[_Row]:
     """Scene rows in primary-key order: the inserts walk the table's B-tree once instead of jumping
     about it (a long video's write touches far fewer pages)."""
-    rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature, s.luma or None) for b, s in scenes]
+    rows = [(b, video_id, s.start, s.at, s.end, s.frames, s.signature, s.luma or None, int(s.cut)) for b, s in scenes]
     rows.sort(key=lambda r: (r[0], r[2]))
     return rows
 
 
-def _candidates(rows: Iterable[tuple[str, float, float, float, bytes, bytes | None]]) -> list[Candidate]:
-    return [Candidate(v, s, a, e, bytes(sig), bytes(lay or b"")) for v, s, a, e, sig, lay in rows]
+def _candidates(rows: Iterable[tuple[str, float, float, float, bytes, bytes | None, int]]) -> list[Candidate]:
+    return [Candidate(v, s, a, e, bytes(sig), bytes(lay or b""), bool(cut)) for v, s, a, e, sig, lay, cut in rows]
 
 
 def _video(text: str) -> VideoRecord:
