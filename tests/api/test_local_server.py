@@ -43,12 +43,14 @@ def request(url: str, data: bytes | None = None, headers: dict[str, str] | None 
         return exc.code, json.loads(exc.read())
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_search_by_upload(base_url: str) -> None:
     status, body = request(f"{base_url}/search?limit=3", png_of(7), {"Content-Type": "image/png"})
     assert status == 200 and body["error"] == ""
     assert body["result"][0]["title"] == "Sintel" and body["result"][0]["at"] == 4.0
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_search_by_url_and_errors(base_url: str, tmp_path: Path) -> None:
     class Image7(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -86,6 +88,7 @@ def test_search_by_url_and_errors(base_url: str, tmp_path: Path) -> None:
     assert status == 415
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_videos_and_openapi(base_url: str) -> None:
     status, body = request(f"{base_url}/videos")
     assert status == 200 and body["videos"][0]["id"] == "v7"
@@ -141,6 +144,7 @@ def raw(url: str, data: bytes, wait: float = 5.0) -> bytes:
         return b"".join(chunks)
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_two_requests_are_served_at_once(base_url: str) -> None:
     """/barrier answers 200 only when two requests are in it together: no lock serializes them."""
     with ThreadPoolExecutor(2) as pool:
@@ -148,6 +152,7 @@ def test_two_requests_are_served_at_once(base_url: str) -> None:
     assert [status for status, _ in results] == [200, 200]
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_a_full_server_answers_503_with_retry_after(tmp_path: Path) -> None:
     with running(tmp_path, "--threads", "1") as url, ThreadPoolExecutor(1) as pool:
         held = pool.submit(request, f"{url}/hold")
@@ -162,6 +167,7 @@ def test_a_full_server_answers_503_with_retry_after(tmp_path: Path) -> None:
         assert held.result(timeout=10)[0] == 200
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_a_slowloris_client_is_dropped_and_others_are_served(tmp_path: Path) -> None:
     with running(tmp_path, "--threads", "1", "--request-timeout", "1") as url:
         host, port = url.removeprefix("http://").split(":")
@@ -182,11 +188,13 @@ def test_a_slowloris_client_is_dropped_and_others_are_served(tmp_path: Path) -> 
         assert dropped_after is not None and dropped_after < 4
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_an_http_0_9_request_line_is_answered_at_once(base_url: str) -> None:
     answer = raw(base_url, b"GET /\r\n", wait=3)
     assert answer.startswith(b"HTTP/1.1 400")
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_a_body_over_the_cap_is_refused_unread(base_url: str) -> None:
     """Only the headers are sent: a server that waited for the 100 MiB would answer nothing."""
     head = b"POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: 104857600\r\n\r\n"
@@ -194,6 +202,7 @@ def test_a_body_over_the_cap_is_refused_unread(base_url: str) -> None:
     assert answer.startswith(b"HTTP/1.1 413")
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_cors_headers_only_for_the_configured_origin(base_url: str) -> None:
     for origin, allowed in (("https://ok.example", "https://ok.example"), ("https://evil.example", None)):
         req = urllib.request.Request(f"{base_url}/videos", headers={"Origin": origin})
@@ -215,6 +224,7 @@ def test_no_cors_header_unless_origins_are_configured() -> None:
     assert sent == [("200 OK", [("Content-Length", "0")])]
 
 
+@pytest.mark.slow  # a gunicorn server in a child process
 def test_a_request_for_another_host_is_refused(base_url: str) -> None:
     port = base_url.rsplit(":", 1)[1]
     for host in (f"localhost:{port}", f"127.0.0.1:{port}", "127.0.0.1"):

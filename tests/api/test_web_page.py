@@ -152,7 +152,6 @@ def test_docs_render_swagger_ui_from_the_app(page: Page, server: str) -> None:
     page.screenshot(path=ARTIFACTS / "docs.png", full_page=True)
 
 
-@pytest.mark.xfail(reason="needs the previews of issue 16 (result.video as a URL)", strict=True)
 def test_the_preview_of_the_first_match_loads_and_plays(page: Page, screenshot: Path) -> None:
     search_by_drop(page, screenshot)
     video = page.locator(".card video").first
@@ -161,3 +160,4 @@ def test_the_preview_of_the_first_match_loads_and_plays(page: Page, screenshot: 
     began = video.evaluate("v => v.currentTime")
     page.wait_for_timeout(1_000)
     assert video.evaluate("v => v.currentTime") > began and video.evaluate("v => v.muted")
+    page.screenshot(path=ARTIFACTS / "search-playing.png", full_page=True)
