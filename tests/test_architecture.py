@@ -20,10 +20,12 @@ ALLOWED: dict[str, set[str]] = {
     "ashen.errors": set(),
     "ashen.descriptors": set(),
     "ashen.records": {"ashen.box"},
+    # Keys, roles, quotas and rates: plain rules over a storage port of their own (docs/accounts.md).
+    "ashen.accounts": set(),
     "ashen.media": {"ashen.box", "ashen.errors", "ashen.descriptors"},
     "ashen.query": {"ashen.box", "ashen.errors", "ashen.descriptors", "ashen.media"},
     # ashen.errors: a store locked by another process is one StoreBusy line, not a traceback.
-    "ashen.store": {"ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records"},
+    "ashen.store": {"ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "ashen.accounts"},
     # Videos with baked-in bars are hashed inside them, found as queries' borders are.
     "ashen.indexing": {
         "ashen.box",
@@ -62,6 +64,7 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.preview",
     },
     "ashen.api": {
+        "ashen.accounts",
         "ashen.errors",
         "ashen.descriptors",
         "ashen.query",
@@ -82,12 +85,14 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.store",
         "ashen.api",
         "ashen.preview",
+        "ashen.accounts",
     },
     "ashen": {"ashen"},  # the public entry point re-exports
 }
 # The domain knows nothing of AWS, Lambda or HTTP; the descriptors nothing but numpy.
 DOMAIN = ("ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "ashen.media", "ashen.query")
 DOMAIN += ("ashen.indexing", "ashen.search", "ashen.store.port", "ashen.store.sqlite", "ashen.preview")
+DOMAIN += ("ashen.accounts", "ashen.store.sqlite_accounts")
 ADAPTER_ONLY = {"boto3", "botocore", "pynamodb", "aws_lambda_powertools", "http", "urllib", "wsgiref", "socket"}
 ADAPTER_ONLY |= {"socketserver", "email", "requests", "httpx", "anitopy", "urllib3", "python_multipart", "multipart"}
 ADAPTER_ONLY |= {"gunicorn"}
