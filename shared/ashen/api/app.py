@@ -16,6 +16,8 @@ from collections.abc import Callable
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 
+from ashen.accounts.access import Access
+from ashen.api.access_routes import access_middleware, me_router
 from ashen.api.errors import STATUS_BY_TYPE, RouteNotFound, error_response, internal_error
 from ashen.api.openapi_route import openapi_router
 from ashen.api.preview_routes import PreviewSite, preview_links, preview_router
@@ -32,10 +34,13 @@ def create_app(
     store_factory: Callable[[], SceneStore] | None = None,
     on_search: SearchHook | None = None,
     previews: PreviewSite | None = None,
+    access: Access | None = None,
 ) -> APIGatewayHttpResolver:
     """The resolver, on ``store`` or on what ``store_factory`` makes on first use (a cheap cold start).
     With ``previews``, search answers carry signed preview URLs, and the preview routes are served
-    when the site can make previews (``ashen serve``; on AWS the preview function does)."""
+    when the site can make previews (``ashen serve``; on AWS the preview function does). With
+    ``access``, every route passes its keys, roles and limits (api.access_routes) and ``GET /me``
+    is served; without it (in-process use and tests) nothing is checked."""
     stores = StoreSource.of(store, store_factory)
     app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", max_age=300), serializer=json.dumps)
     links = None if previews is None else (lambda event, matches: preview_links(previews, event, matches))
@@ -45,6 +50,9 @@ def create_app(
     app.include_router(video_router(stores))
     app.include_router(openapi_router())
     app.include_router(web_router())
+    if access is not None:
+        app.use(middlewares=[access_middleware(access)])
+        app.include_router(me_router(access))
     _answer_errors(app)
     return app
 
