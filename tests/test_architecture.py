@@ -86,7 +86,10 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.api",
         "ashen.preview",
         "ashen.accounts",
+        "ashen.cli_keys",
     },
+    # `ashen keys`: the local store's file, or the stack's KeysTable with the admin's credentials.
+    "ashen.cli_keys": {"ashen.accounts", "ashen.errors", "ashen.store"},
     "ashen": {"ashen"},  # the public entry point re-exports
 }
 # The domain knows nothing of AWS, Lambda or HTTP; the descriptors nothing but numpy.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from tqdm import tqdm
 
+from ashen.cli_keys import add_access_arguments, add_keys_parser
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
 from ashen.indexing.indexer import IndexOptions, find_videos, index_video, video_id_for
@@ -24,6 +25,9 @@ from ashen.store import SqliteStore
 from ashen.store.sqlite import DB_NAME, default_home
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    from ashen.accounts.access import Access
     from ashen.api.preview_routes import PreviewSite
 
 
@@ -242,13 +246,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         request_timeout=args.request_timeout,
     )
     home = Path(args.home) if args.home else default_home()
-    serve(lambda: create_app(store_factory=lambda: SqliteStore(path), previews=_preview_site(home, path)), options)
+    access = _access(args, home)
+
+    def app() -> APIGatewayHttpResolver:
+        return create_app(store_factory=lambda: SqliteStore(path), previews=_preview_site(home, path), access=access)
+
+    serve(app, options)
     return 0
+
+
+def _access(args: argparse.Namespace, home: Path) -> Access:
+    """The access rules of `ashen serve`: keys in the store's file, the anonymous tier unless --require-key."""
+    from ashen.accounts.access import Access, AccessPolicy
+    from ashen.store.sqlite_accounts import SqliteAccounts
+
+    policy = AccessPolicy(args.require_key, args.anonymous_quota, args.anonymous_rate)
+    return Access(SqliteAccounts(home / DB_NAME), policy)
 
 
 def _preview_site(home: Path, path: Path | None) -> PreviewSite:
     """Previews for `ashen serve`: signed with <home>/preview.key, cut from each video's source
     file, cached under <home>/previews and answered inline."""
+
     from ashen.api.preview_routes import PreviewSite
     from ashen.preview.service import FolderCache, Previews
     from ashen.preview.signing import Signer, local_key
@@ -317,7 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a web origin (https://host[:port]) whose pages may read the API; repeatable (default: none)",
     )
     p.add_argument("--request-timeout", type=float, default=15.0, help="seconds to receive a whole request")
+    add_access_arguments(p)
     p.set_defaults(func=cmd_serve)
+    add_keys_parser(sub)
     return parser
 
 
