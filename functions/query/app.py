@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -9,11 +10,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ashen.accounts.access import Access, AccessPolicy
 from ashen.api.app import create_app
 from ashen.api.preview_routes import PreviewSite
 from ashen.aws.previews import secret_signer
 from ashen.search import SearchResult
 from ashen.store.dynamodb import DynamoStore
+from ashen.store.dynamodb_accounts import DynamoAccounts
 
 logger = Logger()
 tracer = Tracer(patch_modules=[])  # no subsegment per DynamoDB Query: a search makes hundreds
@@ -28,7 +31,17 @@ def record_search(result: SearchResult, seconds: float) -> None:
 
 # Search answers carry preview URLs signed with the stack's secret (read on the first search); the
 # preview function serves them.
-app = create_app(store_factory=DynamoStore.from_env, on_search=record_search, previews=PreviewSite(secret_signer))
+# Keys, roles and limits (docs/accounts.md): keys and counters in the KeysTable, the policy from the
+# stack's RequireKey / AnonymousQuota / AnonymousRate parameters.
+policy = AccessPolicy(
+    require_key=os.environ.get("ASHEN_REQUIRE_KEY", "false").lower() == "true",
+    anonymous_quota=int(os.environ.get("ASHEN_ANONYMOUS_QUOTA", "100")),
+    anonymous_rate=int(os.environ.get("ASHEN_ANONYMOUS_RATE", "10")),
+)
+access = Access(DynamoAccounts.from_env(), policy)
+app = create_app(
+    store_factory=DynamoStore.from_env, on_search=record_search, previews=PreviewSite(secret_signer), access=access
+)
 
 
 @metrics.log_metrics

@@ -195,7 +195,7 @@ def grants(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
         assert s["Effect"] == "Allow"
         for a in actions(s):
             for r in resources(s):
-                named = ("ScenesTable", "VideosTable", "HashQueue", "SplitFailureQueue", "-ingest-", "PreviewSecret")
+                named = ("ScenesTable", "VideosTable", "KeysTable", "HashQueue", "SplitFailureQueue", "-ingest-", "PreviewSecret")
                 named += ("PreviewBucket.Arn}/previews/*", "PreviewBucket")
                 what = next((t for t in named if t in r), r)
                 index = next((f"/{i}" for i in ("by_video", "by_status") if f"/index/{i}" in r), "")
@@ -225,6 +225,8 @@ def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict
         ("dynamodb:GetItem", videos),
         ("dynamodb:BatchGetItem", videos),
         ("dynamodb:Query", "VideosTable/by_status"),  # the paged listing, not a Scan
+        ("dynamodb:GetItem", "KeysTable"),  # a key by its hash, a day's count
+        ("dynamodb:UpdateItem", "KeysTable"),  # a search reserved or refunded
     }
     previews = "PreviewBucket.Arn}/previews/*"
     assert grants(template, "PreviewFunction") == {
@@ -258,7 +260,7 @@ def test_no_role_may_scan_the_scenes_or_use_wildcard_actions(monkeypatch: pytest
 
 
 def test_data_is_retained_and_every_deletion_policy_is_stated(template: dict[str, Any]) -> None:
-    for name in ("ScenesTable", "VideosTable", "IngestBucket", "PreviewBucket"):
+    for name in ("ScenesTable", "VideosTable", "KeysTable", "IngestBucket", "PreviewBucket"):
         resource = template["Resources"][name]
         assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", name
     for kind in ("AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table", "AWS::SecretsManager::Secret"):
