@@ -21,6 +21,7 @@ from ashen.api.local_server import LocalContext
 from ashen.indexing.indexer import video_id_for
 from ashen.media.probe import ffmpeg_exe
 from ashen.store.dynamodb import DynamoStore
+from ashen.store.dynamodb_accounts import DynamoAccounts
 from tests.aws.stack import (
     BUCKET,
     CLIP,
@@ -52,6 +53,7 @@ def stack() -> Iterator[Cloud]:
         "ASHEN_DYNAMODB_ENDPOINT": endpoint,
         "ASHEN_SCENES_TABLE": "ashen-scenes",
         "ASHEN_VIDEOS_TABLE": "ashen-videos",
+        "ASHEN_KEYS_TABLE": "ashen-keys",
         "ASHEN_SEGMENT_SECONDS": str(SEGMENT_SECONDS),
         "POWERTOOLS_TRACE_DISABLED": "1",
         "POWERTOOLS_SERVICE_NAME": "ashen",
@@ -86,6 +88,7 @@ def stack() -> Iterator[Cloud]:
         os.environ["ASHEN_PREVIEW_BUCKET"] = PREVIEW_BUCKET
         store = DynamoStore.from_env()
         store.create_tables()
+        DynamoAccounts.from_env().create_table()  # the query function's keys and counters
         yield Cloud(
             endpoint,
             s3,

@@ -195,7 +195,15 @@ def grants(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
         assert s["Effect"] == "Allow"
         for a in actions(s):
             for r in resources(s):
-                named = ("ScenesTable", "VideosTable", "KeysTable", "HashQueue", "SplitFailureQueue", "-ingest-", "PreviewSecret")
+                named = (
+                    "ScenesTable",
+                    "VideosTable",
+                    "KeysTable",
+                    "HashQueue",
+                    "SplitFailureQueue",
+                    "-ingest-",
+                    "PreviewSecret",
+                )
                 named += ("PreviewBucket.Arn}/previews/*", "PreviewBucket")
                 what = next((t for t in named if t in r), r)
                 index = next((f"/{i}" for i in ("by_video", "by_status") if f"/index/{i}" in r), "")
