@@ -15,6 +15,7 @@ import pytest
 from openapi_spec_validator import validate
 from PIL import Image
 
+from ashen.accounts.access import Access, AccessPolicy
 from ashen.api.app import create_app
 from ashen.api.local_server import http_event
 from ashen.api.openapi_route import openapi_document
@@ -25,6 +26,7 @@ from ashen.errors import ImageError, ImageTooLarge
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
+from ashen.store.sqlite_accounts import SqliteAccounts
 from tests.api.preview_site import preview_site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -279,7 +281,8 @@ def test_each_app_reads_its_own_store_made_on_first_use(store: SqliteStore, tmp_
 
 
 def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore, tmp_path: Path) -> None:
-    app = create_app(store, previews=preview_site(store, tmp_path))  # as `ashen serve`: previews too
+    access = Access(SqliteAccounts(tmp_path / "keys.sqlite3"), AccessPolicy())
+    app = create_app(store, previews=preview_site(store, tmp_path), access=access)  # as `ashen serve`
     status, body = call(app, http_event("GET", "/openapi.json"))
     assert status == 200 and body == json.loads((ROOT / "openapi.json").read_text()) == openapi_document()
     validate(body)
