@@ -153,7 +153,7 @@ def bind_warning(host: str) -> str | None:
         return None
     return (
         f"ashen serve: warning: listening on {host}, reachable from other machines: anyone who can "
-        "reach this port can search and list the library (there is no authentication)"
+        "reach this port can search and list the library (unless --require-key; docs/accounts.md)"
     )
 
 
