@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ashen.api.app import create_app
 from ashen.api.preview_routes import PreviewSite
+from ashen.aws.library import S3Library
 from ashen.aws.previews import secret_signer
 from ashen.search import SearchResult
 from ashen.store.dynamodb import DynamoStore
@@ -27,8 +28,13 @@ def record_search(result: SearchResult, seconds: float) -> None:
 
 
 # Search answers carry preview URLs signed with the stack's secret (read on the first search); the
-# preview function serves them.
-app = create_app(store_factory=DynamoStore.from_env, on_search=record_search, previews=PreviewSite(secret_signer))
+# preview function serves them. The management routes act on the ingest bucket (ashen.aws.library).
+app = create_app(
+    store_factory=DynamoStore.from_env,
+    on_search=record_search,
+    previews=PreviewSite(secret_signer),
+    library=S3Library.from_env(),
+)
 
 
 @metrics.log_metrics

@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 from PIL import Image
 
 from ashen.api.app import create_app
+from ashen.indexing.library import LocalLibrary
 from ashen.api.local_server import http_event
 from ashen.api.openapi_route import openapi_document
 from ashen.api.preview_routes import NAMES as PREVIEW_NAMES
@@ -279,7 +280,8 @@ def test_each_app_reads_its_own_store_made_on_first_use(store: SqliteStore, tmp_
 
 
 def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore, tmp_path: Path) -> None:
-    app = create_app(store, previews=preview_site(store, tmp_path))  # as `ashen serve`: previews too
+    # as `ashen serve`: previews and the management routes too
+    app = create_app(store, previews=preview_site(store, tmp_path), library=LocalLibrary(tmp_path, lambda: store))
     status, body = call(app, http_event("GET", "/openapi.json"))
     assert status == 200 and body == json.loads((ROOT / "openapi.json").read_text()) == openapi_document()
     validate(body)
