@@ -53,7 +53,9 @@ def uploaded(cloud: Cloud, short_clip: Path) -> Iterator[tuple[str, str]]:
     cloud.s3.delete_object(Bucket=BUCKET, Key=key)
 
 
-def test_an_upload_through_the_api_becomes_searchable(cloud: Cloud, uploaded: tuple[str, str], short_clip: Path) -> None:
+def test_an_upload_through_the_api_becomes_searchable(
+    cloud: Cloud, uploaded: tuple[str, str], short_clip: Path
+) -> None:
     video_id, _ = uploaded
     status, view = api(cloud, "GET", f"/videos/{video_id}")
     assert (status, view["status"], view["title"], view["episode"]) == (200, "indexed", "Sintel Uploaded", "07")
@@ -71,6 +73,7 @@ def test_patch_renames_on_dynamodb_and_moves_the_listing(cloud: Cloud, uploaded:
     assert (status, view["title"], view["episode"], view["status"]) == (200, "AAA first", "08", "indexed")
     listing = api(cloud, "GET", "/videos")[1]["videos"]
     assert listing[0]["id"] == video_id and listing[0]["title"] == "AAA first"
+    assert cloud.store.Video.get(video_id).listing.startswith("AAA first\x1f08\x1f")  # by_status's sort key
     assert cloud.store.get_video(video_id).segments_done == view["segments_done"] > 0  # type: ignore[union-attr]
     assert api(cloud, "PATCH", "/videos/nope", {"title": "X"})[0] == 404
 
