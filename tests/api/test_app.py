@@ -16,13 +16,13 @@ from openapi_spec_validator import validate
 from PIL import Image
 
 from ashen.api.app import create_app
-from ashen.indexing.library import LocalLibrary
 from ashen.api.local_server import http_event
 from ashen.api.openapi_route import openapi_document
 from ashen.api.preview_routes import NAMES as PREVIEW_NAMES
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
 from ashen.errors import ImageError, ImageTooLarge
+from ashen.indexing.library import LocalLibrary
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
