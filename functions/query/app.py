@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ashen.accounts.access import Access, AccessPolicy
 from ashen.api.app import create_app
 from ashen.api.preview_routes import PreviewSite
+from ashen.aws.library import S3Library
 from ashen.aws.previews import secret_signer
 from ashen.search import SearchResult
 from ashen.store.dynamodb import DynamoStore
@@ -30,7 +31,7 @@ def record_search(result: SearchResult, seconds: float) -> None:
 
 
 # Search answers carry preview URLs signed with the stack's secret (read on the first search); the
-# preview function serves them.
+# preview function serves them. The management routes act on the ingest bucket (ashen.aws.library).
 # Keys, roles and limits (docs/accounts.md): keys and counters in the KeysTable, the policy from the
 # stack's RequireKey / AnonymousQuota / AnonymousRate parameters.
 policy = AccessPolicy(
@@ -40,7 +41,11 @@ policy = AccessPolicy(
 )
 access = Access(DynamoAccounts.from_env(), policy)
 app = create_app(
-    store_factory=DynamoStore.from_env, on_search=record_search, previews=PreviewSite(secret_signer), access=access
+    store_factory=DynamoStore.from_env,
+    on_search=record_search,
+    previews=PreviewSite(secret_signer),
+    access=access,
+    library=S3Library.from_env(),
 )
 
 

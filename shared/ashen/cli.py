@@ -16,6 +16,7 @@ from ashen.cli_keys import add_access_arguments, add_keys_parser
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
 from ashen.indexing.indexer import IndexOptions, find_videos, index_video, video_id_for
+from ashen.indexing.library import LocalLibrary
 from ashen.media.probe import VideoInfo
 from ashen.query.files import frames_of_file
 from ashen.query.images import load_rgb, read_image_file
@@ -247,11 +248,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     home = Path(args.home) if args.home else default_home()
     access = _access(args, home)
+    library = LocalLibrary(home, lambda: SqliteStore(path))  # upload URLs and background indexing
+    previews = _preview_site(home, path)
 
     def app() -> APIGatewayHttpResolver:
-        return create_app(store_factory=lambda: SqliteStore(path), previews=_preview_site(home, path), access=access)
+        return create_app(store_factory=lambda: SqliteStore(path), previews=previews, access=access, library=library)
 
-    serve(app, options)
+    serve(app, options, library)
+    return 0
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    """Upload each file through the API, then wait until it is indexed (upload_client)."""
+    from ashen.api.upload_client import Api, api_key, send_file, start_upload, wait_indexed
+
+    api = Api(args.api, api_key(args.key))
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise AshenError(f"{name}: no such file")
+        answer = start_upload(api, path, args.title or path.parent.resolve().name, args.episode)
+        video_id = answer["videoId"]
+        with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name[:40], file=sys.stderr) as bar:
+            send_file(answer["upload"], path, bar.update)
+        with tqdm(total=100, desc="indexing", unit="%", file=sys.stderr, bar_format="{desc}: {n:.0f}%|{bar}|") as bar:
+
+            def show(progress: float, bar: tqdm[NoReturn] = bar) -> None:
+                bar.n = round(progress * 100, 1)
+                bar.refresh()
+
+            wait_indexed(api, video_id, show, every=args.poll)
+            show(1.0)
+        print(f"{path.name} is indexed and searchable [{video_id}]")
     return 0
 
 
@@ -278,6 +306,17 @@ def _preview_site(home: Path, path: Path | None) -> PreviewSite:
         previews_factory=lambda: Previews(SqliteStore(path), cache, workdir=None),
         body=cache.read,
     )
+
+
+def _upload_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("upload", help="upload videos to an Ashen API (ashen serve or AWS) and wait until indexed")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--api", required=True, help="the API's URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--title", help="default: the file's folder name")
+    p.add_argument("--episode")
+    p.add_argument("--key", help="an admin API key (default: $ASHEN_API_KEY)")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between progress checks")
+    p.set_defaults(func=cmd_upload)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_access_arguments(p)
     p.set_defaults(func=cmd_serve)
     add_keys_parser(sub)
+    _upload_parser(sub)
     return parser
 
 

@@ -131,3 +131,26 @@ class StoreStats:
     frames: int
     scenes: int
     size_bytes: int
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """A video a client is about to upload: its file name, how to call it, its size in bytes."""
+
+    filename: str
+    title: str
+    episode: str | None
+    size: int
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    """Where to send an upload: ``url`` with ``method``, the form ``fields`` to send before the file
+    (a presigned POST on S3; none locally, where the body is the file), until ``expires`` (seconds
+    since the epoch). ``video_id`` is the id the video will have once it arrives."""
+
+    video_id: str
+    url: str
+    fields: dict[str, str]
+    expires: float
+    method: str = "POST"

@@ -23,6 +23,7 @@ from ashen.api.preview_routes import NAMES as PREVIEW_NAMES
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import Signature
 from ashen.errors import ImageError, ImageTooLarge
+from ashen.indexing.library import LocalLibrary
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.records import Scene, VideoRecord
 from ashen.store.sqlite import SqliteStore
@@ -281,8 +282,10 @@ def test_each_app_reads_its_own_store_made_on_first_use(store: SqliteStore, tmp_
 
 
 def test_openapi_is_served_valid_and_covers_every_route(store: SqliteStore, tmp_path: Path) -> None:
+    # as `ashen serve`: previews, keys and the management routes too
     access = Access(SqliteAccounts(tmp_path / "keys.sqlite3"), AccessPolicy())
-    app = create_app(store, previews=preview_site(store, tmp_path), access=access)  # as `ashen serve`
+    library = LocalLibrary(tmp_path, lambda: store)
+    app = create_app(store, previews=preview_site(store, tmp_path), access=access, library=library)
     status, body = call(app, http_event("GET", "/openapi.json"))
     assert status == 200 and body == json.loads((ROOT / "openapi.json").read_text()) == openapi_document()
     validate(body)

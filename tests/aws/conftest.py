@@ -55,6 +55,8 @@ def stack() -> Iterator[Cloud]:
         "ASHEN_VIDEOS_TABLE": "ashen-videos",
         "ASHEN_KEYS_TABLE": "ashen-keys",
         "ASHEN_SEGMENT_SECONDS": str(SEGMENT_SECONDS),
+        "ASHEN_INGEST_BUCKET": BUCKET,  # the query function's management routes
+        "ASHEN_MAX_UPLOAD_BYTES": "50000000",
         "POWERTOOLS_TRACE_DISABLED": "1",
         "POWERTOOLS_SERVICE_NAME": "ashen",
         "POWERTOOLS_METRICS_NAMESPACE": "Ashen",

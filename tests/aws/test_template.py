@@ -235,6 +235,10 @@ def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict
         ("dynamodb:Query", "VideosTable/by_status"),  # the paged listing, not a Scan
         ("dynamodb:GetItem", "KeysTable"),  # a key by its hash, a day's count
         ("dynamodb:UpdateItem", "KeysTable"),  # a search reserved or refunded
+        ("dynamodb:UpdateItem", videos),  # PATCH /videos/{id}
+        ("s3:PutObject", "-ingest-"),  # signs POST /uploads' presigned POSTs; the copy of a reindex
+        ("s3:GetObject", "-ingest-"),  # the reindex's HEAD and copy source
+        ("s3:DeleteObject", "-ingest-"),  # DELETE /videos/{id}: the split function removes the index
     }
     previews = "PreviewBucket.Arn}/previews/*"
     assert grants(template, "PreviewFunction") == {
@@ -249,9 +253,9 @@ def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict
     assert grants(template, "UpkeepFunction") == clean_up | {
         *((f"dynamodb:{a}", videos) for a in ("GetItem", "UpdateItem", "Scan")),
     }
-    for name in ("SplitFunction", "HashFunction"):  # uploads under library/ only, by the computed bucket name
+    for name in ("SplitFunction", "HashFunction", "QueryFunction"):  # library/ only, by the computed bucket name
         for s in statements(template, name):
-            if "s3:GetObject" in actions(s):
+            if {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} & set(actions(s)):
                 assert s["Resource"]["Fn::Sub"].endswith("-ingest-${AWS::AccountId}-${AWS::Region}/library/*")
 
 

@@ -26,6 +26,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from ashen.api.local_server import resolver_handler
 from ashen.api.serve_edge import EdgeApp, EdgeLimits, is_loopback
+from ashen.api.serve_uploads import UploadEdge, UploadSink
 
 AppFactory = Callable[[], APIGatewayHttpResolver]
 ROUTES = "POST /search, GET /videos, GET /openapi.json, the page at /, API docs at /docs"
@@ -157,19 +158,23 @@ def bind_warning(host: str) -> str | None:
     )
 
 
-def serve(app_factory: AppFactory, options: ServeOptions) -> None:
-    """Serve the API made by ``app_factory`` (called in each worker thread) until interrupted."""
+def serve(app_factory: AppFactory, options: ServeOptions, uploads: UploadSink | None = None) -> None:
+    """Serve the API made by ``app_factory`` (called in each worker thread) until interrupted; with
+    ``uploads``, its upload URLs too (serve_uploads)."""
     if warning := bind_warning(options.host):
         print(warning, file=sys.stderr, flush=True)
     DEADLINES.seconds = options.request_timeout
 
-    def load() -> EdgeApp:
-        return EdgeApp(
+    def load() -> EdgeApp | UploadEdge:
+        edge = EdgeApp(
             resolver_handler(app_factory),
             options.limits,
             bound_host=options.host,
             cors_origins=options.cors_origins,
             on_received=DEADLINES.disarm,
         )
+        if uploads is None:
+            return edge
+        return UploadEdge(edge, uploads, bound_host=options.host, on_received=DEADLINES.disarm)
 
     _Gunicorn(load, gunicorn_settings(options)).run()

@@ -26,13 +26,16 @@ layout: changing it needs a re-index.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pynamodb.exceptions import DeleteError
+from pynamodb.expressions.update import Action
 
+from ashen.errors import StoreBusy
 from ashen.records import Candidate, Scene, StoreStats, VideoPage, VideoRecord, VideoStatus, listing_key, listing_order
 from ashen.store.dynamodb_fanout import FanoutProgress
 from ashen.store.dynamodb_models import BY_VIDEO_ATTRIBUTES, REMOVED, SceneItem, listing_string, revision_tag, sort_key
@@ -41,6 +44,7 @@ from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, conditional_failed, 
 __all__ = ["BY_VIDEO_ATTRIBUTES", "DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
 
 _READ_THREADS = 8
+_RENAME_TRIES = 5
 
 
 class DynamoStore(FanoutProgress):
@@ -131,6 +135,27 @@ class DynamoStore(FanoutProgress):
                 raise
             existed = False
         return existed or deleted > 0
+
+    def rename_video(self, video_id: str, title: str, episode: str | None) -> VideoRecord | None:
+        """A conditional update of the record JSON, the title and the listing key (by_status's sort
+        key), on the record as read: a concurrent change of the record (a new upload planned) makes
+        it read again. Counters, status and revisions are other attributes and stay as they are."""
+        for _ in range(_RENAME_TRIES):
+            item = self._video_item(video_id)
+            if item is None:
+                return None
+            video = self._to_record(item)
+            video.title, video.episode = title, episode
+            record = json.loads(item.record) | {"title": title, "episode": episode}
+            V = self.Video
+            actions: list[Action] = [
+                V.record.set(json.dumps(record)),
+                V.title.set(title),
+                V.listing.set(listing_string(listing_key(video))),
+            ]
+            if self._conditional(video_id, actions, (V.record == item.record) & (V.status != REMOVED)):
+                return video
+        raise StoreBusy(f"video {video_id} kept changing while its title was changed; try again")
 
     def stats(self) -> StoreStats:
         videos = self.list_videos()

@@ -40,6 +40,10 @@ class SceneStore(Protocol):
     def remove_video(self, video_id: str) -> bool:
         """Delete a video and all its scenes; False if it was not there."""
 
+    def rename_video(self, video_id: str, title: str, episode: str | None) -> VideoRecord | None:
+        """Change a video's title and episode (and so its place in the listing), keeping its
+        status, progress, revision and scenes; the record as it is now, or None for no such video."""
+
     def stats(self) -> StoreStats: ...
 
     def bucket_sizes(self) -> dict[str, int]:

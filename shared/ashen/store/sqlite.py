@@ -227,6 +227,16 @@ class SqliteStore:
             gone: int = db.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
         return gone > 0
 
+    def rename_video(self, video_id: str, title: str, episode: str | None) -> VideoRecord | None:
+        """One UPDATE of the record's title and episode: status, progress and scenes stay."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE videos SET record = json_set(record, '$.title', ?, '$.episode', ?) WHERE id = ?",
+                (title, episode, video_id),
+            )
+            row = db.execute("SELECT record FROM videos WHERE id = ?", (video_id,)).fetchone()
+        return _video(row[0]) if row else None
+
     def stats(self) -> StoreStats:
         videos = self.list_videos()
         with self._guard() as db:
