@@ -87,9 +87,12 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.preview",
         "ashen.accounts",
         "ashen.cli_keys",
+        "ashen.cli_upload",
     },
     # `ashen keys`: the local store's file, or the stack's KeysTable with the admin's credentials.
     "ashen.cli_keys": {"ashen.accounts", "ashen.errors", "ashen.store"},
+    # `ashen upload`: a client of the HTTP API (api.upload_client), nothing of the store.
+    "ashen.cli_upload": {"ashen.errors", "ashen.api"},
     "ashen": {"ashen"},  # the public entry point re-exports
 }
 # The domain knows nothing of AWS, Lambda or HTTP; the descriptors nothing but numpy.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 from tqdm import tqdm
 
 from ashen.cli_keys import add_access_arguments, add_keys_parser
+from ashen.cli_upload import add_upload_parser
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
 from ashen.indexing.indexer import IndexOptions, find_videos, index_video, video_id_for
@@ -258,31 +259,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_upload(args: argparse.Namespace) -> int:
-    """Upload each file through the API, then wait until it is indexed (upload_client)."""
-    from ashen.api.upload_client import Api, api_key, send_file, start_upload, wait_indexed
-
-    api = Api(args.api, api_key(args.key))
-    for name in args.files:
-        path = Path(name)
-        if not path.is_file():
-            raise AshenError(f"{name}: no such file")
-        answer = start_upload(api, path, args.title or path.parent.resolve().name, args.episode)
-        video_id = answer["videoId"]
-        with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name[:40], file=sys.stderr) as bar:
-            send_file(answer["upload"], path, bar.update)
-        with tqdm(total=100, desc="indexing", unit="%", file=sys.stderr, bar_format="{desc}: {n:.0f}%|{bar}|") as bar:
-
-            def show(progress: float, bar: tqdm[NoReturn] = bar) -> None:
-                bar.n = round(progress * 100, 1)
-                bar.refresh()
-
-            wait_indexed(api, video_id, show, every=args.poll)
-            show(1.0)
-        print(f"{path.name} is indexed and searchable [{video_id}]")
-    return 0
-
-
 def _access(args: argparse.Namespace, home: Path) -> Access:
     """The access rules of `ashen serve`: keys in the store's file, the anonymous tier unless --require-key."""
     from ashen.accounts.access import Access, AccessPolicy
@@ -308,15 +284,22 @@ def _preview_site(home: Path, path: Path | None) -> PreviewSite:
     )
 
 
-def _upload_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("upload", help="upload videos to an Ashen API (ashen serve or AWS) and wait until indexed")
-    p.add_argument("files", nargs="+")
-    p.add_argument("--api", required=True, help="the API's URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--title", help="default: the file's folder name")
-    p.add_argument("--episode")
-    p.add_argument("--key", help="an admin API key (default: $ASHEN_API_KEY)")
-    p.add_argument("--poll", type=float, default=1.0, help="seconds between progress checks")
-    p.set_defaults(func=cmd_upload)
+def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="serve the HTTP search API locally")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=0, help="server processes (default: CPU count)")
+    p.add_argument("--threads", type=int, default=8, help="requests a process takes at once; more get 503")
+    p.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin (https://host[:port]) whose pages may read the API; repeatable (default: none)",
+    )
+    p.add_argument("--request-timeout", type=float, default=15.0, help="seconds to receive a whole request")
+    add_access_arguments(p)
+    p.set_defaults(func=cmd_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -362,23 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("serve", help="serve the HTTP search API locally")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=0, help="server processes (default: CPU count)")
-    p.add_argument("--threads", type=int, default=8, help="requests a process takes at once; more get 503")
-    p.add_argument(
-        "--cors-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="a web origin (https://host[:port]) whose pages may read the API; repeatable (default: none)",
-    )
-    p.add_argument("--request-timeout", type=float, default=15.0, help="seconds to receive a whole request")
-    add_access_arguments(p)
-    p.set_defaults(func=cmd_serve)
+    _serve_parser(sub)
     add_keys_parser(sub)
-    _upload_parser(sub)
+    add_upload_parser(sub)
     return parser
 
 
