@@ -237,6 +237,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         name = package.replace("_", "-")
         raise AshenError(f"serve needs {name} (not installed): pip install 'ashen[serve]'") from exc
 
+    if args.home:  # a server's home is made, as ~/.ashen is (the store, its keys, previews, uploads)
+        Path(args.home).mkdir(parents=True, exist_ok=True)
     _store(args).close()  # made (schema, WAL) once here; each worker thread opens its own connection
     path = Path(args.home) / DB_NAME if args.home else None
     options = ServeOptions(

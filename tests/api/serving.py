@@ -75,3 +75,11 @@ def started(cmd: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def make_key(home: Path, name: str, role: str = "search") -> str:
+    """A new API key in the store at ``home`` (``ashen keys create``, which prints it as its last line)."""
+    cmd = [sys.executable, "-m", "ashen.cli", "--home", str(home), "keys", "create", name, "--role", role]
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.strip().splitlines()[-1]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ashen.media.probe import ffmpeg_exe
-from tests.api.serving import ROOT, ashen_serve
+from tests.api.serving import ROOT, ashen_serve, make_key
 from tests.support import CLIP, export_frame
 
 pytestmark = pytest.mark.slow
@@ -33,8 +33,11 @@ def test_an_uploaded_clip_ends_searchable(tmp_path: Path) -> None:
     junk = tmp_path / "notes.mp4"
     junk.write_text("not a video\n" * 100)
     (tmp_path / "home").mkdir()
+    admin = make_key(tmp_path / "home", "uploader", "admin")  # management is never anonymous
     with ashen_serve(tmp_path / "home", "--workers", "1") as url:
-        done = ashen("upload", str(clip), "--api", url, "--title", "Sintel", "--episode", "03", "--poll", "0.3")
+        refused = ashen("upload", str(clip), "--api", url, "--title", "Sintel", "--poll", "0.3")
+        assert refused.returncode == 1 and "401" in refused.stderr, refused.stderr
+        done = ashen("upload", str(clip), "--api", url, "--key", admin, "--title", "Sintel", "--episode", "03")
         assert done.returncode == 0, done.stderr
         assert "is indexed and searchable" in done.stdout
         video_id = done.stdout.strip().rsplit("[", 1)[1].rstrip("]")
@@ -43,5 +46,5 @@ def test_an_uploaded_clip_ends_searchable(tmp_path: Path) -> None:
         with urllib.request.urlopen(request, timeout=60) as response:
             best = json.load(response)["result"][0]
         assert (best["videoId"], best["confident"], best["episode"]) == (video_id, True, "03")
-        failed = ashen("upload", str(junk), "--api", url, "--poll", "0.3")
+        failed = ashen("upload", str(junk), "--api", url, "--key", admin, "--poll", "0.3")
         assert failed.returncode == 1 and "failed to index" in failed.stderr, failed.stderr

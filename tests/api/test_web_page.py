@@ -14,7 +14,7 @@ import pytest
 
 from ashen.indexing.indexer import IndexOptions, index_video
 from ashen.store.sqlite import DB_NAME, SqliteStore
-from tests.api.serving import ROOT, ashen_serve
+from tests.api.serving import ROOT, ashen_serve, make_key
 from tests.support import CLIP, export_frame
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -28,6 +28,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
 SHOT_AT = 12.0  # seconds into the clip
+KEYS: dict[str, str] = {}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -37,6 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = SqliteStore(home / DB_NAME)
     index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1"))
     store.close()
+    KEYS["search"] = make_key(home, "web-page")  # a real key: a wrong one is refused
     with ashen_serve(home, "--workers", "1", "--threads", "4") as url:
         yield url
 
@@ -98,12 +100,13 @@ def search_by_drop(page: Page, shot: Path) -> None:
 def test_a_dropped_screenshot_finds_its_scene_with_the_api_key_sent(page: Page, screenshot: Path) -> None:
     page.goto("/")
     page.get_by_text("API key").click()
-    page.fill("#api-key", "test-key")
+    key = KEYS["search"]
+    page.fill("#api-key", key)
     page.press("#api-key", "Enter")  # a change event, as leaving the field would
-    assert page.evaluate("localStorage.getItem('ashen.apiKey')") == "test-key"
+    assert page.evaluate("localStorage.getItem('ashen.apiKey')") == key
     with page.expect_request(lambda r: r.url.split("?")[0].endswith("/search")) as sent:
         drop_file(page, screenshot, "image/png")
-    assert sent.value.headers.get("x-api-key") == "test-key" and sent.value.headers["content-type"] == "image/png"
+    assert sent.value.headers.get("x-api-key") == key and sent.value.headers["content-type"] == "image/png"
     first = page.locator(".card").first
     expect(first.locator(".title")).to_have_text("Sintel")
     clock = first.locator(".at").inner_text()

@@ -6,6 +6,7 @@ copies the object in place (a new version, indexed as a new revision)."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,31 @@ from typing import Any
 import pytest
 import requests
 
+from ashen.accounts.keys import Role, new_key
 from ashen.api.local_server import http_event
+from ashen.store.dynamodb_accounts import DynamoAccounts
 from tests.aws.stack import BUCKET, Cloud, call_api, drain, found, frame_png, s3_event, split
 
 pytestmark = pytest.mark.slow
 JSON = {"content-type": "application/json"}
 
 
-def api(cloud: Cloud, method: str, path: str, doc: Any = None) -> tuple[int, dict[str, Any]]:
+_ADMIN: list[str] = []
+
+
+def admin_key() -> str:
+    """An admin key in the stack's KeysTable (management routes are never anonymous), made once."""
+    if not _ADMIN:
+        token, key = new_key(f"library-admin-{uuid.uuid4().hex[:6]}", Role.ADMIN, quota=1000, rate=1000)
+        DynamoAccounts.from_env().add_key(key)
+        _ADMIN.append(token)
+    return _ADMIN[0]
+
+
+def api(cloud: Cloud, method: str, path: str, doc: Any = None, *, key: bool = True) -> tuple[int, dict[str, Any]]:
     body = json.dumps(doc).encode() if doc is not None else b""
-    return call_api(cloud, http_event(method, path, body=body, headers=JSON))
+    headers = {**JSON, **({"x-api-key": admin_key()} if key else {})}
+    return call_api(cloud, http_event(method, path, body=body, headers=headers))
 
 
 def created_event(cloud: Cloud, key: str, name: str = "ObjectCreated:Post") -> dict[str, Any]:
@@ -98,3 +114,9 @@ def test_delete_deletes_the_object_and_its_event_removes_the_video(cloud: Cloud,
     split(cloud, s3_event("s3-delete.json", key, event_name="ObjectRemoved:DeleteMarkerCreated"))
     assert api(cloud, "GET", f"/videos/{video_id}")[0] == 404
     assert api(cloud, "DELETE", "/videos/nope")[0] == 404
+
+
+def test_management_routes_need_an_admin_key(cloud: Cloud) -> None:
+    doc = {"filename": "x.mp4", "title": "X", "size": 10}
+    assert api(cloud, "POST", "/uploads", doc, key=False)[0] == 401  # never anonymous, keys required or not
+    assert api(cloud, "DELETE", "/videos/nope", key=False)[0] == 401
