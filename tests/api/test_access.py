@@ -139,3 +139,15 @@ def test_the_public_routes_need_nothing(tmp_path: Path, require: bool) -> None:
     app, _ = app_of(tmp_path, AccessPolicy(require_key=require))
     for path in ("/", "/openapi.json", "/docs"):
         assert call(app, "GET", path)["statusCode"] == 200, path
+
+
+def test_every_keyed_response_carries_the_rate_headers_without_counting(tmp_path: Path) -> None:
+    app, accounts = app_of(tmp_path, AccessPolicy(require_key=True))
+    token, key = new_key("carol", Role.SEARCH, 5, 100)
+    accounts.add_key(key)
+    assert search(app, key=token)["statusCode"] == 200
+    for path in ("/videos", "/videos/v7", "/videos/nope"):
+        answer = call(app, "GET", path, key=token)
+        h = answer["headers"]
+        assert (h["RateLimit-Limit"], h["RateLimit-Remaining"], h["X-RateLimit-Remaining"]) == ("5", "4", "4"), path
+    assert search(app, key=token)["headers"]["RateLimit-Remaining"] == "3"  # listing counted nothing

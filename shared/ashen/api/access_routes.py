@@ -98,13 +98,20 @@ def access_middleware(access: Access) -> Middleware:
             access.check_role(caller, needed)
             app.append_context(**{_CALLER: caller})
             if not is_search(method, path):
-                return next_middleware(app)
+                return _with_headers(access, caller, next_middleware(app))
             usage = access.reserve(caller)
         except AccessError as exc:
             return _refusal(exc, access)  # type: ignore[return-value]  # a dict body is an object
         return _counted(access, app, next_middleware, usage)
 
     return gate
+
+
+def _with_headers(access: Access, caller: Caller, response: Response[object]) -> Response[object]:
+    """A response that counts nothing still says where the caller stands (every response does)."""
+    if "RateLimit-Limit" not in response.headers:  # GET /me sets them itself
+        response.headers.update(rate_headers(access.usage(caller), access.clock()))
+    return response
 
 
 def _counted(
