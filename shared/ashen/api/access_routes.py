@@ -98,13 +98,26 @@ def access_middleware(access: Access) -> Middleware:
             access.check_role(caller, needed)
             app.append_context(**{_CALLER: caller})
             if not is_search(method, path):
-                return _with_headers(access, caller, next_middleware(app))
+                return _with_headers(access, caller, _answered(app, next_middleware))
             usage = access.reserve(caller)
         except AccessError as exc:
             return _refusal(exc, access)  # type: ignore[return-value]  # a dict body is an object
         return _counted(access, app, next_middleware, usage)
 
     return gate
+
+
+def _answered(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[object]:
+    """The route's answer; an error it raises is answered here as the app would (so the answer
+    can carry the rate headers). Powertools' own HTTP errors pass through."""
+    try:
+        return next_middleware(app)
+    except ServiceError:
+        raise
+    except Exception as exc:
+        failed = status_of(exc) >= HTTPStatus.INTERNAL_SERVER_ERROR
+        answer = internal_error(exc, app.current_event) if failed else error_response(exc)
+        return answer  # type: ignore[return-value]  # a dict body is an object
 
 
 def _with_headers(access: Access, caller: Caller, response: Response[object]) -> Response[object]:
@@ -119,13 +132,10 @@ def _counted(
 ) -> Response[object]:
     """Run the search; refund its reservation unless it answered 2xx/3xx; add the rate headers."""
     try:
-        response = next_middleware(app)
+        response = _answered(app, next_middleware)
     except ServiceError:
         access.refund(usage)
         raise
-    except Exception as exc:  # answered here as the app would, so the answer carries the headers
-        failed = status_of(exc) >= HTTPStatus.INTERNAL_SERVER_ERROR
-        response = internal_error(exc, app.current_event) if failed else error_response(exc)
     if response.status_code >= HTTPStatus.BAD_REQUEST:
         access.refund(usage)
         usage = Usage(usage.caller, usage.used - 1, usage.reset, usage.window)
