@@ -208,6 +208,10 @@ def test_cors_headers_only_for_the_configured_origin(base_url: str) -> None:
         req = urllib.request.Request(f"{base_url}/videos", headers={"Origin": origin})
         with urllib.request.urlopen(req, timeout=5) as resp:
             assert resp.headers["Access-Control-Allow-Origin"] == allowed
+            if allowed:  # a page of the allowed origin may send keys, manage, and read the limits
+                assert "x-api-key" in resp.headers["Access-Control-Allow-Headers"]
+                assert {"PATCH", "DELETE"} <= set(resp.headers["Access-Control-Allow-Methods"].split(","))
+                assert "X-RateLimit-Remaining" in resp.headers["Access-Control-Expose-Headers"]
 
 
 def test_no_cors_header_unless_origins_are_configured() -> None:

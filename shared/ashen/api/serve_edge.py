@@ -28,8 +28,12 @@ if TYPE_CHECKING:
 Handler = Callable[[WSGIEnvironment, bytes, StartResponse], Iterable[bytes]]
 
 MAX_BODY = 26 * 1024 * 1024  # the API's 25 MiB image limit plus room for a multipart form's framing
-_CORS_ALLOW = "Content-Type"
-_CORS_METHODS = "GET,POST,OPTIONS"
+_CORS_ALLOW = "Content-Type, x-api-key"
+_CORS_METHODS = "GET,POST,PATCH,DELETE,OPTIONS"
+# The rate-limit headers of docs/accounts.md, readable by the allowed pages.
+_CORS_EXPOSE = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, Retry-After, " + (
+    "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+)
 _TOO_LARGE = ("413 Payload Too Large", "request body too large")
 
 
@@ -96,6 +100,7 @@ def _cors_start(start_response: StartResponse, origin: str | None) -> StartRespo
         if origin is not None:
             kept += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
             kept += [("Access-Control-Allow-Headers", _CORS_ALLOW), ("Access-Control-Allow-Methods", _CORS_METHODS)]
+            kept += [("Access-Control-Expose-Headers", _CORS_EXPOSE)]
         return start_response(status, kept, exc_info)
 
     return start
