@@ -147,6 +147,38 @@ def test_folder_index_and_distractors(tmp_path, capsys):
     assert all(r["similarity"] < 0.9 for r in out["result"])
 
 
+def test_a_numeric_folder_is_the_anilist_id_and_search_filters_by_it(clip, tmp_path, capsys):
+    library = tmp_path / "library"
+    (library / "21").mkdir(parents=True)
+    (library / "Other").mkdir()
+    cut = library / "21" / "[Grp] Sintel - 03.mp4"
+    cmd = [ffmpeg_exe(), "-v", "error", "-t", "6", "-i", str(clip), "-an", "-c:v", "libx264", "-preset", "ultrafast"]
+    subprocess.run([*cmd, str(cut)], check=True, timeout=60)
+    (library / "Other" / "copy.mp4").write_bytes(cut.read_bytes())
+    home = tmp_path / "home"
+    home.mkdir()
+    assert main(["--home", str(home), "index", "-q", str(library)]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(home), "list", "--json"]) == 0
+    videos = {v["filename"]: v for v in json.loads(capsys.readouterr().out)}
+    assert videos[cut.name]["anilist"] == 21 and videos[cut.name]["title"] != "21"
+    assert videos["copy.mp4"]["anilist"] is None and videos["copy.mp4"]["title"] == "Other"
+    png = export_frame(cut, 3.0, tmp_path / "q.png")
+
+    def found(*args):
+        capsys.readouterr()
+        assert main(["--home", str(home), "search", "--json", str(png), *args]) == 0
+        return sorted(r["filename"] for r in json.loads(capsys.readouterr().out)["result"])
+
+    assert found() == sorted([cut.name, "copy.mp4"])
+    assert found("--anilist", "21") == [cut.name]
+    assert main(["--home", str(home), "index", "-q", str(cut), "--anilist", "5", "--mal", "7"]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(home), "list", "--json"]) == 0
+    again = {v["filename"]: v for v in json.loads(capsys.readouterr().out)}[cut.name]
+    assert (again["anilist"], again["mal"]) == (5, 7)
+
+
 # The CLI with Powertools hidden, as after `pip install ashen` without the `serve` extra.
 WITHOUT_POWERTOOLS = (
     "import sys; sys.modules['aws_lambda_powertools'] = None; import ashen.cli; sys.exit(ashen.cli.main())"

@@ -44,3 +44,13 @@ def test_a_record_stored_as_plain_strings_loads_as_the_enum(tmp_path: Path) -> N
     assert video.status is VideoStatus.INDEXING and video.picture == Box(0, 360, 80, 560)
     no_picture = VideoRecord.from_dict({k: v for k, v in stored.items() if k != "picture"})
     assert no_picture.picture is None and no_picture.status is VideoStatus.INDEXING
+
+
+def test_anilist_and_mal_round_trip_and_old_records_have_none() -> None:
+    video = VideoRecord(id="v", title="T", filename="v.mp4", source="/v.mp4", anilist=21, mal=21)
+    data = json.loads(json.dumps(video.to_dict()))
+    assert (data["anilist"], data["mal"]) == (21, 21)
+    assert VideoRecord.from_dict(data) == video
+    old = {k: v for k, v in data.items() if k not in {"anilist", "mal"}}  # written before the fields
+    back = VideoRecord.from_dict(old)
+    assert (back.anilist, back.mal, back.title) == (None, None, "T")

@@ -16,7 +16,7 @@ from ashen.cli_keys import add_access_arguments, add_keys_parser
 from ashen.cli_upload import add_upload_parser
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
-from ashen.indexing.indexer import IndexOptions, find_videos, index_video, video_id_for
+from ashen.indexing.indexer import IndexOptions, find_videos, folder_naming, index_video, video_id_for
 from ashen.indexing.library import LocalLibrary
 from ashen.media.probe import VideoInfo
 from ashen.query.files import frames_of_file
@@ -75,8 +75,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     failures = 0
     totals = {"frames": 0, "scenes": 0, "duration": 0.0, "seconds": 0.0}
     for source in sources:
-        title = args.title or (Path(source).parent.name if Path(args.paths[0]).is_dir() else None)
-        options = IndexOptions(title=title, episode=args.episode, workers=args.workers)
+        title, anilist = folder_naming(Path(source).parent.name) if Path(args.paths[0]).is_dir() else (None, None)
+        options = IndexOptions(
+            title=args.title or title,
+            episode=args.episode,
+            anilist=args.anilist or anilist,
+            mal=args.mal,
+            workers=args.workers,
+        )
         bar = _ProgressBar(Path(source).name[:40], quiet=args.quiet)
         try:
             report = index_video(store, source, options, bar)
@@ -112,7 +118,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     readings = ReadingOptions(
         mirrors=not args.no_mirror, borders=not args.no_borders, crops=not args.no_crops, tones=not args.no_tones
     )
-    options = SearchOptions(limit=args.limit, title=args.title, readings=readings)
+    options = SearchOptions(limit=args.limit, title=args.title, anilist_id=args.anilist, readings=readings)
     total = store.stats().scenes  # searching does not change the store: count once, not per image
     for path in args.images:
         try:
@@ -315,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+")
     p.add_argument("--title")
     p.add_argument("--episode")
+    p.add_argument("--anilist", type=int, help="the AniList id (default: a numeric folder's name)")
+    p.add_argument("--mal", type=int, help="the MyAnimeList id")
     p.add_argument("--workers", type=int, default=None, help="segments hashed in parallel (default: CPU count)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
@@ -324,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per image (JSON Lines)")
     p.add_argument("--limit", type=int, default=DEFAULT_LIMIT)
     p.add_argument("--title", help="only videos whose title contains this")
+    p.add_argument("--anilist", type=int, help="only videos of this AniList id")
     p.add_argument("--no-mirror", action="store_true", help="do not also search the mirrored image")
     p.add_argument("--no-borders", action="store_true", help="do not also search the picture inside borders")
     p.add_argument("--no-crops", action="store_true", help="do not also try un-cropping the image")

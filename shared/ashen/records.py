@@ -40,6 +40,8 @@ class VideoRecord:
     indexed_at: float = 0.0
     picture: Box | None = None  # inside baked-in bars, if any; [top, bottom, left, right] in to_dict
     extra: dict[str, str] = field(default_factory=dict)
+    anilist: int | None = None  # the AniList id of the show, if known
+    mal: int | None = None  # its MyAnimeList id, if given
 
     def to_dict(self) -> dict[str, object]:
         """The record as plain JSON values: ``status`` its string, ``picture`` a list."""
@@ -61,6 +63,30 @@ class VideoRecord:
 
 
 _VIDEO_FIELDS = frozenset(f.name for f in fields(VideoRecord))
+
+
+@dataclass(frozen=True)
+class VideoEdit:
+    """What editing a video sets, without indexing it again: its title, episode, AniList id and
+    MyAnimeList id (None clears all but the title)."""
+
+    title: str
+    episode: str | None = None
+    anilist: int | None = None
+    mal: int | None = None
+
+    @classmethod
+    def of(cls, video: VideoRecord) -> VideoEdit:
+        """The video's editable fields as they are."""
+        return cls(video.title, video.episode, video.anilist, video.mal)
+
+    def apply(self, video: VideoRecord) -> None:
+        """Set these fields on ``video``."""
+        video.title, video.episode, video.anilist, video.mal = self.title, self.episode, self.anilist, self.mal
+
+    def changes(self) -> dict[str, object]:
+        """The fields as ``VideoRecord.to_dict`` names them."""
+        return {"title": self.title, "episode": self.episode, "anilist": self.anilist, "mal": self.mal}
 
 
 def listing_key(video: VideoRecord) -> tuple[str, str, str, str]:

@@ -25,7 +25,7 @@ from ashen.descriptors.signature import Signature
 from ashen.errors import ImageError, ImageTooLarge
 from ashen.indexing.library import LocalLibrary
 from ashen.query.images import MAX_IMAGE_BYTES
-from ashen.records import Scene, VideoRecord
+from ashen.records import Scene, VideoEdit, VideoRecord
 from ashen.store.sqlite import SqliteStore
 from ashen.store.sqlite_accounts import SqliteAccounts
 from tests.api.preview_site import preview_site
@@ -179,6 +179,24 @@ def test_title_filter_and_limit(graded_store: SqliteStore, kind: str) -> None:
     assert results("title=SINTEL&limit=1") == sintel[:1]
 
 
+@pytest.mark.parametrize("kind", ["image", "clip"])
+def test_anilist_filter_keeps_only_the_videos_of_that_id(graded_store: SqliteStore, kind: str) -> None:
+    graded_store.edit_video("g1", VideoEdit("Sintel Extended", anilist=21))
+    graded_store.edit_video("g3", VideoEdit("Sintel", anilist=99))
+    app = create_app(graded_store)
+    data = png(GRADED_PICTURES[0]) if kind == "image" else animated_png(GRADED_PICTURES, 1000)
+
+    def titles(query: str) -> list[str]:
+        status, body = call(app, http_event("POST", "/search", body=data, headers=PNG, query=query))
+        assert status == 200, body
+        return [r["title"] for r in body["result"]]
+
+    assert titles("") == [title for title, _ in GRADED]
+    assert titles("anilistID=21") == ["Sintel Extended"]
+    assert titles("anilistID=99&title=sintel") == ["Sintel"]
+    assert titles("anilistID=7") == []
+
+
 def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: SqliteStore) -> None:
     framed = np.zeros((140, 160, 3), dtype=np.uint8)
     framed[25:115] = picture(0)
@@ -207,6 +225,8 @@ def test_letterboxed_and_mirrored_screenshots_are_found_by_default(store: Sqlite
         (png_header(8000, 8000), "image/png", "", 413, "megapixels"),
         (b'{"signature": "00"}', "application/json", "limit=ten", 400, "limit"),
         (b'{"signature": "00"}', "application/json", "limit=0", 400, "limit"),
+        (b'{"signature": "00"}', "application/json", "anilistID=abc", 400, "anilistID"),
+        (b'{"signature": "00"}', "application/json", "anilistID=-3", 400, "anilistID"),
         (
             b'--b\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n--b--\r\n',
             "multipart/form-data; boundary=b",

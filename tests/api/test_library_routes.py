@@ -73,10 +73,30 @@ def test_patch_changes_title_and_listing_order_but_not_scenes_or_status(site: An
     assert (status, view["title"], view["episode"]) == (200, "Gamma", None)
 
 
+def test_patch_sets_and_clears_anilist_and_mal_alone(site: Any) -> None:
+    app, store, _ = site
+    stored(store, VideoRecord("a", "Alpha", "a.mkv", "/a.mkv", "01", frames=30))
+    status, view = call(app, "PATCH", "/videos/a", {"anilist": 21, "mal": 33})
+    assert status == 200, view
+    assert (view["anilist"], view["mal"], view["title"], view["episode"], view["frames"]) == (21, 33, "Alpha", "01", 30)
+    assert store.get_video("a").anilist == 21 and len(store.scenes_between("a", 0, 100)) == 3
+    status, view = call(app, "PATCH", "/videos/a", {"anilist": 22})
+    assert (status, view["anilist"], view["mal"]) == (200, 22, 33)  # what the body leaves out stays
+    status, view = call(app, "PATCH", "/videos/a", {"anilist": 21})
+    status, view = call(app, "PATCH", "/videos/a", {"mal": None, "title": "Beta"})
+    assert (status, view["anilist"], view["mal"], view["title"]) == (200, 21, None, "Beta")
+    assert call(app, "GET", "/videos/a")[1]["anilist"] == 21
+
+
 @pytest.mark.parametrize(
     ("path", "doc", "expected"),
     [
         ("/videos/nope", {"title": "X"}, 404),
+        ("/videos/a", {"anilist": "21"}, 400),
+        ("/videos/a", {"anilist": 0}, 400),
+        ("/videos/a", {"mal": True}, 400),
+        ("/videos/a", {"mal": 2.5}, 400),
+        ("/videos/a", {"anilist": 2**31}, 400),
         ("/videos/a", {"title": ""}, 400),
         ("/videos/a", {"title": 3}, 400),
         ("/videos/a", {"status": "indexed"}, 400),

@@ -150,13 +150,26 @@ def test_search_input_raises_only_4xx(content_type: str, body: bytes) -> None:
 
 
 @PROPERTY
-@given(st.dictionaries(st.sampled_from(["limit", "title", "cutBorders", "mirror", "uncrop", "tones"]), header_text))
+@given(
+    st.dictionaries(
+        st.sampled_from(["limit", "title", "anilistID", "cutBorders", "mirror", "uncrop", "tones"]), header_text
+    )
+)
 def test_search_options_raise_only_4xx(params: dict[str, str]) -> None:
     try:
         options = search_options(params)
     except ApiError:
         return
     assert 1 <= options.limit <= 100
+    assert options.anilist_id is None or options.anilist_id >= 0
+
+
+def test_anilist_id_is_a_whole_number() -> None:
+    assert search_options({"anilistID": "21"}).anilist_id == 21
+    assert search_options({"anilistID": ""}).anilist_id is None
+    for raw in ("abc", "2.5", "-1", "２１", "1" * 11):
+        with pytest.raises(BadRequest, match="anilistID"):
+            search_options({"anilistID": raw})
 
 
 def test_image_bodies_pass_through() -> None:

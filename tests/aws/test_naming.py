@@ -32,6 +32,18 @@ def test_metadata_wins_and_odd_names_do_not_crash() -> None:
     assert naming_for_key("library/X/.mkv").title == "X"
 
 
+def test_a_numeric_folder_is_the_anilist_id_and_metadata_ids_win() -> None:
+    naming = naming_for_key("library/21/[Grp] Show - 03.mkv")
+    assert (naming.title, naming.episode, naming.anilist, naming.mal) == ("Show", "03", 21, None)
+    assert naming_for_key("library/21/ep.mkv").title == "ep"  # no release name: the file's stem
+    meta = naming_for_key("library/21/[Grp] Show - 03.mkv", {"AniList": "154587", "mal": "52991", "title": "F"})
+    assert (meta.title, meta.anilist, meta.mal) == ("F", 154587, 52991)
+    assert naming_for_key("library/Show/x - 01.mkv", {"anilist": "abc", "mal": "-2"}).anilist is None
+    assert naming_for_key("library/Show/x - 01.mkv", {"anilist": "5"}).anilist == 5
+    assert naming_for_key("library/86/x.mkv", {"mal": "x"}).mal is None
+    assert naming_for_key("library/Show 2/x.mkv").anilist is None
+
+
 @pytest.mark.parametrize(
     ("filename", "episode"),
     [

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
-from ashen.records import Scene, VideoRecord, VideoStatus, listing_order
+from ashen.records import Scene, VideoEdit, VideoRecord, VideoStatus, listing_order
 from ashen.store.dynamodb import DynamoStore, is_hot
 from ashen.store.port import Begun
 from ashen.store.sqlite import SqliteStore
@@ -271,3 +271,21 @@ def test_the_listing_is_paged_by_query_the_same_as_sqlite(dynamo: DynamoStore, t
     dynamo.Video.scan = lambda *a, **k: scans.append(1)  # type: ignore[method-assign]
     dynamo.list_page(limit=10)
     assert scans == []
+
+
+@pytest.mark.parametrize("kind", ["dynamodb", "sqlite"])
+def test_edit_sets_anilist_and_mal_and_keeps_progress_and_scenes(
+    dynamo: DynamoStore, tmp_path: Path, kind: str
+) -> None:
+    store = dynamo if kind == "dynamodb" else SqliteStore(tmp_path / "s.sqlite3")
+    video = record(1, status=VideoStatus.INDEXED, frames=30, segments_planned=2, segments_done=2)
+    store.replace_video(video, scenes_for(1, 6))
+    edited = store.edit_video("vid1", VideoEdit("Show 1", "01", anilist=21, mal=33))
+    assert edited is not None and (edited.anilist, edited.mal, edited.episode) == (21, 33, "01")
+    back = store.get_video("vid1")
+    assert back is not None and (back.anilist, back.mal, back.title) == (21, 33, "Show 1")
+    assert (back.status, back.frames, back.segments_done) == (VideoStatus.INDEXED, 30, 2)
+    assert len(store.scenes_between("vid1", 0, 1e9)) == len(scenes_for(1, 6))
+    cleared = store.edit_video("vid1", VideoEdit("Show 1"))
+    assert cleared is not None and store.get_video("vid1") == cleared and cleared.anilist is None
+    assert store.edit_video("nope", VideoEdit("X", anilist=1)) is None

@@ -1,5 +1,5 @@
 """Managing the library: ``POST /uploads`` (where to upload a video), ``DELETE /videos/<id>``,
-``POST /videos/<id>/reindex`` and ``PATCH /videos/<id>`` (title, episode).
+``POST /videos/<id>/reindex`` and ``PATCH /videos/<id>`` (title, episode, AniList and MyAnimeList ids).
 
 The routes are the same on both platforms; what they do to the files is a ``Library``'s: on AWS
 (ashen.aws.library) a presigned POST to the ingest bucket, deleting or copying the object in place
@@ -20,12 +20,13 @@ from ashen.api.requests import body_bytes
 from ashen.api.store_source import StoreSource
 from ashen.api.video_routes import video_view
 from ashen.errors import NotFoundError
-from ashen.records import UploadRequest, UploadTicket, VideoRecord
+from ashen.records import UploadRequest, UploadTicket, VideoEdit, VideoRecord
 
 MAX_NAME = 255  # a file name, as most file systems allow
 MAX_TITLE = 200
 MAX_EPISODE = 32
 MAX_JSON = 64 * 1024
+MAX_ID = 2**31 - 1  # AniList and MyAnimeList ids are positive 32-bit integers
 
 
 class Library(Protocol):
@@ -80,14 +81,27 @@ def upload_request(doc: dict[str, Any], max_bytes: int) -> UploadRequest:
     return UploadRequest(filename, title, episode, size)
 
 
-def renaming(doc: dict[str, Any], video: VideoRecord) -> tuple[str, str | None]:
-    """The title and episode a PATCH body leaves: ``{"title"?, "episode"?}`` (episode null clears it)."""
-    unknown = set(doc) - {"title", "episode"}
+def _id(doc: dict[str, Any], name: str, current: int | None) -> int | None:
+    """An id the body sets (a positive integer, or null to clear it), else ``current``."""
+    if name not in doc:
+        return current
+    value = doc[name]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise BadRequest(f"{name}: a whole number from 1 to {MAX_ID}, or null")
+    return value
+
+
+def editing(doc: dict[str, Any], video: VideoRecord) -> VideoEdit:
+    """What a PATCH body leaves: ``{"title"?, "episode"?, "anilist"?, "mal"?}`` (null clears all
+    but the title); the fields it does not name stay as they are."""
+    unknown = set(doc) - {"title", "episode", "anilist", "mal"}
     if unknown or not doc:
-        raise BadRequest("the body may set title and episode, nothing else")
+        raise BadRequest("the body may set title, episode, anilist and mal, nothing else")
     title = _text(doc, "title", MAX_TITLE, required=True) if "title" in doc else video.title
     episode = _text(doc, "episode", MAX_EPISODE, required=False) if "episode" in doc else video.episode
-    return title or video.title, episode
+    return VideoEdit(title or video.title, episode, _id(doc, "anilist", video.anilist), _id(doc, "mal", video.mal))
 
 
 def ticket_view(ticket: UploadTicket) -> dict[str, object]:
@@ -126,10 +140,10 @@ def library_router(stores: StoreSource, library: Library) -> APIGatewayHttpRoute
 
     @router.patch("/videos/<video_id>")
     def patch_video(video_id: str) -> dict[str, object]:
-        title, episode = renaming(json_object(body_bytes(router.current_event)), video_of(video_id))
-        renamed = stores.store.rename_video(video_id, title, episode)
-        if renamed is None:
+        edit = editing(json_object(body_bytes(router.current_event)), video_of(video_id))
+        edited = stores.store.edit_video(video_id, edit)
+        if edited is None:
             raise NotFoundError(f"no video {video_id}")
-        return video_view(renamed)
+        return video_view(edited)
 
     return router

@@ -42,8 +42,8 @@ def flag(value: str | None, default: bool = False) -> bool:
 
 
 def search_options(params: Mapping[str, str] | None) -> SearchOptions:
-    """The search asked for by ``limit``, ``title``, ``cutBorders``, ``mirror``, ``uncrop`` and
-    ``tones``; BadRequest if one is invalid."""
+    """The search asked for by ``limit``, ``title``, ``anilistID``, ``cutBorders``, ``mirror``,
+    ``uncrop`` and ``tones``; BadRequest if one is invalid."""
     params = params or {}
     readings = ReadingOptions(
         borders=flag(params.get("cutBorders"), default=True),
@@ -51,7 +51,20 @@ def search_options(params: Mapping[str, str] | None) -> SearchOptions:
         crops=flag(params.get("uncrop"), default=True),
         tones=flag(params.get("tones"), default=True),
     )
-    return SearchOptions(limit=_limit(params.get("limit")), title=params.get("title") or None, readings=readings)
+    return SearchOptions(
+        limit=_limit(params.get("limit")),
+        title=params.get("title") or None,
+        anilist_id=_anilist_id(params.get("anilistID")),
+        readings=readings,
+    )
+
+
+def _anilist_id(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        raise BadRequest("anilistID must be a whole number")
+    return int(raw)
 
 
 def _limit(raw: str | None) -> int:

@@ -24,6 +24,8 @@ VIEW_FIELDS = (
     "id",
     "title",
     "episode",
+    "anilist",
+    "mal",
     "filename",
     "duration",
     "fps",

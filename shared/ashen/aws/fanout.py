@@ -163,6 +163,8 @@ def start_video(
         filename=naming.filename,
         source=upload.url,
         episode=naming.episode,
+        anilist=naming.anilist,
+        mal=naming.mal,
         status=VideoStatus.INDEXING,
         extra={"revision": upload.revision, "bucket": upload.bucket, "key": upload.key},
     )

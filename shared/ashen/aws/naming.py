@@ -1,8 +1,10 @@
 """Title and episode of a video from where it lives and how it is named.
 
 Library convention: ``library/<title>/<file>``. The folder names the title; the episode comes from
-the file name, parsed by anitopy (release names such as ``[Group] Show - 05 [1080p].mkv``). S3
-object metadata (``x-amz-meta-title`` / ``x-amz-meta-episode``) overrides both.
+the file name, parsed by anitopy (release names such as ``[Group] Show - 05 [1080p].mkv``). A
+folder named by digits alone is an AniList id, as trace.moe lays out a library
+(``library/<anilist id>/<file>``): the title is then the file name's. S3 object metadata
+(``x-amz-meta-title`` / ``-episode`` / ``-anilist`` / ``-mal``) overrides them all.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class Naming:
     title: str
     episode: str | None
     filename: str
+    anilist: int | None = None
+    mal: int | None = None
 
 
 def parse_filename(filename: str) -> tuple[str | None, str | None]:
@@ -66,16 +70,26 @@ def _number(text: str) -> int | None:
 
 
 def naming_for_key(key: str, metadata: Mapping[str, str] | None = None) -> Naming:
-    """Title and episode of ``library/<title>/<file>`` (metadata ``title`` / ``episode`` win)."""
+    """Title, episode and ids of ``library/<title or anilist id>/<file>`` (metadata ``title``,
+    ``episode``, ``anilist`` and ``mal`` win; an id that is not a number is left out)."""
     path = PurePosixPath(key)
     filename = path.name
     parts = path.parts
-    folder_title = None
-    if key.startswith(LIBRARY_PREFIX) and len(parts) >= 3:
-        folder_title = parts[1]
+    folder = parts[1] if key.startswith(LIBRARY_PREFIX) and len(parts) >= 3 else ""
+    anilist = _id(folder)
     parsed_title, episode = parse_filename(filename)
-    title = folder_title or parsed_title or PurePosixPath(filename).stem
+    title = (None if anilist is not None else folder) or parsed_title or PurePosixPath(filename).stem
     meta = {k.lower(): v for k, v in (metadata or {}).items()}
-    title = meta.get("title") or title
-    episode = meta.get("episode") or episode
-    return Naming(title=title, episode=episode, filename=filename)
+    return Naming(
+        title=meta.get("title") or title,
+        episode=meta.get("episode") or episode,
+        filename=filename,
+        anilist=_id(meta.get("anilist", "")) or anilist,
+        mal=_id(meta.get("mal", "")),
+    )
+
+
+def _id(text: str) -> int | None:
+    """An AniList or MyAnimeList id: ASCII digits, at most ten, above 0; else None."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) > 0 else None

@@ -46,12 +46,14 @@ VIDEO_SUFFIXES = {
 
 @dataclass(frozen=True)
 class IndexOptions:
-    """What to call the video (default: its file name, no episode), how many segments to hash
-    at once (default: one per CPU) and the longest video to take, in seconds (default:
-    ashen.media.probe.max_duration_s(), $ASHEN_MAX_DURATION_HOURS or 12 h)."""
+    """What to call the video (default: its file name, no episode, no AniList or MyAnimeList id),
+    how many segments to hash at once (default: one per CPU) and the longest video to take, in
+    seconds (default: ashen.media.probe.max_duration_s(), $ASHEN_MAX_DURATION_HOURS or 12 h)."""
 
     title: str | None = None
     episode: str | None = None
+    anilist: int | None = None
+    mal: int | None = None
     workers: int | None = None
     max_duration: float | None = None
 
@@ -94,6 +96,14 @@ def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:
     keep = ~is_flat(values)
     kept = [s for s, k in zip(scenes, keep, strict=True) if k]
     return list(zip(bucket_keys(values[keep]), kept, strict=True))
+
+
+def folder_naming(folder: str) -> tuple[str | None, int | None]:
+    """(title, AniList id) a library folder gives its videos: a folder named by digits alone is an
+    AniList id (trace.moe's layout, ``<anilist id>/<episode file>``), any other name the title."""
+    if folder.isascii() and folder.isdigit() and len(folder) <= 10 and int(folder) > 0:
+        return None, int(folder)
+    return folder or None, None
 
 
 def find_videos(paths: Iterable[str]) -> list[str]:
@@ -147,6 +157,8 @@ def index_video(
         segments_done=len(segments),
         indexed_at=time.time(),
         picture=video.crop,
+        anilist=options.anilist,
+        mal=options.mal,
     )
     store.replace_video(record, rows)
     return IndexReport(record, frames, len(rows), time.perf_counter() - began, flat=len(scenes) - len(rows))

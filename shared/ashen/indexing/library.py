@@ -180,7 +180,7 @@ class LocalLibrary:
         store = self.store_factory()
         progress = _StoreProgress(store, video)
         try:
-            options = IndexOptions(title=video.title, episode=video.episode, workers=self.workers)
+            options = IndexOptions(video.title, video.episode, video.anilist, video.mal, workers=self.workers)
             index_video(store, video.source, options, progress)
         except Exception as exc:  # the reason goes on the record: GET /videos/{id} shows it
             failed = replace(progress.video, status=VideoStatus.FAILED, error=str(exc)[:500])

@@ -60,11 +60,13 @@ class Tuning:
 
 @dataclass(frozen=True)
 class SearchOptions:
-    """One search: how many answers, which titles, which readings of the query, and whether to
-    read every bucket (brute force, for benchmarks) instead of those the probe chooses."""
+    """One search: how many answers, which titles (those containing ``title``, those of the AniList
+    id ``anilist_id``), which readings of the query, and whether to read every bucket (brute force,
+    for benchmarks) instead of those the probe chooses."""
 
     limit: int = DEFAULT_LIMIT
     title: str | None = None
+    anilist_id: int | None = None
     readings: ReadingOptions = field(default_factory=ReadingOptions)
     brute_force: bool = False
     tuning: Tuning = field(default_factory=Tuning)

@@ -39,17 +39,22 @@ RGB = npt.NDArray[np.uint8]
 
 
 class Videos:
-    """Video records looked up once per search, with the title filter applied."""
+    """Video records looked up once per search, with the title and AniList id filters applied."""
 
-    def __init__(self, store: SceneStore, title: str | None) -> None:
-        self.store, self.title = store, title.lower() if title else None
+    def __init__(self, store: SceneStore, title: str | None, anilist_id: int | None = None) -> None:
+        self.store, self.title, self.anilist_id = store, title.lower() if title else None, anilist_id
         self.cache: dict[str, VideoRecord | None] = {}
 
     def get(self, video_id: str) -> VideoRecord | None:
         if video_id not in self.cache:
             v = self.store.get_video(video_id)
-            self.cache[video_id] = v if v and (self.title is None or self.title in v.title.lower()) else None
+            self.cache[video_id] = v if v and self._kept(v) else None
         return self.cache[video_id]
+
+    def _kept(self, video: VideoRecord) -> bool:
+        if self.title is not None and self.title not in video.title.lower():
+            return False
+        return self.anilist_id is None or video.anilist == self.anilist_id
 
 
 class _Still:
@@ -194,7 +199,7 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
     kept = [f for f in kept if f.readings]
     if not kept:
         return SearchResult(0, 0, [], flat=bool(frames))
-    pool, videos = Pool(kept), Videos(store, options.title)
+    pool, videos = Pool(kept), Videos(store, options.title, options.anilist_id)
     decision = _Still(pool, options, videos) if len(kept) == 1 else _Clip(pool, options, videos)
     pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force, options.tuning)
     pool.add(store.candidates(pool.buckets))

@@ -36,7 +36,17 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.expressions.update import Action
 
 from ashen.errors import StoreBusy
-from ashen.records import Candidate, Scene, StoreStats, VideoPage, VideoRecord, VideoStatus, listing_key, listing_order
+from ashen.records import (
+    Candidate,
+    Scene,
+    StoreStats,
+    VideoEdit,
+    VideoPage,
+    VideoRecord,
+    VideoStatus,
+    listing_key,
+    listing_order,
+)
 from ashen.store.dynamodb_fanout import FanoutProgress
 from ashen.store.dynamodb_models import BY_VIDEO_ATTRIBUTES, REMOVED, SceneItem, listing_string, revision_tag, sort_key
 from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, conditional_failed, is_hot
@@ -136,7 +146,7 @@ class DynamoStore(FanoutProgress):
             existed = False
         return existed or deleted > 0
 
-    def rename_video(self, video_id: str, title: str, episode: str | None) -> VideoRecord | None:
+    def edit_video(self, video_id: str, edit: VideoEdit) -> VideoRecord | None:
         """A conditional update of the record JSON, the title and the listing key (by_status's sort
         key), on the record as read: a concurrent change of the record (a new upload planned) makes
         it read again. Counters, status and revisions are other attributes and stay as they are."""
@@ -145,12 +155,12 @@ class DynamoStore(FanoutProgress):
             if item is None:
                 return None
             video = self._to_record(item)
-            video.title, video.episode = title, episode
-            record = json.loads(item.record) | {"title": title, "episode": episode}
+            edit.apply(video)
+            record = json.loads(item.record) | edit.changes()
             V = self.Video
             actions: list[Action] = [
                 V.record.set(json.dumps(record)),
-                V.title.set(title),
+                V.title.set(edit.title),
                 V.listing.set(listing_string(listing_key(video))),
             ]
             if self._conditional(video_id, actions, (V.record == item.record) & (V.status != REMOVED)):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Protocol
 
-from ashen.records import Candidate, Scene, StoreStats, VideoPage, VideoRecord, VideoStatus
+from ashen.records import Candidate, Scene, StoreStats, VideoEdit, VideoPage, VideoRecord, VideoStatus
 
 
 class SceneStore(Protocol):
@@ -40,9 +40,10 @@ class SceneStore(Protocol):
     def remove_video(self, video_id: str) -> bool:
         """Delete a video and all its scenes; False if it was not there."""
 
-    def rename_video(self, video_id: str, title: str, episode: str | None) -> VideoRecord | None:
-        """Change a video's title and episode (and so its place in the listing), keeping its
-        status, progress, revision and scenes; the record as it is now, or None for no such video."""
+    def edit_video(self, video_id: str, edit: VideoEdit) -> VideoRecord | None:
+        """Set a video's title, episode, AniList and MyAnimeList ids (the title and episode are its
+        place in the listing), keeping its status, progress, revision and scenes; the record as it
+        is now, or None for no such video."""
 
     def stats(self) -> StoreStats: ...
 

@@ -19,7 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ashen.errors import StoreBusy, StoreError
-from ashen.records import Candidate, Scene, StoreStats, VideoPage, VideoRecord, VideoStatus, listing_key, listing_order
+from ashen.records import (
+    Candidate,
+    Scene,
+    StoreStats,
+    VideoEdit,
+    VideoPage,
+    VideoRecord,
+    VideoStatus,
+    listing_key,
+    listing_order,
+)
 
 DB_NAME = "ashen.sqlite3"
 
@@ -227,12 +237,13 @@ class SqliteStore:
             gone: int = db.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
         return gone > 0
 
-    def rename_video(self, video_id: str, title: str, episode: str | None) -> VideoRecord | None:
-        """One UPDATE of the record's title and episode: status, progress and scenes stay."""
+    def edit_video(self, video_id: str, edit: VideoEdit) -> VideoRecord | None:
+        """One UPDATE of the record's editable fields: status, progress and scenes stay."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE videos SET record = json_set(record, '$.title', ?, '$.episode', ?) WHERE id = ?",
-                (title, episode, video_id),
+                "UPDATE videos SET record = json_set(record, '$.title', ?, '$.episode', ?, '$.anilist', ?, '$.mal', ?)"
+                " WHERE id = ?",
+                (edit.title, edit.episode, edit.anilist, edit.mal, video_id),
             )
             row = db.execute("SELECT record FROM videos WHERE id = ?", (video_id,)).fetchone()
         return _video(row[0]) if row else None
