@@ -3,12 +3,14 @@ searches can neither pass nor under-count."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 
 from ashen.accounts.keys import KeyExists, Role, new_key
 from ashen.accounts.port import AccountStore, Window
@@ -26,6 +28,16 @@ def accounts(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # DynamoDB applies a conditional update atomically; moto checks and writes with no lock, so
+    # threads racing on one item could both pass a condition. Give moto the service's guarantee
+    # (one update of an item at a time), so the test measures the adapter's conditions, not moto.
+    real, lock = DynamoDBBackend.update_item, threading.Lock()
+
+    def atomic(self: DynamoDBBackend, *args: object, **kwargs: object) -> object:
+        with lock:
+            return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", atomic)
     with mock_aws():
         store = DynamoAccounts("keys")
         store.create_table()
