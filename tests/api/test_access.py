@@ -128,10 +128,16 @@ def test_me_tells_the_caller_and_its_day(tmp_path: Path) -> None:
         "rate": 4,
         "reset": "2025-12-02T00:00:00Z",
         "resetEpoch": 1764633600,
+        # trace.moe's (docs/trace-moe.md)
+        "id": "dave",
+        "priority": 0,
+        "concurrency": 1,
+        "quotaUsed": 1,
     }
     assert me["headers"]["RateLimit-Remaining"] == "4"
     anon = json.loads(call(app, "GET", "/me")["body"])
     assert (anon["name"], anon["role"], anon["quota"], anon["used"]) == ("anonymous", "anonymous", 7, 0)
+    assert (anon["id"], anon["quotaUsed"]) == ("192.0.2.1", 0)  # trace.moe's id of a guest: its address
 
 
 @pytest.mark.parametrize("require", [True, False])

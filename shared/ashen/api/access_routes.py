@@ -10,7 +10,8 @@ A search is reserved before it runs and refunded if it answers 4xx/5xx (ashen.ac
 Search answers and ``/me`` carry the day's quota as ``RateLimit-Limit`` / ``-Remaining`` /
 ``-Reset`` (seconds to the UTC day's end; IETF draft-ietf-httpapi-ratelimit-headers), the two windows
 as ``RateLimit-Policy``, and trace.moe's ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` (epoch
-seconds). Refusals: 401 (no, unknown or revoked key), 403 (role), 429 with ``Retry-After``.
+seconds). Refusals: 401 (no, unknown or revoked key), 403 (role), 429 with ``Retry-After``. The key is read
+from ``x-api-key``, or trace.moe's ``x-trace-key`` header or ``?key=`` (docs/trace-moe.md).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from ashen.accounts.access import Access, Caller, OverLimit, Usage
 from ashen.accounts.keys import AccessError, KeyRequired, Role
 from ashen.api.errors import error_response, internal_error, status_of
+from ashen.api.tracemoe import api_key, me_fields
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[object]]
 _PUBLIC_PREFIXES = ("/docs/", "/web/", "/static/", "/preview/")
@@ -94,7 +96,7 @@ def access_middleware(access: Access) -> Middleware:
         if needed is None:
             return next_middleware(app)
         try:
-            caller = access.caller(event.headers.get("x-api-key"), source_ip(event))
+            caller = access.caller(api_key(event.headers, event.query_string_parameters), source_ip(event))
             access.check_role(caller, needed)
             app.append_context(**{_CALLER: caller})
             if not is_search(method, path):
@@ -144,13 +146,15 @@ def _counted(
 
 
 def me_router(access: Access) -> APIGatewayHttpRouter:
-    """``GET /me``: the caller's name, role, quota, rate, used today and the reset time."""
+    """``GET /me``: the caller's name, role, quota, rate, used today and the reset time, and
+    trace.moe's ``id``, ``priority``, ``concurrency`` and ``quotaUsed`` (ashen.api.tracemoe)."""
     router = APIGatewayHttpRouter()
 
     @router.get("/me")
     def me() -> Response[dict[str, object]]:
         caller: Caller = router.context[_CALLER]
         usage = access.usage(caller)
+        trace_id = caller.subject.removeprefix("ip:") if caller.role is None else caller.name
         body: dict[str, object] = {
             "name": caller.name,
             "role": str(caller.role) if caller.role is not None else "anonymous",
@@ -160,6 +164,7 @@ def me_router(access: Access) -> APIGatewayHttpRouter:
             "rate": caller.rate,
             "reset": datetime.fromtimestamp(usage.reset, UTC).isoformat().replace("+00:00", "Z"),
             "resetEpoch": usage.reset,
+            **me_fields(trace_id, caller.quota, usage.used),
         }
         return Response(200, content_types.APPLICATION_JSON, body, rate_headers(usage, access.clock()))
 

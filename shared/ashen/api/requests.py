@@ -249,11 +249,31 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def json_input(body: bytes) -> Signature | ImageUrl:
-    """A JSON body: ``{"signature": "<hex>"}`` or ``{"url": "<image url>"}``, at most MAX_JSON_BYTES of UTF-8
-    nested at most MAX_JSON_DEPTH deep (so the parser cannot recurse out of stack)."""
+def json_input(body: bytes) -> SearchInput:
+    """A JSON body: ``{"signature": "<hex>"}``, ``{"url": "<image url>"}``, or trace.moe's
+    ``{"vector": [33 numbers] or "<base64>"}`` (a Color Layout vector: a signature) and
+    ``{"image": "<base64>"}`` (tracemoepy's upload); at most MAX_JSON_BYTES of UTF-8 nested at most
+    MAX_JSON_DEPTH deep (so the parser cannot recurse out of stack)."""
+    doc = _json_object(body)
+    signature, url, image = doc.get("signature"), doc.get("url"), doc.get("image")
+    if isinstance(signature, str):
+        try:
+            return Signature.from_hex(signature.strip())
+        except (ValueError, TypeError) as exc:
+            raise BadRequest(f"bad signature: {exc}") from None
+    if isinstance(url, str):
+        return ImageUrl(url)
+    if "vector" in doc:
+        return vector_signature(doc["vector"])
+    if isinstance(image, str):
+        return ImageUpload(_base64(image, "image"), "either")
+    raise BadRequest('JSON body needs "url", "signature", "vector" or "image"')
+
+
+def _json_object(body: bytes) -> dict[str, object]:
+    """The JSON object of ``body`` (bounded in size and depth); PayloadTooLarge or BadRequest."""
     if len(body) > MAX_JSON_BYTES:
-        raise PayloadTooLarge(f"JSON body is larger than {MAX_JSON_BYTES // 1024} KiB")
+        raise PayloadTooLarge(f"JSON body is larger than {MAX_JSON_BYTES // 1024} KiB (send a large image as it is)")
     try:
         text = body.decode("utf-8") or "null"
     except UnicodeDecodeError:
@@ -266,11 +286,39 @@ def json_input(body: bytes) -> Signature | ImageUrl:
         raise BadRequest("body is not valid JSON") from None
     if not isinstance(doc, dict):
         raise BadRequest('JSON body must be an object: {"url": ...} or {"signature": ...}')
-    if isinstance(doc.get("signature"), str):
-        try:
-            return Signature.from_hex(doc["signature"].strip())
-        except (ValueError, TypeError) as exc:
-            raise BadRequest(f"bad signature: {exc}") from None
-    if isinstance(doc.get("url"), str):
-        return ImageUrl(doc["url"])
-    raise BadRequest('JSON body needs "url" or "signature"')
+    return doc
+
+
+def _base64(text: str, name: str) -> bytes:
+    """``text`` base64-decoded (a ``data:...;base64,`` prefix allowed); BadRequest if it is not base64."""
+    if text.startswith("data:") and "," in text:
+        text = text.split(",", 1)[1]
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise BadRequest(f"{name} is not valid base64") from None
+
+
+# trace.moe's base64 vector form: two header bytes (21 Y and 6 Cb/Cr coefficients), then the 33 values.
+_VECTOR_HEADER = bytes([21, 6])
+
+
+def vector_signature(vector: object) -> Signature:
+    """trace.moe's Color Layout ``vector`` (21 Y, 6 Cb, 6 Cr coefficients, the order of Ashen's
+    33 signature values): a list of 33 whole numbers, or base64 of them (with or without the
+    two-byte 21, 6 header); BadRequest otherwise (a batch of several vectors is not searched)."""
+    if isinstance(vector, str):
+        raw = _base64(vector, "vector")
+        values: list[object] = list(raw[2:] if raw[:2] == _VECTOR_HEADER and len(raw) == 35 else raw)
+    elif isinstance(vector, list):
+        values = vector
+    else:
+        raise BadRequest("vector must be a list of 33 numbers or their base64")
+    if any(isinstance(v, list) for v in values):
+        raise BadRequest("a batch of vectors is not supported: send one vector per search")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer() for v in values):
+        raise BadRequest("vector values must be whole numbers")
+    try:
+        return Signature(int(v) for v in values)  # type: ignore[call-overload]  # checked numbers above
+    except ValueError as exc:
+        raise BadRequest(f"bad vector: {exc}") from None

@@ -21,6 +21,7 @@ from ashen.api.requests import (
     search_options,
 )
 from ashen.api.store_source import StoreSource
+from ashen.api.tracemoe import anilist_object, wants_anilist_info
 from ashen.api.url_fetch import fetch_url
 from ashen.descriptors.signature import Signature
 from ashen.query.files import frames_of_upload
@@ -56,12 +57,16 @@ def search_router(
     router = APIGatewayHttpRouter()
 
     def answer(source: SearchInput, options: SearchOptions) -> dict[str, object]:
+        """The search's answer; with trace.moe's ``anilistInfo``, each ``anilist`` is its object."""
         query = source if isinstance(source, Signature) else query_frames(source)
         began = time.perf_counter()
         result = run_search(stores.store, query, options)
         if on_search is not None:
             on_search(result, time.perf_counter() - began)
         body = {"error": "", **result.to_dict()}  # frameCount, result, and flat when it is
+        if wants_anilist_info(router.current_event.query_string_parameters):
+            for match, found in zip(result.matches, body["result"], strict=True):  # type: ignore[call-overload]
+                found["anilist"] = anilist_object(match.video)
         if links is not None:
             links(router.current_event, body["result"])  # type: ignore[arg-type]  # a list of match dicts
         return body

@@ -34,6 +34,9 @@ class Match:
             "similarity": round(self.similarity, 4),
             "confident": self.confident,
             "reading": self.reading,
+            # trace.moe's fields (docs/trace-moe.md): its clients need an int here, so 0 means "none"
+            "anilist": getattr(self.video, "anilist", None) or 0,
+            "duration": self.video.duration,
         }
 
 
