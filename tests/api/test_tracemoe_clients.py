@@ -32,6 +32,8 @@ SHOT_AT = 12.0
 FRAME_S = 0.1  # scene times are the stored frames' times: a one-frame scene may sit a frame past the seek
 MP4, JPEG = b"ftyp", b"\xff\xd8\xff"
 
+ANILIST = 21  # the id the clip is indexed under (trace.moe's libraries are <anilist id>/<file>)
+
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -47,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     """(URL, search key) of ``ashen serve`` on the clip's index; private image URLs allowed."""
     home = tmp_path_factory.mktemp("tracemoe-home")
     store = SqliteStore(home / DB_NAME)
-    index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1"))
+    index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1", anilist=ANILIST))
     store.close()
     key = make_key(home, "trace-moe-client")
     cmd = [sys.executable, "-m", "ashen.cli", "--home", str(home), "serve", "--port", "0", "--workers", "1"]
@@ -87,9 +89,13 @@ async def aio_searches(url: str, key: str, shots: dict[str, Path]) -> None:
         for answer in answers:
             best = answer.best_result
             assert best is not None and best.anilist_info is not None  # anilistInfo is the client's default
-            assert best.anilist_info.title.romaji == "Sintel" and best.anilist_id == 0
+            assert best.anilist_info.title.romaji == "Sintel" and best.anilist_id == ANILIST
             assert_found_at_12s({"from": best.anime_from, "to": best.anime_to, **best.model_dump()})
             assert best.duration is not None and 25 < best.duration < 27
+        # trace.moe's anilistID filter: the clip's id finds it, another id finds nothing
+        kept = await client.search(shots["png"], anilist_id=ANILIST, anilist_info=False)
+        other = await client.search(shots["png"], anilist_id=ANILIST + 1)
+        assert kept.best_result is not None and kept.best_result.anilist_id == ANILIST and other.result == []
         best = answers[0].best_result
         assert best is not None
         async with httpx.AsyncClient() as http:  # the client makes the URLs; any HTTP client downloads them
@@ -100,7 +106,7 @@ async def aio_searches(url: str, key: str, shots: dict[str, Path]) -> None:
     async with aiotracemoeapi.TraceMoe(key, base_url=url) as client:
         me = await client.me()
         assert (me.id, me.priority, me.concurrency) == ("trace-moe-client", 0, 1)
-        assert me.quota > 0 and me.quota_used == 3 and me.limits is not None and me.limits.limit == me.quota
+        assert me.quota > 0 and me.quota_used == 5 and me.limits is not None and me.limits.limit == me.quota
 
 
 def test_aiotracemoeapi_finds_the_screenshot_downloads_previews_and_reads_me(
