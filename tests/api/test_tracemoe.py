@@ -104,3 +104,15 @@ def test_a_vector_search_finds_the_video_and_a_bad_one_is_400(tmp_path: Path) ->
     found = json.loads(vector_search(app)["body"])
     assert found["error"] == "" and found["result"][0]["similarity"] == 1.0
     assert vector_search(app, vector=[1, 2, 3])["statusCode"] == 400
+
+
+def test_a_batch_of_vectors_answers_one_result_list_each(tmp_path: Path) -> None:
+    app, KEY[0] = keyed_app(tmp_path)
+    values = list(SIG7.values)
+    other = [v ^ 1 if i else 0 for i, v in enumerate(values)]  # far from the stored scene
+    answer = json.loads(vector_search(app, vector=[values, base64.b64encode(bytes(other)).decode(), values])["body"])
+    assert answer["error"] == "" and len(answer["result"]) == 3
+    assert [bool(r) and r[0]["similarity"] == 1.0 for r in answer["result"]] == [True, False, True]
+    assert answer["result"][0][0]["videoId"] == answer["result"][2][0]["videoId"]
+    refused = vector_search(app, vector=[values] * 11)
+    assert refused["statusCode"] == 400 and "at most 10" in json.loads(refused["body"])["error"]

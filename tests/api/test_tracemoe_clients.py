@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
+from ashen.descriptors.signature import Signature
 from ashen.indexing.indexer import IndexOptions, index_video
+from ashen.query.images import load_rgb
 from ashen.store.sqlite import DB_NAME, SqliteStore
 from tests.api.serving import make_key, started
 from tests.support import CLIP, export_frame
@@ -92,6 +94,10 @@ async def aio_searches(url: str, key: str, shots: dict[str, Path]) -> None:
             assert best.anilist_info.title.romaji == "Sintel" and best.anilist_id == ANILIST
             assert_found_at_12s({"from": best.anime_from, "to": best.anime_to, **best.model_dump()})
             assert best.duration is not None and 25 < best.duration < 27
+        # trace.moe's batch vector search: one result list per vector, in order
+        vector = list(Signature.of_image(load_rgb(shots["png"].read_bytes())).values)
+        batch = await client.search_vectors([vector, vector])
+        assert len(batch.result) == 2 and all(b is not None and b.anilist_id == ANILIST for b in batch.best_results)
         # trace.moe's anilistID filter: the clip's id finds it, another id finds nothing
         kept = await client.search(shots["png"], anilist_id=ANILIST, anilist_info=False)
         other = await client.search(shots["png"], anilist_id=ANILIST + 1)
@@ -106,7 +112,7 @@ async def aio_searches(url: str, key: str, shots: dict[str, Path]) -> None:
     async with aiotracemoeapi.TraceMoe(key, base_url=url) as client:
         me = await client.me()
         assert (me.id, me.priority, me.concurrency) == ("trace-moe-client", 0, 1)
-        assert me.quota > 0 and me.quota_used == 5 and me.limits is not None and me.limits.limit == me.quota
+        assert me.quota > 0 and me.quota_used == 6 and me.limits is not None and me.limits.limit == me.quota
 
 
 def test_aiotracemoeapi_finds_the_screenshot_downloads_previews_and_reads_me(

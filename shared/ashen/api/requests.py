@@ -96,7 +96,15 @@ class ImageUrl:
     url: str
 
 
-SearchInput = Signature | ImageUpload | ImageUrl
+@dataclass(frozen=True)
+class SignatureBatch:
+    """trace.moe's batch vector search: up to MAX_VECTORS signatures, one result list each."""
+
+    signatures: tuple[Signature, ...]
+
+
+MAX_VECTORS = 10  # as trace.moe's batch
+SearchInput = Signature | ImageUpload | ImageUrl | SignatureBatch
 
 
 def check_size(data: bytes) -> bytes:
@@ -264,7 +272,7 @@ def json_input(body: bytes) -> SearchInput:
     if isinstance(url, str):
         return ImageUrl(url)
     if "vector" in doc:
-        return vector_signature(doc["vector"])
+        return vector_input(doc["vector"])
     if isinstance(image, str):
         return ImageUpload(_base64(image, "image"), "either")
     raise BadRequest('JSON body needs "url", "signature", "vector" or "image"')
@@ -303,10 +311,19 @@ def _base64(text: str, name: str) -> bytes:
 _VECTOR_HEADER = bytes([21, 6])
 
 
+def vector_input(vector: object) -> Signature | SignatureBatch:
+    """One vector, or trace.moe's batch: a list of up to MAX_VECTORS vectors (lists or base64)."""
+    if isinstance(vector, list) and vector and all(isinstance(v, list | str) for v in vector):
+        if len(vector) > MAX_VECTORS:
+            raise BadRequest(f"a batch holds at most {MAX_VECTORS} vectors")
+        return SignatureBatch(tuple(vector_signature(v) for v in vector))
+    return vector_signature(vector)
+
+
 def vector_signature(vector: object) -> Signature:
     """trace.moe's Color Layout ``vector`` (21 Y, 6 Cb, 6 Cr coefficients, the order of Ashen's
     33 signature values): a list of 33 whole numbers, or base64 of them (with or without the
-    two-byte 21, 6 header); BadRequest otherwise (a batch of several vectors is not searched)."""
+    two-byte 21, 6 header); BadRequest otherwise."""
     if isinstance(vector, str):
         raw = _base64(vector, "vector")
         values: list[object] = list(raw[2:] if raw[:2] == _VECTOR_HEADER and len(raw) == 35 else raw)
@@ -315,7 +332,7 @@ def vector_signature(vector: object) -> Signature:
     else:
         raise BadRequest("vector must be a list of 33 numbers or their base64")
     if any(isinstance(v, list) for v in values):
-        raise BadRequest("a batch of vectors is not supported: send one vector per search")
+        raise BadRequest("a vector is 33 numbers (a batch is a list of vectors, each of them)")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer() for v in values):
         raise BadRequest("vector values must be whole numbers")
     try:

@@ -15,6 +15,7 @@ from ashen.api.requests import (
     ImageUpload,
     ImageUrl,
     SearchInput,
+    SignatureBatch,
     body_bytes,
     check_size,
     search_input,
@@ -49,6 +50,16 @@ def query_frames(source: ImageUpload | ImageUrl) -> Frames:
     return frames_of_upload(check_size(source.data), source.kind)
 
 
+def answered(source: SearchInput, one: Callable[[Signature | Frames], dict[str, object]]) -> dict[str, object]:
+    """The answer to ``source``, each search answered by ``one``; a batch of vectors (trace.moe's)
+    answers one result list per vector, in order."""
+    if not isinstance(source, SignatureBatch):
+        return one(source if isinstance(source, Signature) else query_frames(source))
+    bodies = [one(signature) for signature in source.signatures]
+    frames = sum(int(b["frameCount"]) for b in bodies)  # type: ignore[call-overload]  # an int
+    return {"error": "", "frameCount": frames, "result": [b["result"] for b in bodies]}
+
+
 def search_router(
     stores: StoreSource, on_search: SearchHook | None = None, links: LinkHook | None = None
 ) -> APIGatewayHttpRouter:
@@ -57,8 +68,10 @@ def search_router(
     router = APIGatewayHttpRouter()
 
     def answer(source: SearchInput, options: SearchOptions) -> dict[str, object]:
-        """The search's answer; with trace.moe's ``anilistInfo``, each ``anilist`` is its object."""
-        query = source if isinstance(source, Signature) else query_frames(source)
+        return answered(source, lambda query: one(query, options))
+
+    def one(query: Signature | Frames, options: SearchOptions) -> dict[str, object]:
+        """One search's answer; with trace.moe's ``anilistInfo``, each ``anilist`` is its object."""
         began = time.perf_counter()
         result = run_search(stores.store, query, options)
         if on_search is not None:
