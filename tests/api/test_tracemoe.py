@@ -59,7 +59,7 @@ def test_a_key_is_read_from_ashens_header_trace_moes_header_or_its_query(tmp_pat
     me = call(app, "GET", "/me", query, headers=headers)
     assert me["statusCode"] == 200, me
     assert json.loads(me["body"])["id"] == "erin"
-    assert call(app, "GET", "/me", "key=wrong")["statusCode"] == 401
+    assert call(app, "GET", "/me", "key=wrong")["statusCode"] == 403  # trace.moe's status for a bad key
 
 
 def test_matches_carry_anilist_and_duration_and_anilist_info_its_object(tmp_path: Path) -> None:
@@ -116,3 +116,20 @@ def test_a_batch_of_vectors_answers_one_result_list_each(tmp_path: Path) -> None
     assert answer["result"][0][0]["videoId"] == answer["result"][2][0]["videoId"]
     refused = vector_search(app, vector=[values] * 11)
     assert refused["statusCode"] == 400 and "at most 10" in json.loads(refused["body"])["error"]
+
+
+def test_a_client_speaking_trace_moe_is_refused_with_trace_moes_statuses(tmp_path: Path) -> None:
+    """403 for an unknown key and 402 for a spent quota when the key comes as trace.moe sends it;
+    Ashen's 401 and 429 (with Retry-After) otherwise."""
+    app, token = keyed_app(tmp_path)  # a quota of 5
+    vector = json.dumps({"vector": list(SIG7.values)}).encode()
+    assert call(app, "POST", "/search", body=vector, headers={"x-trace-key": "unknown"})["statusCode"] == 403
+    assert call(app, "POST", "/search", body=vector, query="key=unknown")["statusCode"] == 403
+    assert call(app, "POST", "/search", body=vector, headers={"x-api-key": "unknown"})["statusCode"] == 401
+    statuses = [
+        call(app, "POST", "/search", body=vector, headers={"x-trace-key": token})["statusCode"] for _ in range(5)
+    ]
+    assert statuses == [200] * 5
+    spent = call(app, "POST", "/search", body=vector, headers={"x-trace-key": token})
+    assert spent["statusCode"] == 402 and int(spent["headers"]["Retry-After"]) > 0
+    assert call(app, "POST", "/search", body=vector, headers={"x-api-key": token})["statusCode"] == 429

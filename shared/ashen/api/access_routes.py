@@ -30,7 +30,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from ashen.accounts.access import Access, Caller, OverLimit, Usage
 from ashen.accounts.keys import AccessError, KeyRequired, Role
 from ashen.api.errors import error_response, internal_error, status_of
-from ashen.api.tracemoe import api_key, me_fields
+from ashen.api.tracemoe import api_key, me_fields, speaks_trace_moe
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[object]]
 _PUBLIC_PREFIXES = ("/docs/", "/web/", "/static/", "/preview/")
@@ -77,11 +77,16 @@ def rate_headers(usage: Usage, now: float) -> dict[str, str]:
     }
 
 
-def _refusal(exc: AccessError, access: Access) -> Response[dict[str, str]]:
+def _refusal(exc: AccessError, access: Access, *, trace_moe: bool = False) -> Response[dict[str, str]]:
+    """401 / 403 / 429 with Retry-After; to a client speaking trace.moe, trace.moe's statuses: 403
+    for a key it does not know and 402 for a spent quota (its rate stays 429)."""
     status = HTTPStatus.UNAUTHORIZED if isinstance(exc, KeyRequired) else HTTPStatus.FORBIDDEN
+    if trace_moe and isinstance(exc, KeyRequired):
+        status = HTTPStatus.FORBIDDEN
     headers: dict[str, str] = {}
     if isinstance(exc, OverLimit):
-        status = HTTPStatus.TOO_MANY_REQUESTS
+        spent = trace_moe and exc.refused_by == "quota"
+        status = HTTPStatus.PAYMENT_REQUIRED if spent else HTTPStatus.TOO_MANY_REQUESTS
         headers = {"Retry-After": str(exc.retry_after), **rate_headers(exc.usage, access.clock())}
     return Response(status.value, content_types.APPLICATION_JSON, {"error": str(exc)}, headers)
 
@@ -103,7 +108,8 @@ def access_middleware(access: Access) -> Middleware:
                 return _with_headers(access, caller, _answered(app, next_middleware))
             usage = access.reserve(caller)
         except AccessError as exc:
-            return _refusal(exc, access)  # type: ignore[return-value]  # a dict body is an object
+            trace_moe = speaks_trace_moe(event.headers, event.query_string_parameters)
+            return _refusal(exc, access, trace_moe=trace_moe)  # type: ignore[return-value]  # a dict body
         return _counted(access, app, next_middleware, usage)
 
     return gate

@@ -19,6 +19,12 @@ def api_key(headers: Mapping[str, str], params: Mapping[str, str] | None) -> str
     return None
 
 
+def speaks_trace_moe(headers: Mapping[str, str], params: Mapping[str, str] | None) -> bool:
+    """Whether a request sends its key the trace.moe way (``x-trace-key`` or ``?key=``), and so is
+    answered with trace.moe's statuses when it is refused (docs/trace-moe.md)."""
+    return not headers.get("x-api-key") and bool(headers.get("x-trace-key") or (params or {}).get("key"))
+
+
 def wants_anilist_info(params: Mapping[str, str] | None) -> bool:
     """trace.moe's ``anilistInfo``: present (``?anilistInfo`` or any value but 0/false/no/off) means yes."""
     params = params or {}
