@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "shared" / "ashen"
 BASE = {"ashen.box", "ashen.errors", "ashen.descriptors"}
 ALLOWED: dict[str, set[str]] = {
     "ashen.box": set(),
+    "ashen.keyfile": set(),
     "ashen.errors": set(),
     "ashen.descriptors": set(),
     "ashen.records": {"ashen.box"},
@@ -28,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "ashen.store": {"ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "ashen.accounts"},
     # Videos with baked-in bars are hashed inside them, found as queries' borders are.
     "ashen.indexing": {
+        "ashen.keyfile",
         "ashen.box",
         "ashen.errors",
         "ashen.descriptors",
@@ -38,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     # Previews: spans from the store's scenes, cuts by ffmpeg; no HTTP (the API serves them).
     "ashen.preview": {
+        "ashen.keyfile",
         "ashen.box",
         "ashen.errors",
         "ashen.descriptors",
@@ -98,7 +101,7 @@ ALLOWED: dict[str, set[str]] = {
 # The domain knows nothing of AWS, Lambda or HTTP; the descriptors nothing but numpy.
 DOMAIN = ("ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "ashen.media", "ashen.query")
 DOMAIN += ("ashen.indexing", "ashen.search", "ashen.store.port", "ashen.store.sqlite", "ashen.preview")
-DOMAIN += ("ashen.accounts", "ashen.store.sqlite_accounts")
+DOMAIN += ("ashen.accounts", "ashen.store.sqlite_accounts", "ashen.keyfile")
 ADAPTER_ONLY = {"boto3", "botocore", "pynamodb", "aws_lambda_powertools", "http", "urllib", "wsgiref", "socket"}
 ADAPTER_ONLY |= {"socketserver", "email", "requests", "httpx", "anitopy", "urllib3", "python_multipart", "multipart"}
 ADAPTER_ONLY |= {"gunicorn"}

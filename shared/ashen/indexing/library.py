@@ -13,18 +13,19 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 from ashen.errors import AshenError
 from ashen.indexing.indexer import IndexOptions, index_video, video_id_for
+from ashen.keyfile import owner_only_key
 from ashen.media.probe import VideoInfo
 from ashen.records import UploadRequest, UploadTicket, VideoRecord, VideoStatus
 from ashen.store.port import SceneStore
@@ -95,17 +96,13 @@ class LocalLibrary:
         self._lock = threading.Lock()
         self.threads: list[threading.Thread] = []
 
+    @cached_property
     def _key(self) -> bytes:
-        path = self.home / "upload.key"
-        if not path.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(32))
-        return path.read_bytes()
+        self.home.mkdir(parents=True, exist_ok=True)
+        return owner_only_key(self.home / "upload.key")
 
     def _sign(self, payload: bytes) -> str:
-        return hmac.new(self._key(), payload, hashlib.sha256).hexdigest()
+        return hmac.new(self._key, payload, hashlib.sha256).hexdigest()
 
     def new_upload(self, request: UploadRequest, base_url: str) -> UploadTicket:
         """A URL on this server that takes the file as the raw body of one POST."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ashen.errors import AshenError
+from ashen.keyfile import owner_only_key
 
 KINDS = ("video", "image")
 DEFAULT_TTL_S = 3600.0  # a preview URL works for an hour after the search that made it
@@ -61,12 +60,4 @@ class Signer:
 def local_key(home: Path) -> bytes:
     """The key of the previews ``ashen serve`` signs: ``<home>/preview.key``, 32 random bytes made
     on first use, readable by the owner only (mode 0600)."""
-    path = home / KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text().strip())
-    with os.fdopen(fd, "w") as out:
-        key = secrets.token_bytes(32)
-        out.write(key.hex())
-    return key
+    return owner_only_key(home / KEY_FILE)
