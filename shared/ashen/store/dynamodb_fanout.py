@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ashen.records import Scene, VideoRecord, VideoStatus, listing_key
-from ashen.store.dynamodb_models import REMOVED, listing_string, revision_tag, sequencer_order, sort_key
+from ashen.store.dynamodb_models import REMOVED, VideoItem, listing_string, revision_tag, sequencer_order, sort_key
 from ashen.store.dynamodb_tables import DynamoTables, conditional_failed
 from ashen.store.port import Begun
 
@@ -125,10 +125,10 @@ class FanoutProgress(DynamoTables):
         condition = (V.revision == revision) & (V.status == VideoStatus.INDEXING)
         if idle_since is not None:
             condition = condition & (V.updated_at < idle_since)
-        if not self._conditional(video_id, actions, condition):
+        failed = self._updated(video_id, actions, condition)
+        if failed is None:
             return False
-        live = self._video_item(video_id, "live")
-        self._delete_scenes(video_id, keep=revision_tag(live.live) if live is not None and live.live else "")
+        self._delete_scenes(video_id, keep=revision_tag(failed.live) if failed.live else "")
         return True
 
     def remove_upload(self, video_id: str, sequencer: str = "") -> bool:
@@ -170,10 +170,16 @@ class FanoutProgress(DynamoTables):
         return self._conditional(video_id, actions, condition)
 
     def _conditional(self, video_id: str, actions: list[Action], condition: Condition) -> bool:
+        return self._updated(video_id, actions, condition) is not None
+
+    def _updated(self, video_id: str, actions: list[Action], condition: Condition) -> VideoItem | None:
+        """The video item as the conditional update left it (DynamoDB returns it), or None when
+        the condition failed."""
+        item = self.Video(video_id)
         try:
-            self.Video(video_id).update(actions=actions, condition=condition)
+            item.update(actions=actions, condition=condition)
         except (UpdateError, PutError) as exc:
             if conditional_failed(exc):
-                return False
+                return None
             raise
-        return True
+        return item
