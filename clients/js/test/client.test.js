@@ -95,15 +95,20 @@ test('the key goes as x-api-key; none without one', async () => {
   const keyed = recording(() => json({}), { apiKey: 'k-123' });
   await keyed.client.me();
   assert.equal(keyed.sent[0].headers['x-api-key'], 'k-123');
-  const anonymous = recording(() => json({}), { apiKey: undefined });
   const saved = process.env.ASHEN_API_KEY;
   delete process.env.ASHEN_API_KEY;
   try {
+    const anonymous = recording(() => json({}));
     await anonymous.client.me();
+    assert.equal(anonymous.sent[0].headers['x-api-key'], undefined);
+    process.env.ASHEN_API_KEY = 'from-env';
+    const fromEnv = recording(() => json({}));
+    await fromEnv.client.me();
+    assert.equal(fromEnv.sent[0].headers['x-api-key'], 'from-env');
   } finally {
-    if (saved !== undefined) process.env.ASHEN_API_KEY = saved;
+    if (saved === undefined) delete process.env.ASHEN_API_KEY;
+    else process.env.ASHEN_API_KEY = saved;
   }
-  assert.equal(anonymous.sent[0].headers['x-api-key'], undefined);
 });
 
 test('baseUrl defaults to $ASHEN_API_URL; without either the constructor says what to do', () => {

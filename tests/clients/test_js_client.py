@@ -1,0 +1,88 @@
+"""The JavaScript client (clients/js) runs its whole `node --test` suite: the unit tests with a
+scripted fetch, and the live ones against the real ``ashen serve`` on 127.0.0.1 with the vendored
+Sintel clip indexed and keys required (real HTTP: search by path, bytes and signature, previews,
+the library, errors by status, and an upload that is indexed, renamed, reindexed and deleted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ashen.indexing.indexer import IndexOptions, index_video
+from ashen.store.sqlite import DB_NAME, SqliteStore
+from tests.api.serving import ROOT, make_key, started
+from tests.support import CLIP, export_frame
+
+pytestmark = pytest.mark.slow  # a server process, an index of the clip and an upload indexed in the background
+
+NODE = shutil.which("node")
+JS = ROOT / "clients" / "js"
+SAMPLE_AT = 12.0
+
+
+def inside_borders(shot: Path) -> str:
+    """The hex signature of the picture inside the shot's bars, as ``ashen signature --json`` prints it
+    (the clip is letterboxed and its index holds the picture inside its bars)."""
+    cmd = [sys.executable, "-m", "ashen.cli", "signature", str(shot), "--json"]
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"}
+    printed = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, timeout=60).stdout)
+    inside: list[dict[str, str]] = printed["inside_borders"]
+    return inside[0]["hex"] if inside else str(printed["hex"])
+
+
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The variables test/live.test.js reads: the URL of ``ashen serve --require-key``, keys, a sample."""
+    home = tmp_path_factory.mktemp("js-home")
+    store = SqliteStore(home / DB_NAME)
+    index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1"))
+    store.close()
+    shot = export_frame(CLIP, SAMPLE_AT, home / "sintel-12s.png")
+    sample = {
+        "ASHEN_API_KEY": make_key(home, "js-search"),
+        "ASHEN_ADMIN_KEY": make_key(home, "js-admin", role="admin"),
+        "ASHEN_SAMPLE_IMAGE": str(shot),
+        "ASHEN_SAMPLE_AT": str(SAMPLE_AT),
+        "ASHEN_SAMPLE_SIGNATURE": inside_borders(shot),
+        "ASHEN_SAMPLE_CLIP": str(CLIP),
+    }
+    cmd = [sys.executable, "-m", "ashen.cli", "--home", str(home), "serve", "--port", "0", "--workers", "1"]
+    with started([*cmd, "--require-key"]) as url:
+        yield {**sample, "ASHEN_API_URL": url}
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed (CI installs Debian's nodejs: .ci/run)")
+def test_js_client_suite_against_ashen_serve(server_env: dict[str, str]) -> None:
+    assert NODE is not None
+    env = {**os.environ, **server_env}
+    done = subprocess.run([NODE, "--test", "test/"], cwd=JS, env=env, capture_output=True, text=True, timeout=600)
+    summary = {
+        line.split()[1]: int(line.split()[2])
+        for line in done.stdout.splitlines()
+        if line.startswith("# ") and len(line.split()) == 3 and line.split()[2].isdigit()
+    }
+    assert done.returncode == 0, failures(done.stdout) + done.stderr[-2000:]
+    assert summary.get("fail") == 0 and summary.get("skipped") == 0, summary  # the live tests ran, none skipped
+    assert summary.get("pass", 0) >= 50, summary
+
+
+def failures(tap: str) -> str:
+    """The failing tests of a TAP report, each with the lines that say why."""
+    blocks = re.split(r"\n\s*# Subtest: ", tap)
+    return "\n".join(block[:3000] for block in blocks if re.search(r"^\s*not ok ", block, re.M)) or tap[-4000:]
+
+
+def test_js_package_has_no_runtime_dependencies() -> None:
+    """`npm install ./clients/js` brings nothing else: the client runs on the platform's fetch."""
+    package = json.loads((JS / "package.json").read_text())
+    assert "dependencies" not in package and package["type"] == "module"
+    assert Path(JS / package["exports"]["."]["default"]).is_file()
+    assert Path(JS / package["exports"]["."]["types"]).is_file()
