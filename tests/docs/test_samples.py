@@ -50,7 +50,7 @@ def test_every_block_is_a_sample_or_a_shown_answer() -> None:
         print(f"  not run: {s.where} ({s.lang}): {s.not_run}")
     for s in pending:
         print(f"  pending: {s.where}: ashen_client (clients/python) is not importable here")
-    assert len(runnable) >= 2 * len(not_run), "most samples must run"
+    assert len(runnable) > 2 * len(not_run), "most samples must run"
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +107,9 @@ def run_block(sample: Sample, script: Path, env: dict[str, str]) -> subprocess.C
 
 def page_env(folder: Path, sample_env: dict[str, str]) -> dict[str, str]:
     """The environment of a page's blocks: this checkout's ``ashen`` first on PATH, a store of the
-    page's own (ASHEN_HOME), ``ashen-client`` installed as ``npm install ./clients/js`` would."""
-    (folder / "node_modules").mkdir()
-    (folder / "node_modules" / "ashen-client").symlink_to(ROOT / "clients" / "js", target_is_directory=True)
+    page's own (ASHEN_HOME), and ``./clients`` as in the checkout, so that the pages' own
+    ``npm install ./clients/js`` installs the SDK their JavaScript imports (nothing else does)."""
+    (folder / "clients").symlink_to(ROOT / "clients", target_is_directory=True)
     return {
         **os.environ,
         **sample_env,

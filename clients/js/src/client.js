@@ -1,6 +1,6 @@
 // AshenClient: a method for every route of the Ashen API (src/routes.js lists them).
 
-import { IndexingFailed, RequestTimeout } from './errors.js';
+import { IndexingFailed, NotFound, RequestTimeout } from './errors.js';
 import { send } from './transport.js';
 
 /** @typedef {import('./index.js').AshenClientApi} AshenClientApi */
@@ -182,19 +182,24 @@ export class AshenClient {
   }
 
   /**
-   * Poll a video until it is indexed; IndexingFailed if its indexing failed, RequestTimeout past `timeoutMs`.
+   * Poll a video until it is indexed; IndexingFailed if its indexing failed, RequestTimeout past
+   * `timeoutMs`. A 404 counts as not yet: on AWS an uploaded video appears once S3's event is read.
    * @param {string} id
    * @param {{ timeoutMs?: number, intervalMs?: number, signal?: AbortSignal }} [options]
    */
   async waitIndexed(id, options = {}) {
-    const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+    const timeoutMs = options.timeoutMs ?? 600_000;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const video = await this.video(id, options);
+      const video = await this.video(id, options).catch((err) => {
+        if (err instanceof NotFound && Date.now() < deadline) return { id, status: 'unknown' };
+        throw err;
+      });
       if (video.status === 'indexed') return video;
       if (video.status === 'failed') {
         throw new IndexingFailed(`video ${id} failed to index: ${video.error ?? 'no reason given'}`, { body: video });
       }
-      if (Date.now() >= deadline) throw new RequestTimeout(`video ${id} still ${video.status} after ${options.timeoutMs ?? 600_000} ms`, { body: video });
+      if (Date.now() >= deadline) throw new RequestTimeout(`video ${id} still ${video.status} after ${timeoutMs} ms`, { body: video });
       await this.transport.sleep(Math.min(options.intervalMs ?? 1_000, Math.max(0, deadline - Date.now())));
     }
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'node:test';
 
-import { AshenClient, IndexingFailed, RequestTimeout } from '../src/index.js';
+import { AshenClient, IndexingFailed, NotFound, RequestTimeout } from '../src/index.js';
 
 const json = (doc, status = 200) =>
   new Response(JSON.stringify(doc), { status, headers: { 'content-type': 'application/json' } });
@@ -139,10 +139,15 @@ test('videos() walks every page through the cursor', async () => {
 });
 
 test('waitIndexed polls until indexed; a failure is IndexingFailed; past its time RequestTimeout', async () => {
-  const states = ['indexing', 'indexing', 'indexed'];
-  const polled = recording(() => json({ id: 'v1', status: states.shift() ?? 'indexed' }));
+  const states = ['missing', 'indexing', 'indexing', 'indexed']; // missing: 404, not yet known (AWS, before S3's event)
+  const polled = recording(() => {
+    const status = states.shift() ?? 'indexed';
+    return status === 'missing' ? json({ error: 'no video v1' }, 404) : json({ id: 'v1', status });
+  });
   assert.equal((await polled.client.waitIndexed('v1', { intervalMs: 1 })).status, 'indexed');
-  assert.equal(polled.sent.length, 3);
+  assert.equal(polled.sent.length, 4);
+  const gone = recording(() => json({ error: 'no video v1' }, 404), { sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+  await assert.rejects(gone.client.waitIndexed('v1', { timeoutMs: 30, intervalMs: 5 }), NotFound);
   const failing = recording(() => json({ id: 'v1', status: 'failed', error: 'not a video' }));
   await assert.rejects(failing.client.waitIndexed('v1'), (err) => err instanceof IndexingFailed && /not a video/.test(err.message));
   const stuck = recording(() => json({ id: 'v1', status: 'indexing' }), { sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
