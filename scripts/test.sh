@@ -29,7 +29,7 @@ else
     echo "test.sh: WARNING: npm is missing: clients/js's type checks skipped (apt-get install nodejs npm)" >&2
 fi
 # The documentation site, strict: a broken link or nav entry fails (docs/index.md; mkdocs.yml).
-mkdocs build --strict --quiet --site-dir "$build_dir/site"
+mkdocs build --strict --site-dir "$build_dir/site"  # not --quiet: it hides the warnings strict counts
 echo "mkdocs build --strict: ok"
 set +e
 python -m pytest "$@"

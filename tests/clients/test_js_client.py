@@ -70,8 +70,10 @@ def test_js_client_suite_against_ashen_serve(server_env: dict[str, str]) -> None
         if line.startswith("# ") and len(line.split()) == 3 and line.split()[2].isdigit()
     }
     assert done.returncode == 0, failures(done.stdout) + done.stderr[-2000:]
-    assert summary.get("fail") == 0 and summary.get("skipped") == 0, summary  # the live tests ran, none skipped
-    assert summary.get("pass", 0) >= 50, summary
+    assert summary.get("fail") == 0 and summary.get("skipped") == 0, summary
+    # the live suite ran (a suite skipped for want of ASHEN_API_URL is not counted as skipped tests)
+    assert re.search(r"^ok \d+ - against ashen serve$", done.stdout, re.M), done.stdout[-3000:]
+    assert "# SKIP" not in done.stdout
 
 
 def failures(tap: str) -> str:
