@@ -23,7 +23,7 @@ from tests.support import CLIP, export_frame
 
 pytestmark = pytest.mark.slow  # a server process, an index of the clip and an upload indexed in the background
 
-NODE = shutil.which("node")
+NODE = os.environ.get("ASHEN_NODE") or shutil.which("node")  # ASHEN_NODE: another node to try (e.g. 18)
 JS = ROOT / "clients" / "js"
 SAMPLE_AT = 12.0
 

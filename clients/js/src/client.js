@@ -43,7 +43,8 @@ async function bytesOf(input) {
     return { body: new Blob([/** @type {ArrayBuffer | ArrayBufferView<ArrayBuffer>} */ (input)]), type: octets };
   }
   if (typeof input === 'string' || input instanceof URL) {
-    const fs = await import('node:fs'); // Node only: a browser passes a Blob or File
+    // Node only (a browser passes a Blob or File); bundlers are told to leave the import alone.
+    const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs');
     const body = fs.openAsBlob ? await fs.openAsBlob(input) : new Blob([await fs.promises.readFile(input)]);
     return { body, type: octets };
   }
@@ -57,7 +58,7 @@ async function bytesOf(input) {
  */
 function filenameOf(input, given) {
   if (given) return given;
-  if (typeof File !== 'undefined' && input instanceof File && input.name) return input.name;
+  if (input instanceof Blob && 'name' in input && typeof input.name === 'string' && input.name) return input.name; // a File
   if (input instanceof URL) input = decodeURIComponent(input.pathname);
   if (typeof input === 'string') return input.split(/[\\/]/).pop() || undefined;
   return undefined;

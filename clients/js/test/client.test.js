@@ -175,6 +175,7 @@ test('uploadVideo: the raw body to a local upload URL (no key), the form with S3
       ? json({ videoId: 'v8', upload: { url: 'https://bucket.s3.test/', fields: { key: 'videos/x', policy: 'p' }, method: 'POST' }, expires: 1 }, 201)
       : new Response(null, { status: 204 }),
   );
+  const File = globalThis.File ?? (await import('node:buffer')).File; // global from Node 20
   await s3.client.uploadVideo(new File([video], 'ep2.mkv'), { title: 'Show' });
   assert.equal(JSON.parse(s3.sent[0].body).filename, 'ep2.mkv');
   const form = s3.sent[1].body;
