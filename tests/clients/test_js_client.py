@@ -1,7 +1,8 @@
-"""The JavaScript client (clients/js) runs its whole `node --test` suite: the unit tests with a
-scripted fetch, and the live ones against the real ``ashen serve`` on 127.0.0.1 with the vendored
-Sintel clip indexed and keys required (real HTTP: search by path, bytes and signature, previews,
-the library, errors by status, and an upload that is indexed, renamed, reindexed and deleted)."""
+"""The JavaScript client (clients/js) runs its `node --test` suite: the unit tests with a scripted
+fetch (fast), and the live ones (slow) against the real ``ashen serve`` on 127.0.0.1 with the
+vendored Sintel clip indexed and keys required (real HTTP: search by path, bytes and signature,
+previews, the library, errors by status, and an upload that is indexed, renamed, reindexed and
+deleted)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ from ashen.indexing.indexer import IndexOptions, index_video
 from ashen.store.sqlite import DB_NAME, SqliteStore
 from tests.api.serving import ROOT, make_key, started
 from tests.support import CLIP, export_frame
-
-pytestmark = pytest.mark.slow  # a server process, an index of the clip and an upload indexed in the background
 
 NODE = os.environ.get("ASHEN_NODE") or shutil.which("node")  # ASHEN_NODE: another node to try (e.g. 18)
 JS = ROOT / "clients" / "js"
@@ -59,11 +58,10 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         yield {**sample, "ASHEN_API_URL": url}
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed (CI installs Debian's nodejs: .ci/run)")
-def test_js_client_suite_against_ashen_serve(server_env: dict[str, str]) -> None:
+def node_test(files: list[str], env: dict[str, str]) -> tuple[str, dict[str, int]]:
+    """Run ``node --test FILES`` in clients/js; its TAP report and closing counts, failing on a failure."""
     assert NODE is not None
-    env = {**os.environ, **server_env}
-    done = subprocess.run([NODE, "--test", "test/"], cwd=JS, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([NODE, "--test", *files], cwd=JS, env=env, capture_output=True, text=True, timeout=600)
     summary = {
         line.split()[1]: int(line.split()[2])
         for line in done.stdout.splitlines()
@@ -71,9 +69,24 @@ def test_js_client_suite_against_ashen_serve(server_env: dict[str, str]) -> None
     }
     assert done.returncode == 0, failures(done.stdout) + done.stderr[-2000:]
     assert summary.get("fail") == 0 and summary.get("skipped") == 0, summary
+    return done.stdout, summary
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed (CI installs Debian's nodejs: .ci/run)")
+def test_js_client_unit_tests() -> None:
+    """Routes, retries, errors and inputs with a scripted fetch: no server, a second or so."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASHEN_")}
+    _, summary = node_test(["test/routes.test.js", "test/retries.test.js", "test/client.test.js"], env)
+    assert summary.get("pass", 0) >= 40, summary
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(NODE is None, reason="node is not installed (CI installs Debian's nodejs: .ci/run)")
+def test_js_client_against_ashen_serve(server_env: dict[str, str]) -> None:
+    tap, summary = node_test(["test/live.test.js"], {**os.environ, **server_env})
     # the live suite ran (a suite skipped for want of ASHEN_API_URL is not counted as skipped tests)
-    assert re.search(r"^ok \d+ - against ashen serve$", done.stdout, re.M), done.stdout[-3000:]
-    assert "# SKIP" not in done.stdout
+    assert re.search(r"^ok \d+ - against ashen serve$", tap, re.M), tap[-3000:]
+    assert "# SKIP" not in tap and summary.get("pass", 0) >= 9, summary
 
 
 def failures(tap: str) -> str:
