@@ -10,6 +10,8 @@ from PIL import Image
 
 from ashen.cli import main
 from ashen.media.probe import ffmpeg_exe
+from ashen.store import SqliteStore
+from ashen.store.sqlite import DB_NAME
 from tests.support import SHARED_MEDIA, export_frame
 
 
@@ -198,7 +200,8 @@ def test_index_into_a_locked_store_says_so_in_one_line(
     tmp_path: Path, clip: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process holds the store's write lock past the busy timeout: one line, exit 1, store unchanged."""
-    assert main(["--home", str(tmp_path), "stats", "--json"]) == 0  # creates the store
+    SqliteStore(tmp_path / DB_NAME).close()  # an empty store
+    assert main(["--home", str(tmp_path), "stats", "--json"]) == 0
     before = json.loads(capsys.readouterr().out)
     monkeypatch.setenv("ASHEN_BUSY_TIMEOUT_S", "0.2")
     db = tmp_path / "ashen.sqlite3"
