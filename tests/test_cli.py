@@ -221,3 +221,26 @@ def test_index_into_a_locked_store_says_so_in_one_line(
     after = json.loads(capsys.readouterr().out)
     before.pop("storeBytes"), after.pop("storeBytes")
     assert after == before
+
+
+def test_list_is_a_table_with_a_header_and_h_mm_ss(home, clip, capsys):
+    capsys.readouterr()
+    assert run(home, "list") == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split() == ["id", "title", "episode", "file", "duration", "frames", "scenes", "status"]
+    cells = row.split()
+    assert cells[1:5] == ["Sintel", "1", clip.name, "0:00:26"] and cells[-1] == "indexed"
+    for column, value in (("frames", "652"), ("scenes", cells[6])):  # numbers align right under their header
+        assert row[: header.index(column) + len(column)].endswith(" " + value), column
+
+
+def test_stats_shows_h_mm_ss_and_mib(home, capsys):
+    capsys.readouterr()
+    assert run(home, "stats", "--json") == 0
+    raw = json.loads(capsys.readouterr().out)
+    assert run(home, "stats") == 0
+    lines = {line[:15].strip(): line[15:].strip() for line in capsys.readouterr().out.splitlines()}
+    assert (
+        lines["video length"] == "0:00:26" and lines["videos"] == "1" and lines["scenes stored"] == str(raw["scenes"])
+    )
+    assert lines["store size"] == f"{raw['storeBytes'] / 2**20:.2f} MiB" and lines["store"] == raw["path"]
