@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -169,7 +170,8 @@ def test_a_reader_that_goes_away_is_no_traceback(home: Path, shot: Path, command
     """`ashen list | head -0`: the reader closes the pipe before ashen writes; no traceback, SIGPIPE's status."""
     args = [a.replace("{shot}", str(shot)) for a in command]
     cmd = [sys.executable, "-m", "ashen.cli", "--home", str(home), *args]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered, as users run it
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child:
         assert child.stdout is not None and child.stderr is not None
         child.stdout.close()  # before the interpreter has even started
         err = child.stderr.read().decode()
