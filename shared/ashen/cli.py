@@ -220,9 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="a video file, or a folder: every video in it")
     p.add_argument("--title", help="the videos' title (default: a folder's name, else the file's name)")
     p.add_argument("--episode", help="the episode, e.g. 3 (default: none)")
-    p.add_argument("--anilist", type=whole(1), help="the AniList id (default: a numeric folder's name)")
-    p.add_argument("--mal", type=whole(1), help="the MyAnimeList id")
-    p.add_argument("--workers", type=whole(1), default=None, help="segments hashed in parallel (default: CPU count)")
+    p.add_argument("--anilist", type=whole(1), metavar="ID", help="the AniList id (default: a numeric folder's name)")
+    p.add_argument("--mal", type=whole(1), metavar="ID", help="the MyAnimeList id")
+    p.add_argument(
+        "--workers", type=whole(1), default=None, metavar="N", help="segments hashed in parallel (default: CPU count)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
 

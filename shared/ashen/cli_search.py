@@ -131,10 +131,14 @@ def register(commands: Commands, common: CommonOptions) -> None:
     )
     p.add_argument("images", nargs="+", metavar="IMAGE", help="an image, GIF or clip file, or an http(s) URL of one")
     p.add_argument(
-        "--limit", type=whole(1, MAX_LIMIT), default=DEFAULT_LIMIT, help=f"most matches shown (default {DEFAULT_LIMIT})"
+        "--limit",
+        type=whole(1, MAX_LIMIT),
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"most matches shown (default {DEFAULT_LIMIT})",
     )
     p.add_argument("--title", help="only videos whose title contains this")
-    p.add_argument("--anilist", type=whole(1), help="only videos of this AniList id")
+    p.add_argument("--anilist", type=whole(1), metavar="ID", help="only videos of this AniList id")
     p.add_argument("--no-mirror", action="store_true", help="do not also search the mirrored image")
     p.add_argument("--no-borders", action="store_true", help="do not also search the picture inside borders")
     p.add_argument("--no-crops", action="store_true", help="do not also try un-cropping the image")

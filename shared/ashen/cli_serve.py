@@ -82,7 +82,7 @@ def register(commands: Commands, common: CommonOptions) -> None:
     p.add_argument(
         "--port", type=whole(0, 65535), default=8000, help="port to listen on; 0: any free one (default 8000)"
     )
-    p.add_argument("--workers", type=whole(1), default=None, help="server processes (default: CPU count)")
+    p.add_argument("--workers", type=whole(1), default=None, metavar="N", help="server processes (default: CPU count)")
     p.add_argument(
         "--threads", type=whole(1), default=8, help="requests a process takes at once; more get 503 (default 8)"
     )
