@@ -120,7 +120,7 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.preview",
     },
     # `ashen keys`: the local store's file, or the stack's KeysTable with the admin's credentials.
-    "ashen.cli_keys": {"ashen.cli_common", "ashen.accounts", "ashen.errors", "ashen.store"},
+    "ashen.cli_keys": {"ashen.cli_common", "ashen.cli_format", "ashen.accounts", "ashen.errors", "ashen.store"},
     # `ashen upload`: a client of the HTTP API (api.upload_client), nothing of the store.
     "ashen.cli_upload": {"ashen.cli_common", "ashen.errors", "ashen.api"},
     "ashen": {"ashen"},  # the public entry point re-exports

@@ -112,6 +112,10 @@ def test_json_is_refused_by_a_command_without_it(tmp_path: Path, capsys: pytest.
         ["serve", "--anonymous-rate", "0"],
         ["keys", "create", "k", "--quota", "-5"],
         ["upload", "--api", "http://127.0.0.1:1", "--poll", "-1", "v.mp4"],
+        ["upload", "--api", "notaurl", "v.mp4"],
+        ["upload", "--api", "ftp://host", "v.mp4"],
+        ["upload", "--api", "http://host:99999", "v.mp4"],
+        ["upload", "--api", "http://:8000", "v.mp4"],
     ],
 )
 def test_bad_numbers_are_refused_before_anything_runs(
@@ -121,7 +125,7 @@ def test_bad_numbers_are_refused_before_anything_runs(
         build_parser().parse_args(["--home", str(tmp_path / "h"), *argv])  # parsed only: nothing is run
     assert done.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "must be a whole number" in err or "must be a number of seconds above 0" in err, err
+    assert any(f"must be {what}" in err for what in ("a whole number", "a number of seconds", "an http(s) URL")), err
     assert not (tmp_path / "h").exists()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import NoReturn, TypeAlias
+from urllib.parse import urlsplit
 
 from ashen.errors import AshenError
 from ashen.store import SqliteStore
@@ -98,6 +99,18 @@ def seconds(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
     return value
+
+
+def http_url(text: str) -> str:
+    """An argument type: an http(s) URL with a host (an API's address)."""
+    try:
+        parts = urlsplit(text)
+        fine = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is no number, or out of range
+        fine = False
+    if not fine:
+        raise argparse.ArgumentTypeError(f"must be an http(s) URL such as http://127.0.0.1:8000, not {text!r}")
+    return text
 
 
 def home_of(args: argparse.Namespace) -> Path:

@@ -12,6 +12,7 @@ from ashen.accounts.access import window_at
 from ashen.accounts.keys import KeyExists, Role, new_key
 from ashen.accounts.port import AccountStore
 from ashen.cli_common import Commands, CommonOptions, home_of, whole
+from ashen.cli_format import Column, table
 from ashen.errors import AshenError
 from ashen.store.sqlite import DB_NAME
 
@@ -48,15 +49,33 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+KEY_COLUMNS = (
+    Column("name"),
+    Column("role"),
+    Column("quota", right=True),
+    Column("rate", right=True),
+    Column("used", right=True),
+    Column("created"),
+    Column("state"),
+)
+
+
 def cmd_keys_list(args: argparse.Namespace) -> int:
     accounts = accounts_of(args)
     day = window_at(time.time()).day
-    print(f"{'name':<20} {'role':<7} {'quota':>7} {'rate':>5} {'used':>6}  created")
-    for key in accounts.keys():  # noqa: SIM118  # a method, not a dict
-        created = datetime.fromtimestamp(key.created, UTC).strftime("%Y-%m-%d %H:%M")
-        state = "  (revoked)" if key.revoked else ""
-        used = accounts.used(key.subject, day)
-        print(f"{key.name:<20} {key.role!s:<7} {key.quota:>7} {key.rate:>5} {used:>6}  {created}{state}")
+    rows = [
+        [
+            key.name,
+            key.role,
+            key.quota,
+            key.rate,
+            accounts.used(key.subject, day),
+            datetime.fromtimestamp(key.created, UTC).strftime("%Y-%m-%d %H:%M"),
+            "revoked" if key.revoked else "active",
+        ]
+        for key in accounts.keys()  # noqa: SIM118  # a method, not a dict
+    ]
+    print("\n".join(table(KEY_COLUMNS, rows)))
     return 0
 
 
