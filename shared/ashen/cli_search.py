@@ -128,6 +128,8 @@ def register(commands: Commands, common: CommonOptions) -> None:
         "search",
         parents=[common.store, common.output],
         help="find where images, GIFs, short clips or image URLs come from",
+        description="Find where images, GIFs, short clips or image URLs come from. Text: a table per query "
+        "with the reading that matched; --json: one JSON object per query (JSON Lines).",
     )
     p.add_argument("images", nargs="+", metavar="IMAGE", help="an image, GIF or clip file, or an http(s) URL of one")
     p.add_argument(
