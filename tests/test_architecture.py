@@ -89,13 +89,40 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.api",
         "ashen.preview",
         "ashen.accounts",
+        "ashen.cli_common",
+        "ashen.cli_format",
         "ashen.cli_keys",
+        "ashen.cli_search",
+        "ashen.cli_serve",
         "ashen.cli_upload",
     },
+    # What every command shares: global options, argument types, the store read (never made) or written.
+    "ashen.cli_common": {"ashen.errors", "ashen.store"},
+    # How the CLI prints for people (tables, h:mm:ss, MiB): plain strings, nothing of the package.
+    "ashen.cli_format": set(),
+    # `ashen search`: the search on the embedded store; a URL fetched and read by the API's own code.
+    "ashen.cli_search": {
+        "ashen.cli_common",
+        "ashen.cli_format",
+        "ashen.errors",
+        "ashen.query",
+        "ashen.search",
+        "ashen.api",
+    },
+    # `ashen serve`: the API served on the store, its keys, previews and uploads.
+    "ashen.cli_serve": {
+        "ashen.cli_common",
+        "ashen.cli_keys",
+        "ashen.indexing.library",
+        "ashen.store",
+        "ashen.accounts",
+        "ashen.api",
+        "ashen.preview",
+    },
     # `ashen keys`: the local store's file, or the stack's KeysTable with the admin's credentials.
-    "ashen.cli_keys": {"ashen.accounts", "ashen.errors", "ashen.store"},
+    "ashen.cli_keys": {"ashen.cli_common", "ashen.cli_format", "ashen.accounts", "ashen.errors", "ashen.store"},
     # `ashen upload`: a client of the HTTP API (api.upload_client), nothing of the store.
-    "ashen.cli_upload": {"ashen.errors", "ashen.api"},
+    "ashen.cli_upload": {"ashen.cli_common", "ashen.errors", "ashen.api"},
     "ashen": {"ashen"},  # the public entry point re-exports
 }
 # The domain knows nothing of AWS, Lambda or HTTP; the descriptors nothing but numpy.

@@ -10,6 +10,8 @@ from PIL import Image
 
 from ashen.cli import main
 from ashen.media.probe import ffmpeg_exe
+from ashen.store import SqliteStore
+from ashen.store.sqlite import DB_NAME
 from tests.support import SHARED_MEDIA, export_frame
 
 
@@ -198,7 +200,8 @@ def test_index_into_a_locked_store_says_so_in_one_line(
     tmp_path: Path, clip: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process holds the store's write lock past the busy timeout: one line, exit 1, store unchanged."""
-    assert main(["--home", str(tmp_path), "stats", "--json"]) == 0  # creates the store
+    SqliteStore(tmp_path / DB_NAME).close()  # an empty store
+    assert main(["--home", str(tmp_path), "stats", "--json"]) == 0
     before = json.loads(capsys.readouterr().out)
     monkeypatch.setenv("ASHEN_BUSY_TIMEOUT_S", "0.2")
     db = tmp_path / "ashen.sqlite3"
@@ -218,3 +221,26 @@ def test_index_into_a_locked_store_says_so_in_one_line(
     after = json.loads(capsys.readouterr().out)
     before.pop("storeBytes"), after.pop("storeBytes")
     assert after == before
+
+
+def test_list_is_a_table_with_a_header_and_h_mm_ss(home, clip, capsys):
+    capsys.readouterr()
+    assert run(home, "list") == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split() == ["id", "title", "episode", "file", "duration", "frames", "scenes", "status"]
+    cells = row.split()
+    assert cells[1:5] == ["Sintel", "1", clip.name, "0:00:26"] and cells[-1] == "indexed"
+    for column, value in (("frames", "652"), ("scenes", cells[6])):  # numbers align right under their header
+        assert row[: header.index(column) + len(column)].endswith(" " + value), column
+
+
+def test_stats_shows_h_mm_ss_and_mib(home, capsys):
+    capsys.readouterr()
+    assert run(home, "stats", "--json") == 0
+    raw = json.loads(capsys.readouterr().out)
+    assert run(home, "stats") == 0
+    lines = {line[:15].strip(): line[15:].strip() for line in capsys.readouterr().out.splitlines()}
+    assert (
+        lines["video length"] == "0:00:26" and lines["videos"] == "1" and lines["scenes stored"] == str(raw["scenes"])
+    )
+    assert lines["store size"] == f"{raw['storeBytes'] / 2**20:.2f} MiB" and lines["store"] == raw["path"]

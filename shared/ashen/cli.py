@@ -1,46 +1,44 @@
-"""The `ashen` command line: index videos, search screenshots, inspect the embedded store."""
+"""The `ashen` command line: index videos, search screenshots, inspect the embedded store.
+
+Its commands live here and in ``cli_*`` modules, each adding its own with ``register(commands, common)``
+(ashen.cli_common: the global options and the store; ashen.cli_format: tables, durations, sizes)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
+import sqlite3
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from tqdm import tqdm
 
-from ashen.cli_keys import add_access_arguments, add_keys_parser
-from ashen.cli_upload import add_upload_parser
+from ashen.cli_common import (
+    add_global_options,
+    check_global_options,
+    common_options,
+    index_hint,
+    store_to_read,
+    store_to_write,
+    whole,
+)
+from ashen.cli_format import Column, duration, mebibytes, pairs, table
+from ashen.cli_keys import register as register_keys
+from ashen.cli_search import register as register_search
+from ashen.cli_serve import register as register_serve
+from ashen.cli_upload import register as register_upload
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
 from ashen.indexing.indexer import IndexOptions, find_videos, folder_naming, index_video, video_id_for
-from ashen.indexing.library import LocalLibrary
 from ashen.media.probe import VideoInfo
-from ashen.query.files import frames_of_file
 from ashen.query.images import load_rgb, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
-from ashen.search import DEFAULT_LIMIT, SearchOptions, search_clip
-from ashen.store import SqliteStore
-from ashen.store.sqlite import DB_NAME, default_home
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-
-    from ashen.accounts.access import Access
-    from ashen.api.preview_routes import PreviewSite
-
-
-def _fmt_time(seconds: float) -> str:
-    m, s = divmod(seconds, 60)
-    h, m = divmod(int(m), 60)
-    return f"{h}:{m:02d}:{s:06.3f}" if h else f"{m:02d}:{s:06.3f}"
-
-
-def _store(args: argparse.Namespace) -> SqliteStore:
-    return SqliteStore(Path(args.home) / DB_NAME if args.home else None)
+from ashen.records import VideoRecord
 
 
 class _ProgressBar:
@@ -71,7 +69,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     sources = find_videos(args.paths)
     if not sources:
         raise AshenError("no videos found in " + ", ".join(args.paths))
-    store = _store(args)
+    store = store_to_write(args)
     failures = 0
     totals = {"frames": 0, "scenes": 0, "duration": 0.0, "seconds": 0.0}
     for source in sources:
@@ -112,49 +110,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    store = _store(args)
-    failures = 0
-    readings = ReadingOptions(
-        mirrors=not args.no_mirror, borders=not args.no_borders, crops=not args.no_crops, tones=not args.no_tones
-    )
-    options = SearchOptions(limit=args.limit, title=args.title, anilist_id=args.anilist, readings=readings)
-    total = store.stats().scenes  # searching does not change the store: count once, not per image
-    for path in args.images:
-        try:
-            frames = frames_of_file(path)
-            began = time.perf_counter()
-            result = search_clip(store, frames, options)
-            elapsed = time.perf_counter() - began
-        except AshenError as exc:
-            failures += 1
-            if args.json:
-                print(json.dumps({"image": path, "error": str(exc), "result": [], "frameCount": 0}), flush=True)
-            print(f"ashen: {path}: {exc}" if not str(exc).startswith(path) else f"ashen: {exc}", file=sys.stderr)
-            continue
-        if args.json:
-            print(json.dumps({"image": path, **result.to_dict()}), flush=True)
-            continue
-        share = f"{result.frame_count / total:.2%}" if total else "0%"
-        kind = f"clip of {len(frames)} frames" if len(frames) > 1 else "image"
-        print(
-            f"{path} ({kind}): compared {result.frame_count} scenes from {result.buckets_read} buckets "
-            f"({share} of {total}) in {elapsed * 1000:.1f} ms"
-        )
-        if result.flat:
-            print("  the image is nearly uniform (black, white or one colour): no video can be told from it")
-        elif not result.matches:
-            print("  no match")
-        for m in result.matches:
-            ep = f" ep {m.video.episode}" if m.video.episode else ""
-            flag = "" if m.confident else "  (not confident)"
-            print(
-                f"  {m.similarity:6.1%}  {m.video.title}{ep}  {m.video.filename}  at {_fmt_time(m.at)} "
-                f"({_fmt_time(m.start)} - {_fmt_time(m.end)}){flag}"
-            )
-    return 1 if failures else 0
-
-
 def cmd_signature(args: argparse.Namespace) -> int:
     rgb = load_rgb(read_image_file(args.image))
     sig = Signature.of_image(rgb)
@@ -174,24 +129,36 @@ def cmd_signature(args: argparse.Namespace) -> int:
     return 0
 
 
+LIST_COLUMNS = (
+    Column("id"),
+    Column("title"),
+    Column("episode"),
+    Column("file"),
+    Column("duration", right=True),
+    Column("frames", right=True),
+    Column("scenes", right=True),
+    Column("status"),
+)
+
+
+def list_row(v: VideoRecord) -> list[object]:
+    """A video's row of LIST_COLUMNS."""
+    return [v.id, v.title, v.episode or "-", v.filename, duration(v.duration), v.frames, v.scenes, v.status]
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    videos = _store(args).list_videos()
+    videos = store_to_read(args).list_videos()
     if args.json:
         print(json.dumps([v.to_dict() for v in videos]))
-        return 0
-    for v in videos:
-        ep = f" ep {v.episode}" if v.episode else ""
-        print(
-            f"{v.id}  {v.title}{ep}  {v.filename}  {v.duration or 0:.1f} s  {v.frames} frames  "
-            f"{v.scenes} scenes  {v.status}"
-        )
-    if not videos:
-        print("(no videos indexed)")
+    elif videos:
+        print("\n".join(table(LIST_COLUMNS, (list_row(v) for v in videos))))
+    else:
+        print(f"no videos indexed yet; index some: {index_hint(args)}")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_to_read(args)
     videos = store.list_videos()
     wanted = args.video
     ids = {v.id for v in videos}
@@ -210,9 +177,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_to_read(args)
     s = store.stats()
-    hours = sum((v.duration or 0) for v in store.list_videos()) / 3600
+    seconds = sum((v.duration or 0) for v in store.list_videos())
+    hours = seconds / 3600
     data = {
         "videos": s.videos,
         "frames": s.frames,
@@ -225,153 +193,103 @@ def cmd_stats(args: argparse.Namespace) -> int:
     }
     if args.json:
         print(json.dumps(data))
-    else:
-        for k, v in data.items():
-            print(f"{k}: {v}")
+        return 0
+    shown = [
+        ("videos", s.videos),
+        ("video length", duration(seconds)),
+        ("frames read", s.frames),
+        ("scenes stored", s.scenes),
+        ("scenes per hour", data["scenesPerHour"]),
+        ("buckets", data["buckets"]),
+        ("store size", mebibytes(s.size_bytes)),
+        ("store", store.path),
+    ]
+    print("\n".join(pairs(shown)))
     return 0
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    try:  # imported lazily: only `serve` needs the HTTP stack
-        from ashen.api.app import create_app
-        from ashen.api.serve_edge import EdgeLimits
-        from ashen.api.serve_gunicorn import ServeOptions, serve
-    except ModuleNotFoundError as exc:
-        package = (exc.name or "").split(".")[0]
-        if package not in ("aws_lambda_powertools", "gunicorn"):
-            raise
-        name = package.replace("_", "-")
-        raise AshenError(f"serve needs {name} (not installed): pip install 'ashen[serve]'") from exc
-
-    if args.home:  # a server's home is made, as ~/.ashen is (the store, its keys, previews, uploads)
-        Path(args.home).mkdir(parents=True, exist_ok=True)
-    _store(args).close()  # made (schema, WAL) once here; each worker thread opens its own connection
-    path = Path(args.home) / DB_NAME if args.home else None
-    options = ServeOptions(
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        limits=EdgeLimits(threads=args.threads),
-        cors_origins=tuple(args.cors_origin),
-        request_timeout=args.request_timeout,
-    )
-    home = Path(args.home) if args.home else default_home()
-    access = _access(args, home)
-    library = LocalLibrary(home, lambda: SqliteStore(path))  # upload URLs and background indexing
-    previews = _preview_site(home, path)
-
-    def app() -> APIGatewayHttpResolver:
-        return create_app(store_factory=lambda: SqliteStore(path), previews=previews, access=access, library=library)
-
-    serve(app, options, library)
-    return 0
-
-
-def _access(args: argparse.Namespace, home: Path) -> Access:
-    """The access rules of `ashen serve`: keys in the store's file, the anonymous tier unless --require-key."""
-    from ashen.accounts.access import Access, AccessPolicy
-    from ashen.store.sqlite_accounts import SqliteAccounts
-
-    policy = AccessPolicy(args.require_key, args.anonymous_quota, args.anonymous_rate)
-    return Access(SqliteAccounts(home / DB_NAME), policy)
-
-
-def _preview_site(home: Path, path: Path | None) -> PreviewSite:
-    """Previews for `ashen serve`: signed with <home>/preview.key, cut from each video's source
-    file, cached under <home>/previews and answered inline."""
-
-    from ashen.api.preview_routes import PreviewSite
-    from ashen.preview.service import FolderCache, Previews
-    from ashen.preview.signing import Signer, local_key
-
-    cache = FolderCache(home / "previews")
-    return PreviewSite(
-        signer_factory=lambda: Signer(local_key(home)),
-        previews_factory=lambda: Previews(SqliteStore(path), cache, workdir=None),
-        body=cache.read,
-    )
-
-
-def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("serve", help="serve the HTTP search API locally")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=0, help="server processes (default: CPU count)")
-    p.add_argument("--threads", type=int, default=8, help="requests a process takes at once; more get 503")
-    p.add_argument(
-        "--cors-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="a web origin (https://host[:port]) whose pages may read the API; repeatable (default: none)",
-    )
-    p.add_argument("--request-timeout", type=float, default=15.0, help="seconds to receive a whole request")
-    add_access_arguments(p)
-    p.set_defaults(func=cmd_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ashen", description="Find which video and which second a screenshot is from."
     )
-    parser.add_argument("--home", help="store folder (default: $ASHEN_HOME or ~/.ashen)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    add_global_options(parser)
+    common = common_options()
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", help="index video files or folders of videos")
-    p.add_argument("paths", nargs="+")
-    p.add_argument("--title")
-    p.add_argument("--episode")
-    p.add_argument("--anilist", type=int, help="the AniList id (default: a numeric folder's name)")
-    p.add_argument("--mal", type=int, help="the MyAnimeList id")
-    p.add_argument("--workers", type=int, default=None, help="segments hashed in parallel (default: CPU count)")
+    p = sub.add_parser("index", parents=[common.store], help="index video files or folders of videos")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a video file, or a folder: every video in it")
+    p.add_argument("--title", help="the videos' title (default: a folder's name, else the file's name)")
+    p.add_argument("--episode", help="the episode, e.g. 3 (default: none)")
+    p.add_argument("--anilist", type=whole(1), metavar="ID", help="the AniList id (default: a numeric folder's name)")
+    p.add_argument("--mal", type=whole(1), metavar="ID", help="the MyAnimeList id")
+    p.add_argument(
+        "--workers", type=whole(1), default=None, metavar="N", help="segments hashed in parallel (default: CPU count)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("search", help="find where images, GIFs or short clips come from")
-    p.add_argument("images", nargs="+")
-    p.add_argument("--json", action="store_true", help="one JSON object per image (JSON Lines)")
-    p.add_argument("--limit", type=int, default=DEFAULT_LIMIT)
-    p.add_argument("--title", help="only videos whose title contains this")
-    p.add_argument("--anilist", type=int, help="only videos of this AniList id")
-    p.add_argument("--no-mirror", action="store_true", help="do not also search the mirrored image")
-    p.add_argument("--no-borders", action="store_true", help="do not also search the picture inside borders")
-    p.add_argument("--no-crops", action="store_true", help="do not also try un-cropping the image")
-    p.add_argument("--no-tones", action="store_true", help="do not also try undoing brightness/contrast/gamma edits")
-    p.set_defaults(func=cmd_search)
+    register_search(sub, common)
 
-    p = sub.add_parser("signature", help="print an image's 33 Color Layout values and hex signature")
-    p.add_argument("image")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "signature", parents=[common.output], help="print an image's 33 Color Layout values and hex signature"
+    )
+    p.add_argument("image", help="an image file")
     p.set_defaults(func=cmd_signature)
 
-    p = sub.add_parser("list", help="list indexed videos")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("list", parents=[common.store, common.output], help="list indexed videos")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("remove", help="remove a video (id, path or file name) from the index")
-    p.add_argument("video")
+    p = sub.add_parser("remove", parents=[common.store], help="remove a video from the index")
+    p.add_argument("video", help="the video's id (see 'ashen list'), its file's path, or its file name")
     p.set_defaults(func=cmd_remove)
 
-    p = sub.add_parser("stats", help="videos, frames read, scenes stored, store size")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "stats", parents=[common.store, common.output], help="videos, frames read, scenes stored, store size"
+    )
     p.set_defaults(func=cmd_stats)
 
-    _serve_parser(sub)
-    add_keys_parser(sub)
-    add_upload_parser(sub)
+    register_serve(sub, common)
+    register_keys(sub, common)
+    register_upload(sub, common)
     return parser
 
 
+def _os_error(exc: OSError) -> str:
+    """An OSError in one line: the file it is about and why."""
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return exc.strerror or str(exc)
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (``ashen list | head -1``): no traceback, and no second error
+    when Python flushes stdout at exit; the exit status of a process ended by SIGPIPE."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_global_options(parser, args)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe is found here, not at exit
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except AshenError as exc:
         print(f"ashen: {exc}", file=sys.stderr)
-        return 1
+    except sqlite3.Error as exc:
+        print(f"ashen: the store cannot be used: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"ashen: {_os_error(exc)}", file=sys.stderr)
     except KeyboardInterrupt:
         print("ashen: interrupted", file=sys.stderr)
         return 130
+    return 1
 
 
 if __name__ == "__main__":

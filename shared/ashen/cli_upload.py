@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from tqdm import tqdm
 
+from ashen.cli_common import Commands, CommonOptions, http_url, seconds
 from ashen.errors import AshenError
 
 
@@ -38,12 +39,13 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_upload_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("upload", help="upload videos to an Ashen API (ashen serve or AWS) and wait until indexed")
-    p.add_argument("files", nargs="+")
-    p.add_argument("--api", required=True, help="the API's URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--title", help="default: the file's folder name")
-    p.add_argument("--episode")
+def register(commands: Commands, common: CommonOptions) -> None:
+    """`ashen upload` (a client of an API: no store here, so none of the common options)."""
+    p = commands.add_parser("upload", help="upload videos to an Ashen API (ashen serve or AWS) and wait until indexed")
+    p.add_argument("files", nargs="+", metavar="FILE", help="a video file")
+    p.add_argument("--api", required=True, type=http_url, help="the API's URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--title", help="the videos' title (default: the file's folder name)")
+    p.add_argument("--episode", help="the episode, e.g. 3 (default: none)")
     p.add_argument("--key", help="an admin API key (default: $ASHEN_API_KEY)")
-    p.add_argument("--poll", type=float, default=1.0, help="seconds between progress checks")
+    p.add_argument("--poll", type=seconds, default=1.0, help="seconds between progress checks (default 1)")
     p.set_defaults(func=cmd_upload)

@@ -21,9 +21,8 @@ from ashen.descriptors.signature import Signature
 from ashen.query.files import UploadKind
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.query.readings import ReadingOptions
-from ashen.search.options import DEFAULT_LIMIT, SearchOptions
+from ashen.search.options import DEFAULT_LIMIT, MAX_LIMIT, SearchOptions
 
-MAX_LIMIT = 100
 MAX_JSON_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32
 MAX_FORM_PARTS = 16  # the form is read up to its first part named ``image``, and no further than this

@@ -11,6 +11,7 @@ so a client trickling bytes (slowloris) is dropped instead of holding the thread
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import socket
 import sys
@@ -27,6 +28,7 @@ from gunicorn.workers.gthread import ThreadWorker
 from ashen.api.local_server import resolver_handler
 from ashen.api.serve_edge import EdgeApp, EdgeLimits, is_loopback
 from ashen.api.serve_uploads import UploadEdge, UploadSink
+from ashen.errors import AshenError
 
 AppFactory = Callable[[], APIGatewayHttpResolver]
 ROUTES = "POST /search, GET /videos, GET /openapi.json, the page at /, API docs at /docs"
@@ -158,9 +160,40 @@ def bind_warning(host: str) -> str | None:
     )
 
 
+class CannotListen(AshenError):
+    """The address and port to serve cannot be bound: in use, not this machine's, or not allowed."""
+
+
+def check_bindable(host: str, port: int) -> None:
+    """Bind ``host``:``port`` once, as gunicorn will (SO_REUSEADDR), and let it go: CannotListen in one
+    line now, rather than gunicorn retrying for five seconds and logging each try."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise CannotListen(f"cannot listen on {host}: the name does not resolve ({reason})") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise CannotListen(_bind_failure(host, port, exc)) from None
+
+
+def _bind_failure(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is in use (another ashen serve?); choose another with --port"
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port} (ports below 1024 need privileges); choose another with --port"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: not an address of this machine"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
 def serve(app_factory: AppFactory, options: ServeOptions, uploads: UploadSink | None = None) -> None:
     """Serve the API made by ``app_factory`` (called in each worker thread) until interrupted; with
-    ``uploads``, its upload URLs too (serve_uploads)."""
+    ``uploads``, its upload URLs too (serve_uploads). CannotListen when the port cannot be bound."""
+    check_bindable(options.host, options.port)
     if warning := bind_warning(options.host):
         print(warning, file=sys.stderr, flush=True)
     DEADLINES.seconds = options.request_timeout

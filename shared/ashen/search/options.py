@@ -12,6 +12,7 @@ from ashen.descriptors.signature import SIMILARITY_SCALE
 from ashen.query.readings import ReadingOptions
 
 DEFAULT_LIMIT = 10
+MAX_LIMIT = 100  # the most matches a search answers (the API's limit, `ashen search --limit`)
 
 
 @dataclass(frozen=True)
