@@ -64,6 +64,9 @@ CREATE INDEX IF NOT EXISTS files_by_fingerprint ON files (fingerprint);
 CREATE INDEX IF NOT EXISTS files_by_video ON files (video_id);
 """
 _INCREMENTAL = 2  # PRAGMA auto_vacuum: free pages can be given back (PRAGMA incremental_vacuum)
+# Every free page back, then the WAL written back and emptied. A script: executed by sqlite3_exec,
+# which steps incremental_vacuum to its end (one execute() frees a single page).
+_GIVE_BACK = "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);"
 
 _INSERT_SCENE = (
     "INSERT OR REPLACE INTO scenes (bucket, video_id, start, at, end, frames, signature, layout, cut)"
@@ -127,7 +130,8 @@ class SqliteStore:
         try:
             with self._guard() as db:
                 db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
-                db.execute(f"PRAGMA auto_vacuum={_INCREMENTAL}")  # a new file only; an older one: reclaim_space
+                if db.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file; an older one: reclaim_space
+                    db.execute(f"PRAGMA auto_vacuum={_INCREMENTAL}")
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_SCHEMA)
@@ -254,8 +258,7 @@ class SqliteStore:
         if gone:
             with self._guard() as db:
                 if db.execute("PRAGMA auto_vacuum").fetchone()[0] == _INCREMENTAL:
-                    db.execute("PRAGMA incremental_vacuum").fetchall()
-                    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    db.executescript(_GIVE_BACK)
         return gone > 0
 
     def reclaim_space(self) -> int:
@@ -263,12 +266,10 @@ class SqliteStore:
         incremental auto-vacuum) one VACUUM that also turns it on; then the WAL is truncated."""
         before = self._size()
         with self._guard() as db:
-            if db.execute("PRAGMA auto_vacuum").fetchone()[0] == _INCREMENTAL:
-                db.execute("PRAGMA incremental_vacuum").fetchall()
-            else:
+            if db.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
                 db.execute(f"PRAGMA auto_vacuum={_INCREMENTAL}")
                 db.execute("VACUUM")
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            db.executescript(_GIVE_BACK)
         return max(0, before - self._size())
 
     def _size(self) -> int:

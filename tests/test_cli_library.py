@@ -1,0 +1,118 @@
+"""`ashen index` over a folder of release-named files, run again, moved, edited, removed by title
+and pruned (ashen.cli_library)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ashen.cli import main
+from ashen.media.probe import ffmpeg_exe
+
+RELEASES = {
+    "[SubsPlease] Sousou no Frieren - 01 (1080p) [ABCD1234].mp4": 0,
+    "[SubsPlease] Sousou no Frieren - 02 (1080p) [BCDE2345].mp4": 8,
+    "episode03.mp4": 16,  # no title in the name: the folder's
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Path:
+    """Three episodes: 3 s cuts of the vendored clip (other bytes each) under release names."""
+    shows = tmp_path_factory.mktemp("anime") / "Frieren"
+    shows.mkdir()
+    for name, start in RELEASES.items():
+        cmd = [ffmpeg_exe(), "-v", "error", "-ss", str(start), "-t", "3", "-i", str(clip), "-an", "-c", "copy"]
+        subprocess.run([*cmd, str(shows / name)], check=True, timeout=60)
+    return shows
+
+
+def ashen(home: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["--home", str(home), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def listing(home: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, object]]:
+    code, out, _ = ashen(home, capsys, "list", "--json")
+    assert code == 0
+    return {v["filename"]: v for v in json.loads(out)}
+
+
+def test_a_folder_of_releases_then_unchanged_moved_edited_removed_pruned(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    code, out, _ = ashen(home, capsys, "index", "--dry-run", str(folder))
+    assert code == 0 and out.count("would index") == 3 and "'Sousou no Frieren' episode 02" in out
+    assert listing(home, capsys) == {}
+
+    assert ashen(home, capsys, "index", "-q", "--workers", "1", str(folder))[0] == 0
+    videos = listing(home, capsys)
+    names = {n: (v["title"], v["episode"]) for n, v in videos.items()}
+    assert names == {
+        "[SubsPlease] Sousou no Frieren - 01 (1080p) [ABCD1234].mp4": ("Sousou no Frieren", "01"),
+        "[SubsPlease] Sousou no Frieren - 02 (1080p) [BCDE2345].mp4": ("Sousou no Frieren", "02"),
+        "episode03.mp4": ("Frieren", "03"),
+    }
+
+    code, out, _ = ashen(home, capsys, "index", "-q", str(folder))  # again: nothing hashed, nothing new
+    assert code == 0 and "unchanged: 3 files" in out and "indexed " not in out
+    assert listing(home, capsys) == videos
+
+    moved = tmp_path / "elsewhere" / "renamed.mp4"
+    moved.parent.mkdir()
+    (folder / "episode03.mp4").rename(moved)
+    code, out, _ = ashen(home, capsys, "index", "-q", str(moved))
+    assert code == 0 and out.startswith("moved ") and "indexed " not in out
+    after = listing(home, capsys)
+    assert len(after) == 3 and after["renamed.mp4"]["id"] == videos["episode03.mp4"]["id"]
+    assert after["renamed.mp4"]["source"] == str(moved.resolve())
+    moved.rename(folder / "episode03.mp4")  # and back, for the other tests of this module
+
+    first = videos["[SubsPlease] Sousou no Frieren - 01 (1080p) [ABCD1234].mp4"]
+    code, out, _ = ashen(home, capsys, "edit", str(first["id"]), "--title", "Frieren", "--episode", "1")
+    assert code == 0 and "renamed" in out
+    edited = next(v for v in listing(home, capsys).values() if v["id"] == first["id"])
+    assert (edited["title"], edited["episode"]) == ("Frieren", "1")
+    assert edited["indexed_at"] == first["indexed_at"]  # named anew, not hashed again
+
+    code, out, _ = ashen(home, capsys, "remove", "--title", "Sousou no Frieren")
+    assert code == 0 and "removed 1 video;" in out
+    assert sorted(v["title"] for v in listing(home, capsys).values()) == ["Frieren", "Frieren"]
+
+
+def test_prune_drops_videos_whose_files_are_gone(folder: Path, tmp_path: Path, capsys) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    gone = tmp_path / "gone.mp4"
+    gone.write_bytes((folder / "episode03.mp4").read_bytes()[:-1] + b"\0")  # other bytes than the episode's
+    assert ashen(home, capsys, "index", "-q", "--workers", "1", str(gone), str(folder / "episode03.mp4"))[0] == 0
+    gone.unlink()
+    code, out, _ = ashen(home, capsys, "prune", "--dry-run")
+    assert code == 0 and "would remove 1 video" in out and len(listing(home, capsys)) == 2
+    code, out, _ = ashen(home, capsys, "prune")
+    assert code == 0 and "removed 1 video whose files are gone" in out
+    assert list(listing(home, capsys)) == ["episode03.mp4"]
+
+
+def test_force_hashes_again_and_one_episode_is_not_stamped_on_a_folder(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    one = folder / "episode03.mp4"
+    assert ashen(home, capsys, "index", "-q", "--workers", "1", str(one))[0] == 0
+    code, out, _ = ashen(home, capsys, "index", "-q", "--workers", "1", "--force", str(one))
+    assert code == 0 and out.startswith("indexed episode03.mp4") and len(listing(home, capsys)) == 1
+    code, out, err = ashen(home, capsys, "index", "-q", "--episode", "2", str(folder))
+    assert code == 1 and err.count("\n") == 1 and "--episode names one video and 3 were found" in err
+    code, out, err = ashen(home, capsys, "remove", "--title", "Nothing")
+    assert code == 1 and err.startswith("ashen: no video is titled")
+    code, out, err = ashen(home, capsys, "edit", "episode03.mp4")
+    assert code == 1 and err.startswith("ashen: edit sets")
