@@ -163,7 +163,8 @@ def test_a_numeric_folder_is_the_anilist_id_and_search_filters_by_it(clip, tmp_p
     assert main(["--home", str(home), "list", "--json"]) == 0
     videos = {v["filename"]: v for v in json.loads(capsys.readouterr().out)}
     assert videos[cut.name]["anilist"] == 21 and videos[cut.name]["title"] != "21"
-    assert (videos["02.mp4"]["anilist"], videos["02.mp4"]["title"], videos["02.mp4"]["episode"]) == (None, "Other", "02")
+    other_video = videos["02.mp4"]
+    assert (other_video["anilist"], other_video["title"], other_video["episode"]) == (None, "Other", "02")
     assert (videos[cut.name]["title"], videos[cut.name]["episode"]) == ("Sintel", "03")
     png = export_frame(cut, 3.0, tmp_path / "q.png")
 

@@ -156,7 +156,7 @@ def test_prune_removes_videos_whose_files_are_gone(store: SqliteStore, tmp_path:
 def test_a_missing_file_is_one_line(store: SqliteStore, tmp_path: Path) -> None:
     from ashen.errors import MediaError
 
-    with pytest.raises(MediaError, match="missing.mkv"):
+    with pytest.raises(MediaError, match=r"missing\.mkv"):
         look(store, tmp_path / "missing.mkv")
     with pytest.raises(MediaError, match="not a file"):
         look(store, tmp_path)
