@@ -95,8 +95,8 @@ ALLOWED: dict[str, set[str]] = {
     },
     # `ashen keys`: the local store's file, or the stack's KeysTable with the admin's credentials.
     "ashen.cli_keys": {"ashen.accounts", "ashen.errors", "ashen.store"},
-    # `ashen upload`: a client of the HTTP API (api.upload_client), nothing of the store.
-    "ashen.cli_upload": {"ashen.errors", "ashen.api"},
+    # `ashen upload`: a client of the HTTP API (api.upload_client), nothing of the store; names as `ashen index`.
+    "ashen.cli_upload": {"ashen.errors", "ashen.api", "ashen.indexing.naming"},
     # `ashen index` (incremental), `remove`, `edit`, `prune`: the embedded store's library, named by one rule.
     "ashen.cli_library": {"ashen.errors", "ashen.indexing", "ashen.media", "ashen.records", "ashen.store"},
     "ashen": {"ashen"},  # the public entry point re-exports

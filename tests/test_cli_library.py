@@ -3,6 +3,7 @@ and pruned (ashen.cli_library)."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from ashen.cli import main
+from ashen.indexing.library import LocalLibrary
 from ashen.media.probe import ffmpeg_exe
+from ashen.records import UploadRequest
+from ashen.store.sqlite import DB_NAME, SqliteStore
 
 RELEASES = {
     "[SubsPlease] Sousou no Frieren - 01 (1080p) [ABCD1234].mp4": 0,
@@ -116,3 +120,29 @@ def test_force_hashes_again_and_one_episode_is_not_stamped_on_a_folder(
     assert code == 1 and err.startswith("ashen: no video is titled")
     code, out, err = ashen(home, capsys, "edit", "episode03.mp4")
     assert code == 1 and err.startswith("ashen: edit sets")
+
+
+def test_ashen_serve_reindexes_a_file_video_under_its_id_and_names_uploads_by_the_rule(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    one = folder / "episode03.mp4"
+    assert ashen(home, capsys, "index", "-q", "--workers", "1", str(one))[0] == 0
+    [video] = listing(home, capsys).values()
+    store = SqliteStore(home / DB_NAME)
+    library = LocalLibrary(home, lambda: store, workers=1)
+    library.reindex(store.get_video(str(video["id"])))  # POST /videos/{id}/reindex
+    for thread in library.threads:
+        thread.join(60)
+    [again] = listing(home, capsys).values()
+    assert (again["id"], again["status"], again["frames"]) == (video["id"], "indexed", video["frames"])
+
+    data = (folder / "[SubsPlease] Sousou no Frieren - 02 (1080p) [BCDE2345].mp4").read_bytes()
+    name = "[SubsPlease] Sousou no Frieren - 02 (1080p) [BCDE2345].mp4"
+    ticket = library.new_upload(UploadRequest(name, "Frieren", None, len(data)), "http://127.0.0.1")
+    video_id = library.receive(ticket.url.rsplit("/", 1)[1], io.BytesIO(data), len(data))
+    for thread in library.threads:
+        thread.join(60)
+    uploaded = store.get_video(video_id)
+    assert uploaded is not None and (uploaded.title, uploaded.episode) == ("Frieren", "02")
