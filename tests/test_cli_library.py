@@ -86,9 +86,9 @@ def test_a_folder_of_releases_then_unchanged_moved_edited_removed_pruned(
     assert (edited["title"], edited["episode"]) == ("Frieren", "1")
     assert edited["indexed_at"] == first["indexed_at"]  # named anew, not hashed again
 
-    code, out, _ = ashen(home, capsys, "remove", "--title", "Sousou no Frieren")
-    assert code == 0 and "removed 1 video;" in out
-    assert sorted(v["title"] for v in listing(home, capsys).values()) == ["Frieren", "Frieren"]
+    code, out, _ = ashen(home, capsys, "remove", "--title", "Frieren")  # exactly this title: two of three
+    assert code == 0 and "removed 2 videos;" in out
+    assert [v["title"] for v in listing(home, capsys).values()] == ["Sousou no Frieren"]
 
 
 def test_prune_drops_videos_whose_files_are_gone(folder: Path, tmp_path: Path, capsys) -> None:
@@ -120,6 +120,8 @@ def test_force_hashes_again_and_one_episode_is_not_stamped_on_a_folder(
     assert code == 1 and err.startswith("ashen: no video is titled")
     code, out, err = ashen(home, capsys, "edit", "episode03.mp4")
     assert code == 1 and err.startswith("ashen: edit sets")
+    code, out, err = ashen(home, capsys, "edit", "episode03.mp4", "--title", "Frieren")
+    assert code == 0 and out.endswith(": nothing to change\n")
 
 
 def test_ashen_serve_reindexes_a_file_video_under_its_id_and_names_uploads_by_the_rule(

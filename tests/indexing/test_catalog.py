@@ -160,3 +160,13 @@ def test_a_missing_file_is_one_line(store: SqliteStore, tmp_path: Path) -> None:
         look(store, tmp_path / "missing.mkv")
     with pytest.raises(MediaError, match="not a file"):
         look(store, tmp_path)
+
+
+def test_hashed_again_from_a_new_path_forgets_the_old_one(store: SqliteStore, tmp_path: Path) -> None:
+    path = write(tmp_path / "a.mkv")
+    video = indexed(store, path)
+    moved = path.rename(tmp_path / "b.mkv")
+    seen = look(store, moved, force=True)  # `ashen index --force` on the moved file
+    assert (seen.found, seen.entry.video_id) == (Found.NEW, video.id)
+    indexed_after(store, seen, moved)
+    assert [e.path for e in store.files()] == [str(moved)] and [v.id for v in store.list_videos()] == [video.id]
