@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ashen.cli import main
+from ashen.errors import AshenError
 from ashen.indexing.library import LocalLibrary
 from ashen.media.probe import ffmpeg_exe
 from ashen.records import UploadRequest
@@ -112,10 +113,14 @@ def test_force_hashes_again_and_one_episode_is_not_stamped_on_a_folder(
     home.mkdir()
     one = folder / "episode03.mp4"
     assert ashen(home, capsys, "index", "-q", "--workers", "1", str(one))[0] == 0
+    [video] = listing(home, capsys).values()
+    assert (video["title"], video["episode"]) == ("Frieren", "03")  # one file: named by the same rule
     code, out, _ = ashen(home, capsys, "index", "-q", "--workers", "1", "--force", str(one))
     assert code == 0 and out.startswith("indexed episode03.mp4") and len(listing(home, capsys)) == 1
     code, out, err = ashen(home, capsys, "index", "-q", "--episode", "2", str(folder))
     assert code == 1 and err.count("\n") == 1 and "--episode names one video and 3 were found" in err
+    code, out, _ = ashen(home, capsys, "index", "--dry-run", "http://127.0.0.1:9/v/%5BGrp%5D%20Show%20-%2004.mkv?s=1")
+    assert code == 0 and "as 'Show' episode 04" in out and len(listing(home, capsys)) == 1  # a URL: named, not read
     code, out, err = ashen(home, capsys, "remove", "--title", "Nothing")
     assert code == 1 and err.startswith("ashen: no video is titled")
     code, out, err = ashen(home, capsys, "edit", "episode03.mp4")
@@ -148,3 +153,24 @@ def test_ashen_serve_reindexes_a_file_video_under_its_id_and_names_uploads_by_th
         thread.join(60)
     uploaded = store.get_video(video_id)
     assert uploaded is not None and (uploaded.title, uploaded.episode) == ("Frieren", "02")
+
+
+def test_ashen_upload_names_by_the_same_rule(folder: Path, monkeypatch, capsys: pytest.CaptureFixture[str]) -> None:
+    asked = []
+
+    def start_upload(api: object, path: Path, title: str, episode: str | None) -> dict[str, object]:
+        asked.append((path.name, title, episode))
+        raise AshenError("stop here: what POST /uploads was asked is all this test reads")
+
+    monkeypatch.setattr("ashen.api.upload_client.start_upload", start_upload)
+    release = folder / "[SubsPlease] Sousou no Frieren - 02 (1080p) [BCDE2345].mp4"
+    for path in (release, folder / "episode03.mp4"):
+        assert main(["upload", str(path), "--api", "http://127.0.0.1:9"]) == 1
+    assert [a[1:] for a in asked] == [("Sousou no Frieren", "02"), ("Frieren", "03")]
+    capsys.readouterr()
+    assert (
+        main(["upload", str(release), str(folder / "episode03.mp4"), "--api", "http://127.0.0.1:9", "--episode", "1"])
+        == 1
+    )
+    assert capsys.readouterr().err.startswith("ashen: --episode names one video and 2 were given")
+    assert len(asked) == 2

@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import NoReturn, TypeAlias
+from urllib.parse import unquote
 
 from tqdm import tqdm
 
@@ -73,7 +74,12 @@ class _IndexRun:
     def one(self, n: int, source: str) -> None:
         try:
             if "://" in source:  # a URL: no file to look at, its id is its address
-                self._hash(n, source, name_video(PurePosixPath(source.split("?", 1)[0]).name, "", self.given), None)
+                naming = name_video(unquote(PurePosixPath(source.split("?", 1)[0]).name), "", self.given)
+                if self.args.dry_run:
+                    print(f"would index {source} as {_named(naming, video_id_for(source))}")
+                else:
+                    self._hash(n, source, naming, None)
+                self.found[Found.NEW] += 1
                 return
             path = Path(source).resolve()
             seen = look(self.store, path, force=self.args.force)
