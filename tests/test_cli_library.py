@@ -12,6 +12,7 @@ import pytest
 
 from ashen.cli import main
 from ashen.errors import AshenError
+from ashen.indexing.indexer import IndexOptions, index_video, video_id_for
 from ashen.indexing.library import LocalLibrary
 from ashen.media.probe import ffmpeg_exe
 from ashen.records import UploadRequest
@@ -174,3 +175,25 @@ def test_ashen_upload_names_by_the_same_rule(folder: Path, monkeypatch, capsys: 
     )
     assert capsys.readouterr().err.startswith("ashen: --episode names one video and 2 were given")
     assert len(asked) == 2
+
+
+def test_a_store_of_the_previous_version_keeps_its_ids_and_is_not_hashed_again(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    one, two = folder / "episode03.mp4", folder / "[SubsPlease] Sousou no Frieren - 02 (1080p) [BCDE2345].mp4"
+    monkeypatch.chdir(folder)
+    with SqliteStore(home / DB_NAME) as store:  # as the previous `ashen index` left it: ids from the paths, no files
+        for path in (one.name, two.name):  # given relative, as its source was kept
+            index_video(store, path, IndexOptions(title="Old", workers=1))
+        store._db.execute("DROP TABLE files")
+    before = listing(home, capsys)
+    assert before[one.name]["id"] == video_id_for(str(one)) and before[one.name]["source"] == one.name
+    code, out, _ = ashen(home, capsys, "remove", str(one))  # by its absolute path: the path's id finds it
+    assert code == 0 and f"removed {before[one.name]['id']}" in out
+    code, out, _ = ashen(home, capsys, "index", "-q", str(folder))
+    assert code == 0 and "unchanged: 1 file " in out and out.count("indexed ") == 2  # the two others are hashed
+    videos = listing(home, capsys)
+    assert videos[two.name] == before[two.name] | {"source": str(two)}  # adopted: its id, not hashed again
+    assert videos[one.name]["id"] != before[one.name]["id"] and len(videos) == 3  # indexed anew: its content's id

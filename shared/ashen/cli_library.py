@@ -158,8 +158,9 @@ class _IndexRun:
         if self.args.dry_run:
             print(f"dry run: {hashed} to index, {self.found[Found.UNCHANGED]} unchanged; nothing stored")
             return
-        if self.found[Found.UNCHANGED]:
-            print(f"unchanged: {self.found[Found.UNCHANGED]} files (as last indexed; --force hashes them again)")
+        if unchanged := self.found[Found.UNCHANGED]:
+            files = "file" if unchanged == 1 else "files"
+            print(f"unchanged: {unchanged} {files} (as last indexed; --force hashes them again)")
         if self.count > 1:
             t = self.totals
             rt = t["duration"] / t["seconds"] if t["seconds"] else 0

@@ -13,7 +13,8 @@ its first fingerprint's first 16 hex digits, so it follows the content:
   video it held is removed once no file of it is left.
 
 A store written before file entries (ids from the path, ``indexer.video_id_for``) keeps its ids:
-a file whose path-id video was indexed after the file's mtime is adopted as unchanged.
+a file whose path-id video was indexed after the file's mtime is adopted as unchanged (and its
+source, kept as given then, becomes the absolute path).
 """
 
 from __future__ import annotations
@@ -132,6 +133,10 @@ def settle(store: CatalogStore, seen: Look, video: VideoRecord | None = None) ->
         moved = replace(seen.video, source=seen.entry.path, filename=Path(seen.entry.path).name)
         store.keep_file(seen.entry, video=moved, forget=[seen.previous.path])
         return moved
+    if seen.video is not None and not Path(seen.video.source).is_absolute():  # adopted from an older store
+        absolute = replace(seen.video, source=seen.entry.path)
+        store.keep_file(seen.entry, video=absolute)
+        return absolute
     store.keep_file(seen.entry)
     if seen.needs_hashing:
         _forget_gone(store, seen.entry.video_id)
