@@ -164,10 +164,11 @@ class _IndexRun:
         if self.count > 1:
             t = self.totals
             rt = t["duration"] / t["seconds"] if t["seconds"] else 0
+            work = f", {t['frames']} frames read, {t['scenes']} scenes stored, {t['seconds']:.2f} s wall"
+            work += f", {rt:.1f}x realtime"
             print(
                 f"total: {self.count - self.failures}/{self.count} videos, {hashed} hashed, "
-                f"{self.found[Found.MOVED]} moved, {t['frames']} frames read, {t['scenes']} scenes stored, "
-                f"{t['seconds']:.2f} s wall, {rt:.1f}x realtime"
+                f"{self.found[Found.MOVED]} moved" + (work if t["frames"] else "")
             )
 
 
@@ -231,10 +232,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
             raise AshenError(f"no video is titled '{args.title}' (see 'ashen list')")
     else:
         victims = [find_video(store, args.video)]
+    before = store.stats().size_bytes
     for video in victims:
         store.remove_video(video.id)
         print(f"removed {video.id}  {video.title}{' ep ' + video.episode if video.episode else ''}  {video.filename}")
-    freed = store.reclaim_space()
+    store.reclaim_space()
+    freed = max(0, before - store.stats().size_bytes)
     plural = "s" if len(victims) != 1 else ""
     print(f"removed {len(victims)} video{plural}; the store is {freed / 2**20:.1f} MiB smaller")
     return 0
