@@ -116,8 +116,11 @@ def test_force_hashes_again_and_one_episode_is_not_stamped_on_a_folder(
     assert ashen(home, capsys, "index", "-q", "--workers", "1", str(one))[0] == 0
     [video] = listing(home, capsys).values()
     assert (video["title"], video["episode"]) == ("Frieren", "03")  # one file: named by the same rule
+    assert ashen(home, capsys, "edit", "episode03.mp4", "--title", "Kept")[0] == 0
     code, out, _ = ashen(home, capsys, "index", "-q", "--workers", "1", "--force", str(one))
     assert code == 0 and out.startswith("indexed episode03.mp4") and len(listing(home, capsys)) == 1
+    [video] = listing(home, capsys).values()
+    assert (video["title"], video["episode"]) == ("Kept", "03")  # hashed again, its names kept
     code, out, err = ashen(home, capsys, "index", "-q", "--episode", "2", str(folder))
     assert code == 1 and err.count("\n") == 1 and "--episode names one video and 3 were found" in err
     code, out, _ = ashen(home, capsys, "index", "--dry-run", "http://127.0.0.1:9/v/%5BGrp%5D%20Show%20-%2004.mkv?s=1")
@@ -126,7 +129,7 @@ def test_force_hashes_again_and_one_episode_is_not_stamped_on_a_folder(
     assert code == 1 and err.startswith("ashen: no video is titled")
     code, out, err = ashen(home, capsys, "edit", "episode03.mp4")
     assert code == 1 and err.startswith("ashen: edit sets")
-    code, out, err = ashen(home, capsys, "edit", "episode03.mp4", "--title", "Frieren")
+    code, out, err = ashen(home, capsys, "edit", "episode03.mp4", "--title", "Kept")
     assert code == 0 and out.endswith(": nothing to change\n")
 
 

@@ -83,7 +83,7 @@ class _IndexRun:
                 return
             path = Path(source).resolve()
             seen = look(self.store, path, force=self.args.force)
-            naming = name_video(path.name, path.parent.name, self.given)
+            naming = self._naming(seen, path)
             if self.args.dry_run:
                 self._preview(seen, naming)
             elif seen.needs_hashing:
@@ -94,6 +94,23 @@ class _IndexRun:
         except AshenError as exc:
             self.failures += 1
             print(f"ashen: {exc}", file=sys.stderr)
+
+    def _naming(self, seen: Look, path: Path) -> Naming:
+        """The naming rule's names, but a video hashed again (``--force``, or new content at its
+        path) keeps the names it has (``ashen edit``, ``PATCH``); names given here win over both."""
+        prior = self.store.get_video(seen.entry.video_id)
+        if prior is None and seen.previous is not None:
+            prior = self.store.get_video(seen.previous.video_id)
+        if prior is None or not seen.needs_hashing:
+            return name_video(path.name, path.parent.name, self.given)
+        g = self.given
+        return Naming(
+            g.title or prior.title,
+            g.episode or prior.episode,
+            path.name,
+            g.anilist or prior.anilist,
+            g.mal or prior.mal,
+        )
 
     def _hash(self, n: int, source: str, naming: Naming, seen: Look | None) -> None:
         options = IndexOptions(
