@@ -95,6 +95,7 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.cli_search",
         "ashen.cli_serve",
         "ashen.cli_upload",
+        "ashen.cli_library",
     },
     # What every command shares: global options, argument types, the store read (never made) or written.
     "ashen.cli_common": {"ashen.errors", "ashen.store"},
@@ -121,8 +122,18 @@ ALLOWED: dict[str, set[str]] = {
     },
     # `ashen keys`: the local store's file, or the stack's KeysTable with the admin's credentials.
     "ashen.cli_keys": {"ashen.cli_common", "ashen.cli_format", "ashen.accounts", "ashen.errors", "ashen.store"},
-    # `ashen upload`: a client of the HTTP API (api.upload_client), nothing of the store.
-    "ashen.cli_upload": {"ashen.cli_common", "ashen.errors", "ashen.api"},
+    # `ashen upload`: a client of the HTTP API (api.upload_client), nothing of the store; names as `ashen index`.
+    "ashen.cli_upload": {"ashen.cli_common", "ashen.errors", "ashen.api", "ashen.indexing.naming"},
+    # `ashen index` (incremental), `remove`, `edit`, `prune`: the embedded store's library, named by one rule.
+    "ashen.cli_library": {
+        "ashen.cli_common",
+        "ashen.cli_format",
+        "ashen.errors",
+        "ashen.indexing",
+        "ashen.media",
+        "ashen.records",
+        "ashen.store",
+    },
     "ashen": {"ashen"},  # the public entry point re-exports
 }
 # The domain knows nothing of AWS, Lambda or HTTP; the descriptors nothing but numpy.
@@ -130,7 +141,7 @@ DOMAIN = ("ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "as
 DOMAIN += ("ashen.indexing", "ashen.search", "ashen.store.port", "ashen.store.sqlite", "ashen.preview")
 DOMAIN += ("ashen.accounts", "ashen.store.sqlite_accounts", "ashen.keyfile")
 ADAPTER_ONLY = {"boto3", "botocore", "pynamodb", "aws_lambda_powertools", "http", "urllib", "wsgiref", "socket"}
-ADAPTER_ONLY |= {"socketserver", "email", "requests", "httpx", "anitopy", "urllib3", "python_multipart", "multipart"}
+ADAPTER_ONLY |= {"socketserver", "email", "requests", "httpx", "urllib3", "python_multipart", "multipart"}
 ADAPTER_ONLY |= {"gunicorn"}
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

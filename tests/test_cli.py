@@ -156,7 +156,8 @@ def test_a_numeric_folder_is_the_anilist_id_and_search_filters_by_it(clip, tmp_p
     cut = library / "21" / "[Grp] Sintel - 03.mp4"
     cmd = [ffmpeg_exe(), "-v", "error", "-t", "6", "-i", str(clip), "-an", "-c:v", "libx264", "-preset", "ultrafast"]
     subprocess.run([*cmd, str(cut)], check=True, timeout=60)
-    (library / "Other" / "copy.mp4").write_bytes(cut.read_bytes())
+    other = library / "Other" / "02.mp4"  # other bytes (the same bytes would be one video), no title in its name
+    subprocess.run([*cmd, "-crf", "30", str(other)], check=True, timeout=60)
     home = tmp_path / "home"
     home.mkdir()
     assert main(["--home", str(home), "index", "-q", str(library)]) == 0
@@ -164,7 +165,9 @@ def test_a_numeric_folder_is_the_anilist_id_and_search_filters_by_it(clip, tmp_p
     assert main(["--home", str(home), "list", "--json"]) == 0
     videos = {v["filename"]: v for v in json.loads(capsys.readouterr().out)}
     assert videos[cut.name]["anilist"] == 21 and videos[cut.name]["title"] != "21"
-    assert videos["copy.mp4"]["anilist"] is None and videos["copy.mp4"]["title"] == "Other"
+    other_video = videos["02.mp4"]
+    assert (other_video["anilist"], other_video["title"], other_video["episode"]) == (None, "Other", "02")
+    assert (videos[cut.name]["title"], videos[cut.name]["episode"]) == ("Sintel", "03")
     png = export_frame(cut, 3.0, tmp_path / "q.png")
 
     def found(*args):
@@ -172,7 +175,7 @@ def test_a_numeric_folder_is_the_anilist_id_and_search_filters_by_it(clip, tmp_p
         assert main(["--home", str(home), "search", "--json", str(png), *args]) == 0
         return sorted(r["filename"] for r in json.loads(capsys.readouterr().out)["result"])
 
-    assert found() == sorted([cut.name, "copy.mp4"])
+    assert found() == sorted([cut.name, "02.mp4"])
     assert found("--anilist", "21") == [cut.name]
     assert main(["--home", str(home), "index", "-q", str(cut), "--anilist", "5", "--mal", "7"]) == 0
     capsys.readouterr()

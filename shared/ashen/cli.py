@@ -13,10 +13,6 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import NoReturn
-
-from tqdm import tqdm
 
 from ashen.cli_common import (
     add_global_options,
@@ -24,90 +20,18 @@ from ashen.cli_common import (
     common_options,
     index_hint,
     store_to_read,
-    store_to_write,
-    whole,
 )
 from ashen.cli_format import Column, duration, mebibytes, pairs, table
 from ashen.cli_keys import register as register_keys
+from ashen.cli_library import register as register_library
 from ashen.cli_search import register as register_search
 from ashen.cli_serve import register as register_serve
 from ashen.cli_upload import register as register_upload
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
-from ashen.indexing.indexer import IndexOptions, find_videos, folder_naming, index_video, video_id_for
-from ashen.media.probe import VideoInfo
 from ashen.query.images import load_rgb, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
 from ashen.records import VideoRecord
-
-
-class _ProgressBar:
-    """A tqdm bar on stderr for one video being indexed (an ashen.indexing.indexer.IndexProgress)."""
-
-    def __init__(self, name: str, *, quiet: bool) -> None:
-        self.name, self.quiet = name, quiet
-        self.bar: tqdm[NoReturn] | None = None
-
-    def started(self, info: VideoInfo) -> None:
-        fmt = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}, {rate_fmt}]"
-        total = round(info.duration or 0, 1)
-        self.bar = tqdm(total=total, unit="s", desc=self.name, file=sys.stderr, disable=self.quiet, bar_format=fmt)
-
-    def advanced(self, seconds: float) -> None:
-        if self.bar is not None:
-            self.bar.update(round(seconds, 3))
-
-    def close(self, *, complete: bool = False) -> None:
-        if self.bar is None:
-            return
-        if complete and self.bar.total is not None:
-            self.bar.n = self.bar.total
-        self.bar.close()
-
-
-def cmd_index(args: argparse.Namespace) -> int:
-    sources = find_videos(args.paths)
-    if not sources:
-        raise AshenError("no videos found in " + ", ".join(args.paths))
-    store = store_to_write(args)
-    failures = 0
-    totals = {"frames": 0, "scenes": 0, "duration": 0.0, "seconds": 0.0}
-    for source in sources:
-        title, anilist = folder_naming(Path(source).parent.name) if Path(args.paths[0]).is_dir() else (None, None)
-        options = IndexOptions(
-            title=args.title or title,
-            episode=args.episode,
-            anilist=args.anilist or anilist,
-            mal=args.mal,
-            workers=args.workers,
-        )
-        bar = _ProgressBar(Path(source).name[:40], quiet=args.quiet)
-        try:
-            report = index_video(store, source, options, bar)
-        except AshenError as exc:
-            failures += 1
-            bar.close()
-            print(f"ashen: {exc}", file=sys.stderr)
-            continue
-        bar.close(complete=True)
-        v = report.video
-        totals["frames"] += report.frames
-        totals["scenes"] += report.scenes
-        totals["duration"] += v.duration or 0.0
-        totals["seconds"] += report.seconds
-        print(
-            f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
-            f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
-            f"{report.seconds:.2f} s wall, "
-            f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime"
-        )
-    if len(sources) > 1:
-        rt = totals["duration"] / totals["seconds"] if totals["seconds"] else 0
-        print(
-            f"total: {len(sources) - failures}/{len(sources)} videos, {totals['frames']} frames read, "
-            f"{totals['scenes']} scenes stored, {totals['seconds']:.2f} s wall, {rt:.1f}x realtime"
-        )
-    return 1 if failures else 0
 
 
 def cmd_signature(args: argparse.Namespace) -> int:
@@ -157,25 +81,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_remove(args: argparse.Namespace) -> int:
-    store = store_to_read(args)
-    videos = store.list_videos()
-    wanted = args.video
-    ids = {v.id for v in videos}
-    if wanted in ids:
-        match = [wanted]
-    else:
-        by_path = video_id_for(wanted) if Path(wanted).exists() else None
-        match = [v.id for v in videos if v.id == by_path or v.filename == wanted or v.source == wanted]
-    if not match:
-        raise AshenError(f"{wanted}: no such video in the index (see 'ashen list')")
-    if len(match) > 1:
-        raise AshenError(f"{wanted}: matches {len(match)} videos; give the id from 'ashen list'")
-    store.remove_video(match[0])
-    print(f"removed {match[0]}")
-    return 0
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
     store = store_to_read(args)
     s = store.stats()
@@ -216,17 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = common_options()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", parents=[common.store], help="index video files or folders of videos")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="a video file, or a folder: every video in it")
-    p.add_argument("--title", help="the videos' title (default: a folder's name, else the file's name)")
-    p.add_argument("--episode", help="the episode, e.g. 3 (default: none)")
-    p.add_argument("--anilist", type=whole(1), metavar="ID", help="the AniList id (default: a numeric folder's name)")
-    p.add_argument("--mal", type=whole(1), metavar="ID", help="the MyAnimeList id")
-    p.add_argument(
-        "--workers", type=whole(1), default=None, metavar="N", help="segments hashed in parallel (default: CPU count)"
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_index)
+    register_library(sub, common)  # index, remove, edit, prune: ashen.cli_library
 
     register_search(sub, common)
 
@@ -238,10 +133,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", parents=[common.store, common.output], help="list indexed videos")
     p.set_defaults(func=cmd_list)
-
-    p = sub.add_parser("remove", parents=[common.store], help="remove a video from the index")
-    p.add_argument("video", help="the video's id (see 'ashen list'), its file's path, or its file name")
-    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser(
         "stats", parents=[common.store, common.output], help="videos, frames read, scenes stored, store size"

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from ashen.cli_common import Commands, CommonOptions, http_url, seconds
 from ashen.errors import AshenError
+from ashen.indexing.naming import Given, name_video
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
@@ -19,11 +20,16 @@ def cmd_upload(args: argparse.Namespace) -> int:
     from ashen.api.upload_client import Api, api_key, send_file, start_upload, wait_indexed
 
     api = Api(args.api, api_key(args.key))
+    if args.episode is not None and len(args.files) > 1:
+        raise AshenError(
+            f"--episode names one video and {len(args.files)} were given; each takes its episode from its name"
+        )
     for name in args.files:
         path = Path(name)
         if not path.is_file():
             raise AshenError(f"{name}: no such file")
-        answer = start_upload(api, path, args.title or path.parent.resolve().name, args.episode)
+        naming = name_video(path.name, path.parent.resolve().name, Given(args.title, args.episode))  # as `ashen index`
+        answer = start_upload(api, path, naming.title, naming.episode)
         video_id = answer["videoId"]
         with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name[:40], file=sys.stderr) as bar:
             send_file(answer["upload"], path, bar.update)
@@ -44,8 +50,8 @@ def register(commands: Commands, common: CommonOptions) -> None:
     p = commands.add_parser("upload", help="upload videos to an Ashen API (ashen serve or AWS) and wait until indexed")
     p.add_argument("files", nargs="+", metavar="FILE", help="a video file")
     p.add_argument("--api", required=True, type=http_url, help="the API's URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--title", help="the videos' title (default: the file's folder name)")
-    p.add_argument("--episode", help="the episode, e.g. 3 (default: none)")
+    p.add_argument("--title", help="default: the release name's, else the file's folder name (as `ashen index`)")
+    p.add_argument("--episode", help="for one file (default: from its name)")
     p.add_argument("--key", help="an admin API key (default: $ASHEN_API_KEY)")
     p.add_argument("--poll", type=seconds, default=1.0, help="seconds between progress checks (default 1)")
     p.set_defaults(func=cmd_upload)

@@ -180,3 +180,16 @@ class UploadTicket:
     fields: dict[str, str]
     expires: float
     method: str = "POST"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A file of the local library as it was when last indexed: its absolute ``path``, ``size``
+    (bytes), ``mtime_ns``, its content **fingerprint** (ashen.indexing.catalog) and the video it is.
+    Several files may be one video (copies of the same content)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    fingerprint: str
+    video_id: str

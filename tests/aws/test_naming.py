@@ -83,7 +83,7 @@ def test_odd_names_never_raise_and_episodes_are_plain(filename: str, episode: st
     ],
 )
 def test_whatever_anitopy_returns_is_read_without_raising(monkeypatch: pytest.MonkeyPatch, parsed: object) -> None:
-    monkeypatch.setattr("ashen.aws.naming.anitopy.parse", lambda name: parsed)
+    monkeypatch.setattr("ashen.indexing.naming.anitopy.parse", lambda name: parsed)
     title, episode = parse_filename("x.mkv")
     assert title is None or isinstance(title, str)
     assert episode is None or isinstance(episode, str)

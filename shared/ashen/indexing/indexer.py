@@ -47,8 +47,10 @@ VIDEO_SUFFIXES = {
 @dataclass(frozen=True)
 class IndexOptions:
     """What to call the video (default: its file name, no episode, no AniList or MyAnimeList id),
-    how many segments to hash at once (default: one per CPU) and the longest video to take, in
-    seconds (default: ashen.media.probe.max_duration_s(), $ASHEN_MAX_DURATION_HOURS or 12 h)."""
+    how many segments to hash at once (default: one per CPU), the longest video to take, in
+    seconds (default: ashen.media.probe.max_duration_s(), $ASHEN_MAX_DURATION_HOURS or 12 h), and
+    its id (default: ``video_id_for(source)``; ``ashen index`` gives the content's, see
+    ashen.indexing.catalog)."""
 
     title: str | None = None
     episode: str | None = None
@@ -56,6 +58,7 @@ class IndexOptions:
     mal: int | None = None
     workers: int | None = None
     max_duration: float | None = None
+    video_id: str | None = None
 
 
 class IndexProgress(Protocol):
@@ -98,14 +101,6 @@ def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:
     return list(zip(bucket_keys(values[keep]), kept, strict=True))
 
 
-def folder_naming(folder: str) -> tuple[str | None, int | None]:
-    """(title, AniList id) a library folder gives its videos: a folder named by digits alone is an
-    AniList id (trace.moe's layout, ``<anilist id>/<episode file>``), any other name the title."""
-    if folder.isascii() and folder.isdigit() and len(folder) <= 10 and int(folder) > 0:
-        return None, int(folder)
-    return folder or None, None
-
-
 def find_videos(paths: Iterable[str]) -> list[str]:
     """Expand folders into the video files they hold (sorted); files are kept as given."""
     out: list[str] = []
@@ -141,7 +136,7 @@ def index_video(
     rows = keyed(scenes)
     name = Path(source.split("?", 1)[0]).name
     record = VideoRecord(
-        id=video_id_for(source),
+        id=options.video_id or video_id_for(source),
         title=options.title or Path(name).stem,
         filename=name,
         source=source,

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from ashen.errors import AshenError
 from ashen.indexing.indexer import IndexOptions, index_video, video_id_for
+from ashen.indexing.naming import Given, name_video
 from ashen.keyfile import owner_only_key
 from ashen.media.probe import VideoInfo
 from ashen.records import UploadRequest, UploadTicket, VideoRecord, VideoStatus
@@ -145,7 +146,8 @@ class LocalLibrary:
         except BaseException:
             shutil.rmtree(path.parent, ignore_errors=True)
             raise
-        video = VideoRecord(video_id_for(str(path)), claims.title, claims.filename, str(path), claims.episode)
+        naming = name_video(claims.filename, "", Given(claims.title, claims.episode))  # the episode of a release name
+        video = VideoRecord(video_id_for(str(path)), naming.title, claims.filename, str(path), naming.episode)
         self._start(video)
         return video.id
 
@@ -177,7 +179,9 @@ class LocalLibrary:
         store = self.store_factory()
         progress = _StoreProgress(store, video)
         try:
-            options = IndexOptions(video.title, video.episode, video.anilist, video.mal, workers=self.workers)
+            options = IndexOptions(
+                video.title, video.episode, video.anilist, video.mal, workers=self.workers, video_id=video.id
+            )  # its id as it is: `ashen index` gives a file its content's, an upload its path's
             index_video(store, video.source, options, progress)
         except Exception as exc:  # the reason goes on the record: GET /videos/{id} shows it
             failed = replace(progress.video, status=VideoStatus.FAILED, error=str(exc)[:500])

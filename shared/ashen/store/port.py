@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Protocol
 
-from ashen.records import Candidate, Scene, StoreStats, VideoEdit, VideoPage, VideoRecord, VideoStatus
+from ashen.records import Candidate, FileEntry, Scene, StoreStats, VideoEdit, VideoPage, VideoRecord, VideoStatus
 
 
 class SceneStore(Protocol):
@@ -53,6 +53,31 @@ class SceneStore(Protocol):
     def small_index(self, limit: int) -> list[str] | None:
         """Every bucket holding a scene when the store holds at most ``limit`` scenes; None when
         it holds more, or cannot tell without reading the whole index (DynamoDB: a Scan)."""
+
+
+class CatalogStore(SceneStore, Protocol):
+    """The port plus the files of a local library (SqliteStore): each file as it was when last
+    indexed, so that an unchanged file is not hashed again and a moved one is known by its content
+    (ashen.indexing.catalog)."""
+
+    def file_at(self, path: str) -> FileEntry | None:
+        """The entry of the file at ``path`` (absolute), or None."""
+
+    def files_with(self, fingerprint: str) -> list[FileEntry]:
+        """Every file entry of this content fingerprint."""
+
+    def files(self) -> list[FileEntry]:
+        """Every file entry, by path."""
+
+    def keep_file(self, entry: FileEntry, *, video: VideoRecord | None = None, forget: Sequence[str] = ()) -> None:
+        """In one transaction: record ``entry`` (replacing what its path held), put ``video`` when
+        given (a moved file's record) and forget the entries of the paths in ``forget``."""
+
+    def forget_files(self, paths: Sequence[str]) -> None:
+        """Drop the entries of these paths (their videos stay)."""
+
+    def reclaim_space(self) -> int:
+        """Give the space of removed videos back to the file system; the bytes the store shrank by."""
 
 
 class Begun(StrEnum):

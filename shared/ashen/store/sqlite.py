@@ -21,6 +21,7 @@ from pathlib import Path
 from ashen.errors import StoreBusy, StoreError
 from ashen.records import (
     Candidate,
+    FileEntry,
     Scene,
     StoreStats,
     VideoEdit,
@@ -52,12 +53,26 @@ CREATE TABLE IF NOT EXISTS scenes (
 ) WITHOUT ROWID;
 DROP INDEX IF EXISTS scenes_by_video;
 CREATE INDEX IF NOT EXISTS scenes_by_video_time ON scenes (video_id, start);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    video_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_fingerprint ON files (fingerprint);
+CREATE INDEX IF NOT EXISTS files_by_video ON files (video_id);
 """
+_INCREMENTAL = 2  # PRAGMA auto_vacuum: free pages can be given back (PRAGMA incremental_vacuum)
+# Every free page back, then the WAL written back and emptied. A script: executed by sqlite3_exec,
+# which steps incremental_vacuum to its end (one execute() frees a single page).
+_GIVE_BACK = "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);"
 
 _INSERT_SCENE = (
     "INSERT OR REPLACE INTO scenes (bucket, video_id, start, at, end, frames, signature, layout, cut)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_SELECT_FILES = "SELECT path, size, mtime_ns, fingerprint, video_id FROM files"
 _SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout, cut FROM scenes"  # rows for _candidates
 _KEYS_PER_STATEMENT = 2000  # well under the host parameters an SQLite statement may have
 BUSY_TIMEOUT_ENV = "ASHEN_BUSY_TIMEOUT_S"
@@ -115,6 +130,8 @@ class SqliteStore:
         try:
             with self._guard() as db:
                 db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+                if db.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file; an older one: reclaim_space
+                    db.execute(f"PRAGMA auto_vacuum={_INCREMENTAL}")
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_SCHEMA)
@@ -232,10 +249,63 @@ class SqliteStore:
         return _candidates(rows)
 
     def remove_video(self, video_id: str) -> bool:
+        """Delete the video, its scenes and its files' entries; in a store made with incremental
+        auto-vacuum (every store since the files table), give the freed pages back at once."""
         with self._transaction() as db:
             db.execute("DELETE FROM scenes WHERE video_id = ?", (video_id,))
+            db.execute("DELETE FROM files WHERE video_id = ?", (video_id,))
             gone: int = db.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
+        if gone:
+            with self._guard() as db:
+                if db.execute("PRAGMA auto_vacuum").fetchone()[0] == _INCREMENTAL:
+                    db.executescript(_GIVE_BACK)
         return gone > 0
+
+    def reclaim_space(self) -> int:
+        """Free pages back to the file system: an incremental vacuum, or (a store made before
+        incremental auto-vacuum) one VACUUM that also turns it on; then the WAL is truncated."""
+        before = self._size()
+        with self._guard() as db:
+            if db.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
+                db.execute(f"PRAGMA auto_vacuum={_INCREMENTAL}")
+                db.execute("VACUUM")
+            db.executescript(_GIVE_BACK)
+        return max(0, before - self._size())
+
+    def _size(self) -> int:
+        """Bytes of the store's files (the database, its WAL and shared memory)."""
+        return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+
+    # files of the local library (ashen.indexing.catalog)
+    def file_at(self, path: str) -> FileEntry | None:
+        with self._guard() as db:
+            row = db.execute(f"{_SELECT_FILES} WHERE path = ?", (path,)).fetchone()
+        return FileEntry(*row) if row else None
+
+    def files_with(self, fingerprint: str) -> list[FileEntry]:
+        with self._guard() as db:
+            rows = db.execute(f"{_SELECT_FILES} WHERE fingerprint = ? ORDER BY path", (fingerprint,)).fetchall()
+        return [FileEntry(*r) for r in rows]
+
+    def files(self) -> list[FileEntry]:
+        with self._guard() as db:
+            rows = db.execute(f"{_SELECT_FILES} ORDER BY path").fetchall()
+        return [FileEntry(*r) for r in rows]
+
+    def keep_file(self, entry: FileEntry, *, video: VideoRecord | None = None, forget: Sequence[str] = ()) -> None:
+        record = json.dumps(video.to_dict()) if video is not None else None
+        with self._transaction() as db:
+            db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in forget])
+            db.execute(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, fingerprint, video_id) VALUES (?, ?, ?, ?, ?)",
+                (entry.path, entry.size, entry.mtime_ns, entry.fingerprint, entry.video_id),
+            )
+            if video is not None:
+                db.execute("INSERT OR REPLACE INTO videos (id, record) VALUES (?, ?)", (video.id, record))
+
+    def forget_files(self, paths: Sequence[str]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
 
     def edit_video(self, video_id: str, edit: VideoEdit) -> VideoRecord | None:
         """One UPDATE of the record's editable fields: status, progress and scenes stay."""
@@ -252,8 +322,7 @@ class SqliteStore:
         videos = self.list_videos()
         with self._guard() as db:
             scenes = db.execute("SELECT COUNT(*) FROM scenes").fetchone()[0]
-        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
-        return StoreStats(len(videos), sum(v.frames for v in videos), int(scenes), size)
+        return StoreStats(len(videos), sum(v.frames for v in videos), int(scenes), self._size())
 
     def bucket_sizes(self) -> dict[str, int]:
         with self._guard() as db:
