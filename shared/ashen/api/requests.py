@@ -26,9 +26,9 @@ from ashen.search.options import DEFAULT_LIMIT, SearchOptions
 
 MAX_LIMIT = 100
 MAX_JSON_BYTES = 64 * 1024
-# A query hashed on the client (ashen.query.descriptor): about 40 KiB a picture, up to 16 frames.
+# A query hashed on the client (ashen.query.descriptor): about 55 KB a picture, up to 16 frames.
 DESCRIPTOR_TYPE = "application/vnd.ashen.descriptor+json"
-MAX_DESCRIPTOR_BYTES = 1024 * 1024
+MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 32
 MAX_FORM_PARTS = 16  # the form is read up to its first part named ``image``, and no further than this
 MAX_PART_HEADERS = 8
