@@ -41,7 +41,8 @@ FIT_RATIOS = (4 / 3, 16 / 9, 1.85, 2.0, 2.35, 2.39)
 # share of the picture's side (16:9 against a 848x480 video: 0.6%).
 FIT_TOLERANCE = 0.02
 MAX_FRAMES = 16  # as a query clip's frames (ashen.media.stills)
-MAX_READINGS = 256  # per frame or fit; a picture makes well under 100
+MAX_READINGS = 160  # per frame or fit; a picture makes up to about 90 (a grayscale one with borders)
+MAX_PAINTED = 1  # painted-over readings read deep (thousands of keys): a picture makes at most one
 MAX_SIDE = 4096  # the working picture is about 360 on its short side
 MAX_OFFSET_S = 3600.0
 MAX_PENALTY = 100.0
@@ -216,6 +217,17 @@ def _reading(doc: object, grids: Sequence[npt.NDArray[np.float32]]) -> Reading:
     return Reading(name, signature.array, float(penalty), grids[grid] if grid is not None else None, bool(luma_only))
 
 
+def _check_readings(readings: Sequence[Reading]) -> None:
+    """What a picture's readings are: at least one, each name once, at most one painted over
+    (their probes cost what a picture's would, whatever the client sends)."""
+    if not readings:
+        raise DescriptorError("descriptor: a frame has at least one reading")
+    if len({r.name for r in readings}) != len(readings):
+        raise DescriptorError("descriptor: a frame names each reading once")
+    if sum(r.family == "paint" and not r.luma_only for r in readings) > MAX_PAINTED:
+        raise DescriptorError(f"descriptor: at most {MAX_PAINTED} painted-over reading a frame")
+
+
 def _frame(doc: object) -> DescribedFrame:
     offset = _field(doc, "offset", (int, float))
     assert isinstance(offset, int | float)
@@ -225,8 +237,7 @@ def _frame(doc: object) -> DescribedFrame:
     depths = None if _field(doc, "depths", (list, type(None))) is None else _ints(doc, "depths", 4, MAX_SIDE)
     grids = [_grid(g) for g in _list(doc, "grids", 2 * MAX_READINGS)]
     readings = tuple(_reading(r, grids) for r in _list(doc, "readings", MAX_READINGS))
-    if not readings:
-        raise DescriptorError("descriptor: a frame has at least one reading")
+    _check_readings(readings)
     fits = []
     for fit in _list(doc, "fits", len(FIT_RATIOS) * 2):
         box = Box(*_ints(fit, "box", 4, MAX_SIDE))
