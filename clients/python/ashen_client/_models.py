@@ -6,6 +6,7 @@ API adds later are ignored, so an older SDK keeps working against a newer server
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -20,6 +21,18 @@ def _as(name: str, default: Any = None) -> Any:
 def json_names(cls: type) -> dict[str, str]:
     """Field name -> JSON property name of a model class."""
     return {f.name: f.metadata.get("json", f.name) for f in fields(cls)}
+
+
+def as_json(value: Any) -> Any:
+    """A model (or a tuple, list or dict of them) as the API's JSON names it (``videoId``, ``from``)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = json_names(type(value))
+        return {names[f.name]: as_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    return value
 
 
 def _plain(cls: type, data: Json) -> dict[str, Any]:

@@ -11,15 +11,13 @@ stderr when a search fails.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from ashen_client._client import Client
 from ashen_client._errors import AshenClientError
-from ashen_client._models import SearchResponse
+from ashen_client._models import SearchResponse, as_json
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     search = commands.add_parser("search", help="search screenshots, GIFs or clips (files or http(s) URLs)")
     search.add_argument("sources", nargs="+", metavar="FILE")
-    search.add_argument("--json", action="store_true", help="one JSON object per source (JSON Lines)")
+    search.add_argument("--json", action="store_true", help="one JSON object per source (JSON Lines, the API's names)")
     search.add_argument("--local", action="store_true", help="hash on this machine; send only the descriptor")
     search.add_argument("--limit", type=int, default=5)
     search.add_argument("--title", help="only videos whose title contains this")
@@ -39,13 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plain(value: Any) -> Any:
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else value
-
-
-def _print_search(source: str, answer: SearchResponse, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"source": source, **_plain(answer)}))
+def _print_search(source: str, answer: SearchResponse, json_lines: bool) -> None:
+    if json_lines:
+        print(json.dumps({"source": source, **as_json(answer)}))
         return
     if answer.flat or not answer.result:
         print(f"{source}: {'too plain to tell' if answer.flat else 'no match'}")
@@ -77,9 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _search(client, args)
             if args.command == "videos":
                 for video in client.videos():
-                    print(json.dumps(_plain(video)) if args.json else f"{video.id}  {video.status:9} {video.title}")
+                    print(json.dumps(as_json(video)) if args.json else f"{video.id}  {video.status:9} {video.title}")
                 return 0
-            print(json.dumps(_plain(client.me())))
+            print(json.dumps(as_json(client.me())))
             return 0
     except (AshenClientError, ValueError) as exc:
         print(f"ashen-client: {exc}", file=sys.stderr)

@@ -174,6 +174,7 @@ def test_the_console_script(server: tuple[str, str], shots: dict[str, Path]) -> 
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=True)
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["source"] for line in lines] == [str(shots["png"]), str(shots["jpg"])]
-    assert all(line["result"][0]["title"] == "Sintel" for line in lines)
+    assert all(line["result"][0]["title"] == "Sintel" and "from" in line["result"][0] for line in lines)
+    assert all(line["frameCount"] > 0 for line in lines)  # the API's own names
     bad = subprocess.run([*cmd[:4], str(shots["png"].parent / "missing.png")], env=env, capture_output=True, text=True)
     assert bad.returncode == 1 and "missing.png" in bad.stderr and len(bad.stderr.splitlines()) == 1

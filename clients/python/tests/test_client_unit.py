@@ -17,7 +17,7 @@ from PIL import Image
 
 import ashen_client
 from ashen_client import AsyncClient, Client, Retry
-from ashen_client._models import json_names
+from ashen_client._models import as_json, json_names
 
 ROOT = Path(__file__).resolve().parents[3]
 OPENAPI = json.loads((ROOT / "openapi.json").read_text())
@@ -275,3 +275,10 @@ def test_local_hashing_without_the_core_package_says_what_to_install(monkeypatch
     with pytest.raises(ashen_client.LocalHashingUnavailable, match="pip install"), client(handle) as c:
         c.search(b"png", local=True)
     assert not seen  # nothing was sent
+
+
+def test_results_go_back_to_the_api_names() -> None:
+    again = as_json(ashen_client.SearchResponse.from_json(ANSWER))
+    assert {k: again[k] for k in ANSWER} == {**ANSWER, "result": again["result"]}
+    match = ANSWER["result"][0]  # type: ignore[index]
+    assert {k: again["result"][0][k] for k in match} == match
