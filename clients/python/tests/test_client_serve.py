@@ -5,12 +5,16 @@ indexed through the API, errors as the server answers them, the async client and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import functools
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +29,6 @@ from ashen.query.images import load_rgb
 from ashen.store.sqlite import DB_NAME, SqliteStore
 from ashen_client import AsyncClient, Client
 from tests.api.serving import make_key, started
-from tests.api.test_tracemoe_clients import image_host
 from tests.support import CLIP, export_frame
 
 pytestmark = pytest.mark.slow  # a server process and an index of the clip
@@ -59,6 +62,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     cmd = [sys.executable, "-m", "ashen.cli", "--home", str(home), "serve", "--port", "0", "--workers", "1"]
     with started(cmd, {"ASHEN_ALLOW_PRIVATE_URLS": "1"}) as url:
         yield url, key
+
+
+@contextlib.contextmanager
+def image_host(folder: Path) -> Iterator[str]:
+    """A local http.server of ``folder`` on 127.0.0.1; yields its URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def at_12s(match: ashen_client.Match) -> bool:
