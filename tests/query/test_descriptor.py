@@ -136,6 +136,7 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "size": _set("frames.0.size", [360, "640"]),
     "no readings": _set("frames.0.readings", []),
     "fit box": _set("frames.0.fits", [{"box": [0, 1, 2], "readings": []}]),
+    "flip": _set("frames.0.readings.0.flip", "yes"),
     "a name twice": lambda doc: doc["frames"][0]["readings"].append(dict(doc["frames"][0]["readings"][0])),
     "two painted": lambda doc: doc["frames"][0]["readings"].extend(
         [dict(doc["frames"][0]["readings"][0], name=name) for name in ("paint", "paint-again")]

@@ -12,7 +12,7 @@ JSON form (version 1)::
     {"version": 1, "frames": [{"offset": 0.0, "size": [h, w], "depths": [t, b, l, r] | null,
       "grids": ["<base64 of 256 float32, little-endian>", ...],
       "readings": [{"name": "original", "values": "<42 hex digits>", "penalty": 0.0,
-                    "grid": 0 | null, "lumaOnly": false}, ...],
+                    "grid": 0 | null, "flip": false, "lumaOnly": false}, ...],
       "fits": [{"box": [t, b, l, r], "readings": [...]}]}]}
 """
 
@@ -127,15 +127,20 @@ def describe(
 
 
 def _reading_json(reading: Reading, grids: dict[bytes, int]) -> dict[str, object]:
-    grid = None
+    """A reading's JSON; its luma grid is added to ``grids`` unless it is there already, as it
+    is or mirrored (a mirror reading's grid is its picture's, flipped: ``"flip": true``)."""
+    grid, flip = None, False
     if reading.luma is not None:
-        raw = np.asarray(reading.luma, dtype="<f4").tobytes()
-        grid = grids.setdefault(raw, len(grids))
+        luma = np.asarray(reading.luma, dtype="<f4")
+        mirrored = luma[:, ::-1].tobytes()
+        flip = mirrored in grids and luma.tobytes() not in grids
+        grid = grids[mirrored] if flip else grids.setdefault(luma.tobytes(), len(grids))
     return {
         "name": reading.name,
         "values": str(Signature(int(v) for v in reading.values)),
         "penalty": reading.penalty,
         "grid": grid,
+        "flip": flip,
         "lumaOnly": reading.luma_only,
     }
 
@@ -213,8 +218,11 @@ def _reading(doc: object, grids: Sequence[npt.NDArray[np.float32]]) -> Reading:
     grid = doc.get("grid") if isinstance(doc, dict) else None
     if grid is not None and (type(grid) is not int or not 0 <= grid < len(grids)):
         raise DescriptorError("descriptor: a reading's grid is the index of one of its frame's grids")
-    luma_only = _field(doc, "lumaOnly", bool)
-    return Reading(name, signature.array, float(penalty), grids[grid] if grid is not None else None, bool(luma_only))
+    luma_only, flip = _field(doc, "lumaOnly", bool), doc.get("flip", False) if isinstance(doc, dict) else False
+    if not isinstance(flip, bool):
+        raise DescriptorError("descriptor: a reading's flip is true or false")
+    luma = None if grid is None else grids[grid][:, ::-1].copy() if flip else grids[grid]
+    return Reading(name, signature.array, float(penalty), luma, bool(luma_only))
 
 
 def _check_readings(readings: Sequence[Reading]) -> None:
