@@ -26,7 +26,7 @@ from ashen.search.options import DEFAULT_LIMIT, SearchOptions
 
 MAX_LIMIT = 100
 MAX_JSON_BYTES = 64 * 1024
-# A query hashed on the client (ashen.query.descriptor): about 55 KB a picture, up to 16 frames.
+# A query hashed on the client (ashen.query.descriptor): tens of KB a picture (docs/benchmarks.md), up to 16 frames.
 DESCRIPTOR_TYPE = "application/vnd.ashen.descriptor+json"
 MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 32
