@@ -282,3 +282,49 @@ def test_results_go_back_to_the_api_names() -> None:
     assert {k: again[k] for k in ANSWER} == {**ANSWER, "result": again["result"]}
     match = ANSWER["result"][0]  # type: ignore[index]
     assert {k: again["result"][0][k] for k in match} == match
+
+
+def test_local_search_sends_the_descriptor_fitted_to_the_library_listed_once(tmp_path: Path) -> None:
+    pytest.importorskip("ashen.query.descriptor")
+    from ashen.query.descriptor import from_json
+
+    frame = Image.new("RGB", (848, 480))
+    frame.paste(Image.effect_noise((848, 364), 60).convert("RGB"), (0, 58))  # letterboxed
+    path = tmp_path / "shot.png"
+    frame.save(path)
+    listing = {"videos": [{"id": "v", "width": 848, "height": 480, "picture": [58, 422, 0, 848]}], "cursor": None}
+    seen: list[httpx.Request] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=listing if request.url.path == "/videos" else ANSWER)
+
+    with client(route) as c:
+        for _ in range(2):
+            assert c.search(path, local=True).result[0].video_id == "v1"
+        assert c.library_shapes() == (848 / 364,)
+    assert [r.url.path for r in seen] == ["/videos", "/search", "/search"]  # the library listed once
+    frame = from_json(json.loads(seen[1].content)["descriptor"]).frames[0]
+    assert frame.fitted(848 / 364)  # a fit for the library's own shape travelled
+
+
+def test_a_descriptor_body_carries_numbers_not_the_picture(tmp_path: Path) -> None:
+    pytest.importorskip("ashen.query.descriptor")
+    from ashen.query.descriptor import from_json
+
+    path = tmp_path / "shot.png"
+    Image.effect_noise((320, 180), 60).convert("RGB").save(path)
+    bodies: list[httpx.Request] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        bodies.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    with client(route) as c:
+        c.search(path, local=True, shapes=(1.5,), mirror=False)
+    assert [r.method for r in bodies] == ["POST"]  # shapes given: no listing
+    sent = bodies[0]
+    assert sent.headers["content-type"] == "application/vnd.ashen.descriptor+json"
+    frame = from_json(json.loads(sent.content)["descriptor"]).frames[0]
+    assert frame.readings[0].name == "original" and not any("mirror" in r.name for r in frame.readings)
+    assert path.read_bytes() not in sent.content
