@@ -5,6 +5,8 @@
 #   PYTHON=python3.12 scripts/setup.sh   choose the interpreter (3.11 or newer; default python3)
 # A .venv made by another interpreter is rebuilt. The install is skipped when pyproject.toml, the
 # extras and the interpreter are those of a previous successful install (stamp: .venv/.ashen-setup).
+# With the test extra, the Python SDK (clients/python, ashen-client) is installed editable too: its
+# tests run against `ashen serve` (a path dependency cannot be an extra of pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -39,7 +41,7 @@ if [ -e .venv ]; then
 fi
 
 # Stamp lines: "<hash of pyproject.toml, interpreter and .venv path> <extras installed under it>".
-base=$( { cat pyproject.toml; echo "$want"; echo "$PWD/.venv"; } | sha256sum | cut -c1-16)
+base=$( { cat pyproject.toml clients/python/pyproject.toml; echo "$want"; echo "$PWD/.venv"; } | sha256sum | cut -c1-16)
 stamp=.venv/.ashen-setup
 if [ -x .venv/bin/ashen ] && grep -qxF "$base $extras" "$stamp" 2>/dev/null; then
     echo "setup.sh: .venv up to date ($label, Python $want_version); nothing to install"
@@ -56,6 +58,11 @@ fi
 echo "setup.sh: installing $label in .venv, editable (the test extra takes a few minutes the first time)"
 .venv/bin/python -m pip install --disable-pip-version-check -e ".${extras:+[$extras]}" ||
     die "pip could not install $label (see its message above); run scripts/setup.sh again once fixed"
+if [[ ",$extras," == *,test,* ]]; then
+    echo "setup.sh: installing the Python SDK (clients/python) in .venv, editable"
+    .venv/bin/python -m pip install --disable-pip-version-check -e "./clients/python[pillow]" ||
+        die "pip could not install clients/python (see its message above)"
+fi
 
 # Keep the other extras installed under the same pyproject and interpreter; drop stale ones.
 { grep -v -xF "$base $extras" "$stamp" 2>/dev/null | grep "^$base " || true; echo "$base $extras"; } >"$stamp.new"

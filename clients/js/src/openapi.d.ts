@@ -315,6 +315,8 @@ export interface components {
             fps?: number | null;
             width?: number;
             height?: number;
+            /** @description the picture inside bars baked into the video (top, bottom, left, right in pixels), which its scenes were hashed in; null when it has none. Its shape is what a query hashed on the client is fitted to (docs/tutorials/private-search.md) */
+            picture?: number[] | null;
             frames?: number;
             scenes?: number;
             /** @enum {string} */
@@ -374,6 +376,45 @@ export interface components {
             };
             synonyms: string[];
             isAdult: boolean;
+        };
+        DescribedReading: {
+            /** @description the reading (original, mirror, trim, uncrop-left, tone-gamma, fit, luma-...) */
+            name: string;
+            /** @description its Color Layout signature, 21 bytes as hex */
+            values: string;
+            /** @description distance added to its matches */
+            penalty: number;
+            /** @description index of its luma grid in its frame's grids */
+            grid: number | null;
+            /**
+             * @description its luma grid is that grid mirrored left to right (a mirror reading's)
+             * @default false
+             */
+            flip: boolean;
+            /** @description compared on its Y values alone (a picture with no colour) */
+            lumaOnly: boolean;
+        };
+        DescribedFrame: {
+            /** @description seconds into the clip (0 for a screenshot) */
+            offset: number;
+            /** @description height and width of the working picture the readings were made of */
+            size: number[];
+            /** @description lines of border found from the top, bottom, left and right (null when borders were not looked for) */
+            depths: number[] | null;
+            grids: string[];
+            /** @description every reading of the frame, each name once, at most one painted-over (paint) */
+            readings: components["schemas"]["DescribedReading"][];
+            /** @description the picture cut to common video shapes, used once the likeliest video is known */
+            fits: {
+                box: number[];
+                readings: components["schemas"]["DescribedReading"][];
+            }[];
+        };
+        /** @description A query hashed on the client (ashen.query.descriptor, version 1): every frame's readings with their luma grids. At most 4 MiB; a malformed one answers 400. */
+        Descriptor: {
+            /** @enum {integer} */
+            version: 1;
+            frames: components["schemas"]["DescribedFrame"][];
         };
     };
     responses: {
@@ -517,7 +558,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description A screenshot (JPEG, PNG, GIF, WebP, BMP; an animated GIF, WebP or APNG is searched as a clip) or a video clip (MP4, MOV, Matroska, WebM), as the body or as the multipart/form-data part named image (told apart by its first bytes); or JSON with an image URL or a signature. */
+        /** @description A screenshot (JPEG, PNG, GIF, WebP, BMP; an animated GIF, WebP or APNG is searched as a clip) or a video clip (MP4, MOV, Matroska, WebM), as the body or as the multipart/form-data part named image (told apart by its first bytes); or JSON with an image URL or a signature. Or a query hashed on the client (application/vnd.ashen.descriptor+json): every reading the server would make of each frame, so the picture never leaves the client (docs/tutorials/private-search.md). */
         requestBody: {
             content: {
                 "image/*": string;
@@ -548,6 +589,9 @@ export interface operations {
                      * @description trace.moe / tracemoepy's base64 image (a data: URL prefix allowed); the whole JSON body at most 64 KiB: send larger images as they are
                      */
                     image: string;
+                };
+                "application/vnd.ashen.descriptor+json": {
+                    descriptor: components["schemas"]["Descriptor"];
                 };
             };
         };

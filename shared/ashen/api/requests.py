@@ -18,19 +18,26 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ashen.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ashen.descriptors.signature import Signature
+from ashen.query.descriptor import Descriptor, from_json
 from ashen.query.files import UploadKind
 from ashen.query.images import MAX_IMAGE_BYTES
 from ashen.query.readings import ReadingOptions
 from ashen.search.options import DEFAULT_LIMIT, MAX_LIMIT, SearchOptions
 
 MAX_JSON_BYTES = 64 * 1024
+# A query hashed on the client (ashen.query.descriptor): tens of KB a picture (docs/benchmarks.md), up to 16 frames.
+DESCRIPTOR_TYPE = "application/vnd.ashen.descriptor+json"
+MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 32
 MAX_FORM_PARTS = 16  # the form is read up to its first part named ``image``, and no further than this
 MAX_PART_HEADERS = 8
 MAX_PART_HEADER_BYTES = 1024  # one header line of a part
 # Clips the API reads, by Content-Type (ashen.media.inputs.CLIP_FORMATS opens them).
 CLIP_TYPES = frozenset({"video/mp4", "video/webm", "video/x-matroska", "video/quicktime"})
-SENDABLE = "send image/*, a video/mp4, webm, x-matroska or quicktime clip, multipart/form-data or application/json"
+SENDABLE = (
+    "send image/*, a video/mp4, webm, x-matroska or quicktime clip, multipart/form-data, application/json"
+    f" or {DESCRIPTOR_TYPE}"
+)
 
 
 def flag(value: str | None, default: bool = False) -> bool:
@@ -103,7 +110,7 @@ class SignatureBatch:
 
 
 MAX_VECTORS = 10  # as trace.moe's batch
-SearchInput = Signature | ImageUpload | ImageUrl | SignatureBatch
+SearchInput = Signature | ImageUpload | ImageUrl | SignatureBatch | Descriptor
 
 
 def check_size(data: bytes) -> bytes:
@@ -145,6 +152,8 @@ def search_input(content_type: str, body: bytes) -> SearchInput:
         return ImageUpload(multipart_image(content_type, check_size(body)), "either")
     if mime == "application/json" or (not mime and body.lstrip().startswith(b"{")):
         return json_input(body)
+    if mime == DESCRIPTOR_TYPE:
+        return descriptor_input(body)
     if not mime:
         raise UnsupportedMediaType(f"missing Content-Type: {SENDABLE}")
     raise UnsupportedMediaType(f"unsupported Content-Type {mime}: {SENDABLE}")
@@ -277,10 +286,19 @@ def json_input(body: bytes) -> SearchInput:
     raise BadRequest('JSON body needs "url", "signature", "vector" or "image"')
 
 
-def _json_object(body: bytes) -> dict[str, object]:
+def descriptor_input(body: bytes) -> Descriptor:
+    """``{"descriptor": {...}}`` sent as DESCRIPTOR_TYPE: a query hashed on the client, at most
+    MAX_DESCRIPTOR_BYTES; BadRequest (a DescriptorError) when it is malformed."""
+    doc = _json_object(body, MAX_DESCRIPTOR_BYTES)
+    if "descriptor" not in doc:
+        raise BadRequest(f'a {DESCRIPTOR_TYPE} body is {{"descriptor": {{...}}}}')
+    return from_json(doc["descriptor"])
+
+
+def _json_object(body: bytes, most: int = MAX_JSON_BYTES) -> dict[str, object]:
     """The JSON object of ``body`` (bounded in size and depth); PayloadTooLarge or BadRequest."""
-    if len(body) > MAX_JSON_BYTES:
-        raise PayloadTooLarge(f"JSON body is larger than {MAX_JSON_BYTES // 1024} KiB (send a large image as it is)")
+    if len(body) > most:
+        raise PayloadTooLarge(f"JSON body is larger than {most // 1024} KiB (send a large image as it is)")
     try:
         text = body.decode("utf-8") or "null"
     except UnicodeDecodeError:

@@ -25,9 +25,10 @@ from ashen.api.store_source import StoreSource
 from ashen.api.tracemoe import anilist_object, wants_anilist_info
 from ashen.api.url_fetch import fetch_url
 from ashen.descriptors.signature import Signature
+from ashen.query.descriptor import Descriptor
 from ashen.query.files import frames_of_upload
 from ashen.query.images import load_frames
-from ashen.search import SearchOptions, SearchResult, search_clip, search_signature
+from ashen.search import SearchOptions, SearchResult, search_clip, search_descriptor, search_signature
 from ashen.store.port import SceneStore
 
 Frames = list[tuple[float, npt.NDArray[np.uint8]]]
@@ -35,10 +36,16 @@ SearchHook = Callable[[SearchResult, float], None]  # (result, seconds the searc
 LinkHook = Callable[[BaseProxyEvent, list[dict[str, object]]], None]  # adds preview URLs to the matches
 
 
-def run_search(store: SceneStore, query: Signature | Frames, options: SearchOptions) -> SearchResult:
-    """The one place the API calls the search: a signature as it is, frames with the readings asked for."""
+Query = Signature | Descriptor | Frames
+
+
+def run_search(store: SceneStore, query: Query, options: SearchOptions) -> SearchResult:
+    """The one place the API calls the search: a signature as it is, a descriptor's readings as
+    the client made them, frames with the readings asked for."""
     if isinstance(query, Signature):
         return search_signature(store, query, options)
+    if isinstance(query, Descriptor):
+        return search_descriptor(store, query, options)
     return search_clip(store, query, options)
 
 
@@ -50,11 +57,11 @@ def query_frames(source: ImageUpload | ImageUrl) -> Frames:
     return frames_of_upload(check_size(source.data), source.kind)
 
 
-def answered(source: SearchInput, one: Callable[[Signature | Frames], dict[str, object]]) -> dict[str, object]:
+def answered(source: SearchInput, one: Callable[[Query], dict[str, object]]) -> dict[str, object]:
     """The answer to ``source``, each search answered by ``one``; a batch of vectors (trace.moe's)
     answers one result list per vector, in order."""
     if not isinstance(source, SignatureBatch):
-        return one(source if isinstance(source, Signature) else query_frames(source))
+        return one(source if isinstance(source, Signature | Descriptor) else query_frames(source))
     bodies = [one(signature) for signature in source.signatures]
     frames = sum(int(b["frameCount"]) for b in bodies)  # type: ignore[call-overload]  # an int
     return {"error": "", "frameCount": frames, "result": [b["result"] for b in bodies]}
@@ -70,7 +77,7 @@ def search_router(
     def answer(source: SearchInput, options: SearchOptions) -> dict[str, object]:
         return answered(source, lambda query: one(query, options))
 
-    def one(query: Signature | Frames, options: SearchOptions) -> dict[str, object]:
+    def one(query: Query, options: SearchOptions) -> dict[str, object]:
         """One search's answer; with trace.moe's ``anilistInfo``, each ``anilist`` is its object."""
         began = time.perf_counter()
         result = run_search(stores.store, query, options)

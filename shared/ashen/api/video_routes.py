@@ -31,6 +31,7 @@ VIEW_FIELDS = (
     "fps",
     "width",
     "height",
+    "picture",  # inside bars baked into the video: the shape its scenes were hashed in (client-side hashing)
     "frames",
     "scenes",
     "status",

@@ -233,6 +233,19 @@ def _fit_box(height: int, width: int, ratio: float) -> Box | None:
     return None
 
 
+def fit_box(height: int, width: int, depths: tuple[int, int, int, int], ratio: float) -> Box | None:
+    """The box ``fitted_readings`` cuts of a picture ``height`` x ``width`` with borders ``depths``
+    (top, bottom, left, right) for a video shaped ``ratio``, or None when it makes no reading."""
+    if ratio <= 0 or max(depths) == 0:
+        return None
+    fit = _fit_box(height, width, ratio)
+    if fit is None or not hashable(fit, height, width):
+        return None
+    if any(out > depth + MIN_BORDER_PX for out, depth in zip(fit.margins(height, width), depths, strict=True)):
+        return None  # the box would cut into picture
+    return fit
+
+
 def fitted_readings(image: npt.NDArray[np.uint8] | QueryImage, ratio: float, *, mirrors: bool = True) -> list[Reading]:
     """The picture of a video shaped ``ratio`` (width / height) inside bars added around it: the
     largest centred box of that shape, when all it leaves out is border.
@@ -244,14 +257,9 @@ def fitted_readings(image: npt.NDArray[np.uint8] | QueryImage, ratio: float, *, 
     if not isinstance(image, QueryImage):
         image = QueryImage.of(image)
     h, w = image.rgb.shape[:2]
-    if image.boxes is None or ratio <= 0 or max(image.boxes.depths) == 0:
+    fit = fit_box(h, w, image.boxes.depths, ratio) if image.boxes is not None else None
+    if fit is None:
         return []
-    fit = _fit_box(h, w, ratio)
-    if fit is None or not hashable(fit, h, w):
-        return []
-    left_out = fit.margins(h, w)
-    if any(out > depth + MIN_BORDER_PX for out, depth in zip(left_out, image.boxes.depths, strict=True)):
-        return []  # the box would cut into picture
     means = means_of(fit.of(image.rgb))
     named: list[Named] = [("fit", means, FIT_PENALTY)]
     if mirrors:

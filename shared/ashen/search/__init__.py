@@ -8,6 +8,7 @@ against each frame's readings), ``moments`` (a moment per video, and the ranges 
 from ashen.search.options import DEFAULT_LIMIT, SearchOptions, Tuning
 from ashen.search.pipeline import (
     search_clip,
+    search_descriptor,
     search_file,
     search_frames,
     search_image,
@@ -23,6 +24,7 @@ __all__ = [
     "SearchResult",
     "Tuning",
     "search_clip",
+    "search_descriptor",
     "search_file",
     "search_frames",
     "search_image",

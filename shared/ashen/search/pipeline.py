@@ -1,4 +1,4 @@
-"""One search pipeline for a screenshot, a clip or a bare signature.
+"""One search pipeline for a screenshot, a clip, a query hashed on the client or a bare signature.
 
 1. readings: each frame of the query is read several ways (ashen.query.readings); those too
    plain to tell videos apart are dropped (a query of nothing else is ``flat``);
@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from ashen.box import Box
 from ashen.descriptors.signature import SIMILARITY_SCALE, Signature, similarity_of
+from ashen.query.descriptor import DescribedFrame, Descriptor
 from ashen.query.files import frames_of_file
 from ashen.query.readings import QueryImage, Reading, fitted_readings, query_readings
 from ashen.records import VideoRecord
@@ -163,12 +164,17 @@ def _fit(pool: Pool, top: VideoRecord, options: SearchOptions) -> None:
     shape = _video_shape(top)
     if not shape:
         return
+    mirrors = options.readings.mirrors
     for f, frame in enumerate(pool.frames):
-        if frame.image is not None and frame.image.boxes is not None:
-            fitted = fitted_readings(frame.image, shape, mirrors=options.readings.mirrors)
-            extra = searchable(fitted, options.tuning)
-            if extra:
-                pool.refit(f, extra, top.id)
+        if isinstance(frame.image, DescribedFrame):
+            fitted = frame.image.fitted(shape, mirrors=mirrors)
+        elif frame.image is not None and frame.image.boxes is not None:
+            fitted = fitted_readings(frame.image, shape, mirrors=mirrors)
+        else:
+            continue
+        extra = searchable(fitted, options.tuning)
+        if extra:
+            pool.refit(f, extra, top.id)
 
 
 def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions) -> None:
@@ -253,3 +259,10 @@ def search_readings(
 def search_signature(store: SceneStore, signature: Signature, options: SearchOptions | None = None) -> SearchResult:
     """Search one signature as it is (the API's ``{"signature": hex}``)."""
     return search_readings(store, [Reading("original", signature.array, 0.0)], options)
+
+
+def search_descriptor(store: SceneStore, descriptor: Descriptor, options: SearchOptions | None = None) -> SearchResult:
+    """Search a query hashed on the client (ashen.query.descriptor): its frames' readings go
+    through the same pipeline as those of an uploaded picture (the readings it was described with
+    are those asked for; ``options.readings.mirrors`` still filters its fitted readings)."""
+    return search_frames(store, [Frame(f.offset, f, list(f.readings)) for f in descriptor.frames], options)

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.descriptors.signature import distances, luma_distances, unpack_all
+from ashen.query.descriptor import DescribedFrame
 from ashen.query.readings import QueryImage, Reading
 from ashen.records import Candidate
 
@@ -76,10 +77,11 @@ def reading_best(readings: Sequence[Reading], ranking: Ranking) -> Floats:
 @dataclass
 class Frame:
     """One picture of a query (a screenshot, or a frame of a clip ``offset`` seconds in): the
-    image its readings were made of (None for a bare signature) and its readings."""
+    image its readings were made of (its descriptor when it was hashed on the client, None for a
+    bare signature) and its readings."""
 
     offset: float
-    image: QueryImage | None
+    image: QueryImage | DescribedFrame | None  # a described frame: client-side hashing
     readings: list[Reading]
 
 
