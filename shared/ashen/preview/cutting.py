@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from ashen.errors import MediaError
+from ashen.media.alpha import FFMPEG_ALPHA_BLEND
 from ashen.media.inputs import input_args
 from ashen.media.probe import ffmpeg_exe
 from ashen.preview.shots import Span
@@ -19,7 +20,7 @@ IMAGE_CODECS = {"jpg": ["-c:v", "mjpeg", "-q:v", "4", "-f", "image2"], "webp": [
 
 def _scale(size: str) -> list[str]:
     width = WIDTHS[size]
-    return ["-vf", f"scale='min({width},iw)':-2"]
+    return ["-vf", f"scale='min({width},iw)':-2:{FFMPEG_ALPHA_BLEND}"]
 
 
 def clip_command(source: str, span: Span, size: str, mute: bool, out: Path) -> list[str]:
