@@ -70,7 +70,7 @@ class _ProgressBar:
 def cmd_index(args: argparse.Namespace) -> int:
     sources = find_videos(args.paths)
     if not sources:
-        raise AshenError("no videos found in " + ", ".join(args.paths))
+        raise AshenError("no videos or images found in " + ", ".join(args.paths))
     store = _store(args)
     failures = 0
     totals = {"frames": 0, "scenes": 0, "duration": 0.0, "seconds": 0.0}
@@ -97,16 +97,19 @@ def cmd_index(args: argparse.Namespace) -> int:
         totals["scenes"] += report.scenes
         totals["duration"] += v.duration or 0.0
         totals["seconds"] += report.seconds
+        named = f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]"
+        if v.still:
+            print(f"{named}: still, 1 entry stored, {report.seconds:.2f} s wall")
+            continue
         print(
-            f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
-            f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
-            f"{report.seconds:.2f} s wall, "
+            f"{named}: {report.frames} frames read, {report.scenes} scenes stored "
+            f"({report.flat} near-uniform left out), {report.seconds:.2f} s wall, "
             f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime"
         )
     if len(sources) > 1:
         rt = totals["duration"] / totals["seconds"] if totals["seconds"] else 0
         print(
-            f"total: {len(sources) - failures}/{len(sources)} videos, {totals['frames']} frames read, "
+            f"total: {len(sources) - failures}/{len(sources)} files, {totals['frames']} frames read, "
             f"{totals['scenes']} scenes stored, {totals['seconds']:.2f} s wall, {rt:.1f}x realtime"
         )
     return 1 if failures else 0
@@ -148,10 +151,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         for m in result.matches:
             ep = f" ep {m.video.episode}" if m.video.episode else ""
             flag = "" if m.confident else "  (not confident)"
-            print(
-                f"  {m.similarity:6.1%}  {m.video.title}{ep}  {m.video.filename}  at {_fmt_time(m.at)} "
-                f"({_fmt_time(m.start)} - {_fmt_time(m.end)}){flag}"
-            )
+            where = "still" if m.video.still else f"at {_fmt_time(m.at)} ({_fmt_time(m.start)} - {_fmt_time(m.end)})"
+            print(f"  {m.similarity:6.1%}  {m.video.title}{ep}  {m.video.filename}  {where}{flag}")
     return 1 if failures else 0
 
 
@@ -181,10 +182,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for v in videos:
         ep = f" ep {v.episode}" if v.episode else ""
-        print(
-            f"{v.id}  {v.title}{ep}  {v.filename}  {v.duration or 0:.1f} s  {v.frames} frames  "
-            f"{v.scenes} scenes  {v.status}"
-        )
+        length = "still" if v.still else f"{v.duration or 0:.1f} s"
+        print(f"{v.id}  {v.title}{ep}  {v.filename}  {length}  {v.frames} frames  {v.scenes} scenes  {v.status}")
     if not videos:
         print("(no videos indexed)")
     return 0
@@ -317,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="store folder (default: $ASHEN_HOME or ~/.ashen)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="index video files or folders of videos")
+    p = sub.add_parser("index", help="index videos and still images (covers, fan art, CGs), or folders of them")
     p.add_argument("paths", nargs="+")
     p.add_argument("--title")
     p.add_argument("--episode")
