@@ -218,3 +218,18 @@ def test_index_into_a_locked_store_says_so_in_one_line(
     after = json.loads(capsys.readouterr().out)
     before.pop("storeBytes"), after.pop("storeBytes")
     assert after == before
+
+
+def test_an_image_is_indexed_listed_and_found_as_a_still(clip, tmp_path, capsys):
+    cg = export_frame(clip, 4.0, tmp_path / "cg.png")
+    assert main(["--home", str(tmp_path), "index", str(cg)]) == 0
+    assert ": still, 1 entry stored" in capsys.readouterr().out
+    assert main(["--home", str(tmp_path), "list"]) == 0
+    assert "cg.png  still  1 frames  1 scenes  indexed" in capsys.readouterr().out
+    shot = export_frame(clip, 4.0, tmp_path / "shot.jpg")
+    assert main(["--home", str(tmp_path), "search", str(shot)]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.endswith("cg  cg.png  still"), line
+    assert main(["--home", str(tmp_path), "search", "--json", str(shot)]) == 0
+    best = json.loads(capsys.readouterr().out)["result"][0]
+    assert (best["kind"], best["at"], best["confident"]) == ("still", None, True)

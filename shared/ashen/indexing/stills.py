@@ -3,7 +3,8 @@
 A still is decoded as a query image is (``ashen.query.images``: the accepted formats and the
 decoding budget, EXIF orientation, transparency laid over ``ashen.media.alpha.BACKGROUND``) and
 stored as one scene holding the descriptors every frame gets, its signature and its luma grid, of
-the picture as given (a query's ``original`` reading). Every reading of a query (trimmed,
+the picture inside bars baked into it (as a video's frames are hashed) read as a query's
+``original`` reading is. Every reading of a query (trimmed,
 mirrored, un-cropped, tones undone, luma-only...) is then compared with it as with a frame, and a
 screenshot or JPEG of it lands as close to it as a screenshot of a frame lands to its scene.
 
@@ -14,14 +15,17 @@ Lambda (no Pillow) never loads it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
+from ashen.box import Box
 from ashen.descriptors.luma_grid import pack_grid
 from ashen.descriptors.signature import pack
 from ashen.errors import ImageError
 from ashen.indexing.indexer import IndexOptions, IndexReport, keyed, video_id_for
+from ashen.query.borders import common_box, picture_box
 from ashen.query.images import load_frames, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
 from ashen.records import Scene, VideoKind, VideoRecord, VideoStatus
@@ -41,25 +45,40 @@ def is_animated_gif(path: str) -> bool:
         return True
 
 
-def still_entry(data: bytes, name: str) -> tuple[str, Scene, tuple[int, int]]:
-    """The one entry of a still image (its bytes): (bucket key, scene at time 0, (width, height)
-    of the picture as decoded). ImageError when it is no image the query path accepts, or too
-    plain to tell from others (``flat``: nothing would be stored)."""
+@dataclass(frozen=True)
+class StillEntry:
+    """What a still image stores: its scene (at time 0) and its bucket key, the size it was decoded
+    at (a large image is box-reduced) and the picture inside bars baked into it, if any."""
+
+    bucket: str
+    scene: Scene
+    width: int
+    height: int
+    picture: Box | None
+
+
+def still_entry(data: bytes, name: str) -> StillEntry:
+    """The one entry of a still image (its bytes), hashed inside bars baked into it (symmetric
+    pairs, as a video's are: ashen.indexing.picture) as a video's frames are, so a screenshot
+    with bars of its own is found by its trimmed reading. ImageError when it is no image the query
+    path accepts, or too plain to tell from others (``flat``: nothing would be stored)."""
     try:
         frames = load_frames(data, max_frames=1)
     except ImageError as exc:
         raise type(exc)(f"{name}: {exc}") from None
     rgb = frames[0][1]
-    reading = query_readings(rgb, _AS_GIVEN)[0]
+    height, width = rgb.shape[:2]
+    picture = common_box([picture_box(rgb)], height, width, min_votes=1)
+    reading = query_readings(picture.of(rgb) if picture is not None else rgb, _AS_GIVEN)[0]
     luma = pack_grid(reading.luma) if reading.luma is not None else b""
     scene = Scene(0.0, 0.0, 0.0, 1, pack(reading.values).tobytes(), luma, cut=True)
     rows = keyed([scene])
     if not rows:
         raise ImageError(f"{name}: the image is nearly uniform (black, white or one colour): nothing to index")
-    return rows[0][0], scene, (int(rgb.shape[1]), int(rgb.shape[0]))
+    return StillEntry(rows[0][0], scene, int(width), int(height), picture)
 
 
-def still_record(video_id: str, name: str, source: str, size: tuple[int, int], options: IndexOptions) -> VideoRecord:
+def still_record(video_id: str, name: str, source: str, entry: StillEntry, options: IndexOptions) -> VideoRecord:
     """The record of an indexed still: kind ``still``, one frame, one scene, no duration."""
     return VideoRecord(
         id=video_id,
@@ -67,8 +86,9 @@ def still_record(video_id: str, name: str, source: str, size: tuple[int, int], o
         filename=name,
         source=source,
         episode=options.episode,
-        width=size[0],
-        height=size[1],
+        width=entry.width,
+        height=entry.height,
+        picture=entry.picture,
         frames=1,
         scenes=1,
         status=VideoStatus.INDEXED,
@@ -85,7 +105,7 @@ def index_still(store: SceneStore, source: str, options: IndexOptions | None = N
     began = time.perf_counter()
     options = options or IndexOptions()
     name = Path(source).name
-    bucket, scene, size = still_entry(read_image_file(source), name)
-    record = still_record(video_id_for(source), name, source, size, options)
-    store.replace_video(record, [(bucket, scene)])
+    entry = still_entry(read_image_file(source), name)
+    record = still_record(video_id_for(source), name, source, entry, options)
+    store.replace_video(record, [(entry.bucket, entry.scene)])
     return IndexReport(record, 1, 1, time.perf_counter() - began)
