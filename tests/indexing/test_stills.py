@@ -116,7 +116,7 @@ def test_a_bad_or_flat_image_is_refused_and_nothing_is_stored(tmp_path: Path, wh
     else:
         path.write_bytes(b"")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
-        with pytest.raises(ImageError, match="bad.png"):
+        with pytest.raises(ImageError, match=r"bad\.png"):
             index_video(store, str(path))
         assert store.list_videos() == [] and store.stats().scenes == 0
 
