@@ -26,11 +26,12 @@ from ashen.descriptors.signature import pack
 from ashen.errors import ImageError
 from ashen.indexing.indexer import IndexOptions, IndexReport, keyed, video_id_for
 from ashen.query.borders import common_box, picture_box
-from ashen.query.images import load_frames, read_image_file
+from ashen.query.images import MAX_IMAGE_BYTES, load_frames, read_image_file
 from ashen.query.readings import ReadingOptions, query_readings
 from ashen.records import Scene, VideoKind, VideoRecord, VideoStatus
 from ashen.store.port import SceneStore
 
+MAX_STILL_BYTES = MAX_IMAGE_BYTES  # a still is an image the query path accepts
 # The picture as given, nothing else: what the index stores of a frame.
 _AS_GIVEN = ReadingOptions(mirrors=False, borders=False, crops=False, tones=False)
 

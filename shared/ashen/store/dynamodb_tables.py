@@ -140,7 +140,7 @@ class DynamoTables:
         video = VideoRecord.from_dict(json.loads(item.record))
         # The counters live in their own attributes (updated atomically by the hash workers).
         video.status = VideoStatus(item.status)
-        video.kind = VideoKind(item.kind or VideoKind.VIDEO)
+        video.kind = VideoKind(item.kind) if item.kind else video.kind  # the record's, before the attribute
         video.error = item.error or ""
         video.segments_planned = int(item.segments_planned or 0)
         video.segments_done = int(item.segments_done or 0)
