@@ -11,7 +11,8 @@ One run, from a fixed seed:
 3. queries each still with every image edit of benchmarks/edits.py (the single-frame edits, the
    release differences and the hard combinations) through Ashen's buckets;
 4. prints per edit recall@1 (the top answer is that still), the share answered right and
-   confident, and the share whose top answer was a video's scene instead.
+   confident, and the shares whose top answer was a video's scene or another still of the same
+   clip (another moment of one shot: a still has no time, so a neighbour counts as wrong).
 
     .venv/bin/python benchmarks/robustness.py --stills [--seed 0] [--per-video 3] [--quick]
         [--edits grayscale,mist]
@@ -54,13 +55,15 @@ STILL_CLIPS = (
 
 @dataclass
 class StillRow:
-    """What one edit did over every still: queries, right top answers, right and confident, and
-    top answers that were a video's scene."""
+    """What one edit did over every still: queries, right top answers, right and confident, top
+    answers that were a video's scene, and top answers that were another still of the same clip
+    (another moment of the same shot, often)."""
 
     queries: int = 0
     right: int = 0
     confident: int = 0
     scene_first: int = 0
+    sibling_first: int = 0
     latency_ms: list[float] = field(default_factory=list)
 
 
@@ -109,6 +112,13 @@ def query_still(
         row.right += top.video.filename == path.name
         row.confident += top.video.filename == path.name and top.confident
         row.scene_first += top.video.kind == VideoKind.VIDEO
+        row.sibling_first += top.video.filename != path.name and _clip_of(top.video.filename) == _clip_of(path.name)
+
+
+def _clip_of(name: str) -> str:
+    """The clip a still was made of (``<clip>-<time>.png``), or the photo's own name."""
+    stem = Path(name).stem
+    return stem.rsplit("-", 1)[0] if name.endswith(".png") and "-" in stem else name
 
 
 def run_stills(seed: int, per_video: int, only: frozenset[str] | None, log: Callable[[str], None]) -> None:
@@ -129,12 +139,15 @@ def run_stills(seed: int, per_video: int, only: frozenset[str] | None, log: Call
         f"({platform.machine()}, {os.cpu_count()} cores)"
     )
     print(f"index: {len(stills)} stills beside {len(videos)} videos ({scenes} entries in all)")
-    print(f"{'edit':24} {'queries':>7} {'recall@1':>9} {'confident':>9} {'scene 1st':>9} {'p50 ms':>7}")
+    print(
+        f"{'edit':24} {'queries':>7} {'recall@1':>9} {'confident':>9} {'scene 1st':>9} {'same clip':>9} {'p50 ms':>7}"
+    )
     total = StillRow()
     for name, row in rows.items():
         _print_row(name, row)
         total.queries, total.right = total.queries + row.queries, total.right + row.right
         total.confident, total.scene_first = total.confident + row.confident, total.scene_first + row.scene_first
+        total.sibling_first += row.sibling_first
         total.latency_ms += row.latency_ms
     _print_row("all edits", total)
 
@@ -144,5 +157,5 @@ def _print_row(name: str, row: StillRow) -> None:
     p50 = float(np.percentile(row.latency_ms, 50)) if row.latency_ms else 0.0
     print(
         f"{name:24} {row.queries:7d} {row.right / n:9.1%} {row.confident / n:9.1%} "
-        f"{row.scene_first / n:9.1%} {p50:7.0f}"
+        f"{row.scene_first / n:9.1%} {row.sibling_first / n:9.1%} {p50:7.0f}"
     )
