@@ -51,12 +51,13 @@ def test_an_uploaded_image_is_indexed_as_a_still_without_the_fan_out(
     other = frame_png(18.0)
     assert split(cloud, own_upload(KEY, other)) == {"handled": 1}  # a new revision of the same key
     found = [r["videoId"] for r in search(cloud, jpeg(other)) if r["confident"]]
-    assert found == [video.id]
+    assert video.id in found  # (beside the Sintel clip's scene when another test indexed it)
     assert video.id not in [r["videoId"] for r in search(cloud, jpeg(cg)) if r["confident"]]
 
     deleted = cloud.s3.delete_object(Bucket=BUCKET, Key=KEY)
     assert split(cloud, s3_event("s3-delete.json", KEY, versionId=deleted["VersionId"])) == {"handled": 1}
-    assert cloud.store.get_video(video.id) is None and search(cloud, jpeg(other)) == []
+    assert cloud.store.get_video(video.id) is None
+    assert video.id not in [r["videoId"] for r in search(cloud, jpeg(other))]
 
 
 @pytest.mark.parametrize(("body", "reason"), [(b"not an image at all", "not an image"), (b"", "empty")])
