@@ -5,13 +5,15 @@ upload ends as a video's does."""
 from __future__ import annotations
 
 import io
+import urllib.request
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
 
-from ashen.api.local_server import http_event
+from ashen.api.local_server import LocalContext, http_event
 from ashen.records import VideoKind, VideoStatus
 from tests.aws.stack import BUCKET, Cloud, call_api, frame_png, receive_batch, s3_event, split, video_of
 
@@ -26,8 +28,11 @@ def jpeg(png: bytes) -> bytes:
     return out.getvalue()
 
 
+JPEG = {"content-type": "image/jpeg"}
+
+
 def search(cloud: Cloud, data: bytes) -> list[dict[str, Any]]:
-    status, body = call_api(cloud, http_event("POST", "/search", body=data, headers={"content-type": "image/jpeg"}))
+    status, body = call_api(cloud, http_event("POST", "/search", body=data, headers=JPEG))
     assert status == 200, body
     result: list[dict[str, Any]] = body["result"]
     return result
@@ -47,6 +52,19 @@ def test_an_uploaded_image_is_indexed_as_a_still_without_the_fan_out(
     assert best["videoId"] == video.id and best["confident"] and best["kind"] == "still" and best["at"] is None
     assert split(cloud, s3_event("s3-put.json", KEY, eTag="x", versionId="old")) == {"handled": 1}
     assert cloud.store.get_video(video.id) == video, "a late event of a replaced version changes nothing"
+
+    # Its preview, through the preview function: the image itself, cut from the upload by ffmpeg.
+    host = {"host": "abc123.execute-api.us-east-1.amazonaws.com", "x-forwarded-proto": "https"}
+    status, body = call_api(cloud, http_event("POST", "/search", body=jpeg(cg), headers={**JPEG, **host}))
+    assert status == 200, body
+    shown = next(r for r in body["result"] if r["videoId"] == video.id)
+    assert "video" not in shown
+    parts = urlsplit(shown["image"])
+    answer = cloud.preview.handler(http_event("GET", parts.path, query=parts.query, headers=host), LocalContext())
+    assert answer["statusCode"] == 302, answer.get("body")
+    with urllib.request.urlopen(answer["headers"]["Location"]) as got:
+        assert got.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(got.read())).size == (640, 362)
 
     other = frame_png(18.0)
     assert split(cloud, own_upload(KEY, other)) == {"handled": 1}  # a new revision of the same key
