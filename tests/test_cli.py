@@ -247,3 +247,20 @@ def test_stats_shows_h_mm_ss_and_mib(home, capsys):
         lines["video length"] == "0:00:26" and lines["videos"] == "1" and lines["scenes stored"] == str(raw["scenes"])
     )
     assert lines["store size"] == f"{raw['storeBytes'] / 2**20:.2f} MiB" and lines["store"] == raw["path"]
+
+
+def test_an_image_is_indexed_listed_and_found_as_a_still(clip, tmp_path, capsys):
+    cg = export_frame(clip, 4.0, tmp_path / "cg.png")
+    assert main(["--home", str(tmp_path), "index", str(cg)]) == 0
+    assert ": still, 1 entry stored" in capsys.readouterr().out
+    assert main(["--home", str(tmp_path), "list"]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[3:] == ["cg.png", "still", "1", "1", "indexed"], row
+    shot = export_frame(clip, 4.0, tmp_path / "shot.jpg")
+    assert main(["--home", str(tmp_path), "search", str(shot)]) == 0
+    out = capsys.readouterr().out
+    best = next(line.split() for line in out.splitlines() if "cg.png" in line)
+    assert best[best.index("cg.png") + 1 : best.index("cg.png") + 3] == ["still", "-"], out
+    assert main(["--home", str(tmp_path), "search", "--json", str(shot)]) == 0
+    best = json.loads(capsys.readouterr().out)["result"][0]
+    assert (best["kind"], best["at"], best["confident"]) == ("still", None, True)

@@ -42,8 +42,9 @@ def test_a_file_that_is_neither_image_nor_clip_is_one_clear_error(tmp_path: Path
 
 
 def test_the_hash_function_does_not_need_pillow() -> None:
-    """The hash and split Lambdas carry no Pillow layer: importing ashen and their stages must not
-    load it (the public entry point imports lazily)."""
+    """The hash Lambda carries no Pillow layer (the split carries one, for still images): importing
+    ashen and its stages, the indexer among them, must not load it (the public entry point and the
+    indexer import lazily)."""
     code = (
         "import sys\n"
         "class Block:\n"

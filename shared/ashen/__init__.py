@@ -10,10 +10,11 @@ The public Python entry point::
     for match in result.matches:
         print(match.video.title, match.video.episode, match.at, match.similarity, match.confident)
 
-``search_image`` takes an RGB array, ``search_clip`` (offset, RGB) frames, ``search_signature`` a
-``Signature``; ``SearchOptions`` sets the limit, a title filter and which readings are made.
-Names are imported on first use, so that a Lambda importing one stage (the hash function has no
-Pillow) loads only that stage.
+``index_video`` also takes an image (JPEG, PNG, WebP, BMP, a GIF of one frame): a still, one
+entry of kind ``VideoKind.STILL`` with no times. ``search_image`` takes an RGB array,
+``search_clip`` (offset, RGB) frames, ``search_signature`` a ``Signature``; ``SearchOptions`` sets
+the limit, a title filter and which readings are made. Names are imported on first use, so that a
+Lambda importing one stage (the hash function has no Pillow) loads only that stage.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _EXPORTS = {
     "Signature": "ashen.descriptors.signature",
     "color_layout": "ashen.descriptors.color_layout",
     "color_layout_batch": "ashen.descriptors.color_layout",
+    "VideoKind": "ashen.records",
     "VideoRecord": "ashen.records",
     "VideoStatus": "ashen.records",
     "SqliteStore": "ashen.store.sqlite",
@@ -62,6 +64,7 @@ __all__ = [
     "Signature",
     "SqliteStore",
     "Tuning",
+    "VideoKind",
     "VideoRecord",
     "VideoStatus",
     "color_layout",
@@ -80,7 +83,7 @@ if TYPE_CHECKING:
     from ashen.errors import AshenError, ImageError, MediaError, NotFoundError
     from ashen.indexing.indexer import IndexOptions, IndexReport, index_video
     from ashen.query.readings import ReadingOptions
-    from ashen.records import VideoRecord, VideoStatus
+    from ashen.records import VideoKind, VideoRecord, VideoStatus
     from ashen.search.options import SearchOptions, Tuning
     from ashen.search.pipeline import search_clip, search_file, search_image, search_signature
     from ashen.search.results import Match, SearchResult

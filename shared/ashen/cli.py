@@ -67,7 +67,8 @@ LIST_COLUMNS = (
 
 def list_row(v: VideoRecord) -> list[object]:
     """A video's row of LIST_COLUMNS."""
-    return [v.id, v.title, v.episode or "-", v.filename, duration(v.duration), v.frames, v.scenes, v.status]
+    length = "still" if v.still else duration(v.duration)
+    return [v.id, v.title, v.episode or "-", v.filename, length, v.frames, v.scenes, v.status]
 
 
 def cmd_list(args: argparse.Namespace) -> int:

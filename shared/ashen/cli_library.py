@@ -143,10 +143,13 @@ class _IndexRun:
         self.totals["scenes"] += report.scenes
         self.totals["duration"] += v.duration or 0.0
         self.totals["seconds"] += report.seconds
+        named = f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]"
+        if v.still:
+            print(f"{named}: still, 1 entry stored, {report.seconds:.2f} s wall")
+            return
         print(
-            f"indexed {v.filename} as '{v.title}'{' episode ' + v.episode if v.episode else ''} [{v.id}]: "
-            f"{report.frames} frames read, {report.scenes} scenes stored ({report.flat} near-uniform left out), "
-            f"{report.seconds:.2f} s wall, "
+            f"{named}: {report.frames} frames read, {report.scenes} scenes stored "
+            f"({report.flat} near-uniform left out), {report.seconds:.2f} s wall, "
             f"{report.frames / report.seconds:.0f} frames/s, {report.realtime_factor:.1f}x realtime"
         )
 
@@ -196,7 +199,7 @@ class _IndexRun:
 def cmd_index(args: argparse.Namespace) -> int:
     sources = find_videos(args.paths)
     if not sources:
-        raise AshenError("no videos found in " + ", ".join(args.paths))
+        raise AshenError("no videos or images found in " + ", ".join(args.paths))
     if args.episode is not None and len(sources) > 1:
         raise AshenError(
             f"--episode names one video and {len(sources)} were found; each takes its episode from its "
@@ -293,9 +296,16 @@ def cmd_prune(args: argparse.Namespace) -> int:
 def register(commands: Commands, common: CommonOptions) -> None:
     """`ashen index`, `remove`, `edit` and `prune`: the embedded store's library."""
     p = commands.add_parser(
-        "index", parents=[common.store], help="index video files or folders of videos (only what changed)"
+        "index",
+        parents=[common.store],
+        help="index videos and still images (covers, fan art, CGs), or folders of them (only what changed)",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="a video file, a folder (every video in it) or a URL")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a video or image file, a folder (every video and image in it) or a URL",
+    )
     p.add_argument("--title", help="the title of every video given (default: the naming rule, see README)")
     p.add_argument("--episode", help="the episode, for one video (default: from its file name)")
     p.add_argument("--anilist", type=whole(1), metavar="ID", help="the AniList id (default: a numeric folder's name)")

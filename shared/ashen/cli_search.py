@@ -65,8 +65,8 @@ def match_rows(result: SearchResult) -> list[list[str]]:
             m.video.title,
             m.video.episode or "-",
             m.video.filename,
-            timecode(m.at),
-            f"{timecode(m.start)}-{timecode(m.end)}",
+            "still" if m.video.still else timecode(m.at),  # a still image has no time
+            "-" if m.video.still else f"{timecode(m.start)}-{timecode(m.end)}",
             m.reading,
         ]
         for m in result.matches

@@ -18,9 +18,17 @@ class VideoStatus(StrEnum):
     FAILED = "failed"
 
 
+class VideoKind(StrEnum):
+    """What an entry of the library is: a ``video`` (scenes with times) or a ``still`` (one image:
+    a cover, fan art, a visual-novel CG; one scene, no times). Stored and sent as the string."""
+
+    VIDEO = "video"
+    STILL = "still"
+
+
 @dataclass
 class VideoRecord:
-    """One indexed (or indexing) video."""
+    """One indexed (or indexing) video, or still image (``kind``)."""
 
     id: str
     title: str
@@ -42,11 +50,17 @@ class VideoRecord:
     extra: dict[str, str] = field(default_factory=dict)
     anilist: int | None = None  # the AniList id of the show, if known
     mal: int | None = None  # its MyAnimeList id, if given
+    kind: VideoKind = VideoKind.VIDEO  # a record written before stills existed is a video
+
+    @property
+    def still(self) -> bool:
+        return self.kind == VideoKind.STILL
 
     def to_dict(self) -> dict[str, object]:
-        """The record as plain JSON values: ``status`` its string, ``picture`` a list."""
+        """The record as plain JSON values: ``status`` and ``kind`` their strings, ``picture`` a list."""
         data = asdict(self)
         data["status"] = str(self.status)
+        data["kind"] = str(self.kind)
         data["picture"] = list(self.picture) if self.picture is not None else None
         return data
 
@@ -57,6 +71,8 @@ class VideoRecord:
         known = {k: v for k, v in data.items() if k in _VIDEO_FIELDS}
         if "status" in known:
             known["status"] = VideoStatus(known["status"])
+        if "kind" in known:
+            known["kind"] = VideoKind(known["kind"])
         if known.get("picture") is not None:
             known["picture"] = Box(*known["picture"])
         return cls(**known)

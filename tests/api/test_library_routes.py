@@ -215,3 +215,18 @@ def test_reindex_turns_indexing_then_indexed(site: Any, short_clip: Path) -> Non
     assert (view["status"], view["title"], view["episode"]) == ("indexed", "Sintel", "02")
     assert view["scenes"] > 3 and view["frames"] > 0
     assert call(app, "POST", "/videos/nope/reindex")[0] == 404
+
+
+def test_an_uploaded_image_becomes_a_still(site: Any, tmp_path: Path) -> None:
+    app, _, library = site
+    edge = UploadEdge(lambda e, s: [b"inner"], library, bound_host="127.0.0.1")
+    data = export_frame(CLIP, 4.0, tmp_path / "cg.png").read_bytes()
+    answer = call(app, "POST", "/uploads", {"filename": "cg.png", "title": "Sintel Art", "size": len(data)})[1]
+    assert post_file(edge, answer["upload"]["url"], data)[0] == "201 Created"
+    settle(library)
+    status, view = call(app, "GET", f"/videos/{answer['videoId']}")
+    assert (status, view["status"], view["kind"], view["title"]) == (200, "indexed", "still", "Sintel Art"), view
+    shot = export_frame(CLIP, 4.0, tmp_path / "shot.jpg").read_bytes()
+    response = app.resolve(http_event("POST", "/search", body=shot, headers={"content-type": "image/jpeg"}), None)
+    best = json.loads(response["body"])["result"][0]
+    assert (best["videoId"], best["kind"], best["confident"]) == (answer["videoId"], "still", True)

@@ -28,6 +28,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
 SHOT_AT = 12.0  # seconds into the clip
+STILL_AT = 20.0  # the frame also indexed as a still
 KEYS: dict[str, str] = {}
 PHONE = {"width": 390, "height": 844}
 
@@ -37,6 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("web-home")
     store = SqliteStore(home / DB_NAME)
     index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1"))
+    cg = export_frame(CLIP, STILL_AT, home / "cg.png")  # a CG: an image indexed as a still
+    index_video(store, str(cg), IndexOptions(title="Sintel Art"))
     store.close()
     KEYS["search"] = make_key(home, "web-page")  # a real key: a wrong one is refused
     with ashen_serve(home, "--workers", "1", "--threads", "4") as url:
@@ -164,3 +167,18 @@ def test_the_preview_of_the_first_match_loads_and_plays(page: Page, screenshot: 
     page.wait_for_timeout(1_000)
     assert video.evaluate("v => v.currentTime") > began and video.evaluate("v => v.muted")
     page.screenshot(path=ARTIFACTS / "search-playing.png", full_page=True)
+
+
+def test_a_still_is_shown_beside_the_scene_without_a_time(page: Page, tmp_path: Path) -> None:
+    shot = export_frame(CLIP, STILL_AT, tmp_path / "cg-shot.jpg")
+    page.goto("/")
+    drop_file(page, shot, "image/jpeg")
+    still = page.locator(".card", has_text="Sintel Art")
+    expect(still.locator(".still")).to_have_text("still image")
+    assert still.locator(".at").count() == 0
+    expect(still.locator(".media img")).to_be_visible()  # its preview: the image itself
+    scene = page.locator(".card", has=page.locator(".at"))
+    expect(scene.locator(".title")).to_have_text("Sintel")
+    page.screenshot(path=ARTIFACTS / "still.png", full_page=True)
+    page.get_by_role("button", name="Library").click()
+    expect(page.locator(".video", has_text="Sintel Art").locator(".facts")).to_have_text("still image")

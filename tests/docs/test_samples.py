@@ -114,7 +114,8 @@ def run_block(sample: Sample, script: Path, env: dict[str, str]) -> subprocess.C
 def page_env(folder: Path, sample_env: dict[str, str]) -> dict[str, str]:
     """The environment of a page's blocks: this checkout's ``ashen`` first on PATH, a store of the
     page's own (ASHEN_HOME), and ``./clients`` as in the checkout, so that the pages' own
-    ``npm install ./clients/js`` installs the SDK their JavaScript imports (nothing else does)."""
+    ``npm install ./clients/js`` installs the SDK their JavaScript imports (nothing else does);
+    ``pip install`` goes to the page's folder (PIP_TARGET)."""
     (folder / "clients").symlink_to(ROOT / "clients", target_is_directory=True)
     return {
         **os.environ,
@@ -122,6 +123,9 @@ def page_env(folder: Path, sample_env: dict[str, str]) -> dict[str, str]:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}",
         "ASHEN_HOME": str(folder / ".ashen"),
+        # A page's `pip install ./clients/python` installs into a folder of its own, not into the
+        # environment running the tests (whose editable install it would replace with a copy).
+        "PIP_TARGET": str(folder / "pip-target"),
     }
 
 

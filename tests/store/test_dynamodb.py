@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
-from ashen.records import Scene, VideoEdit, VideoRecord, VideoStatus, listing_order
+from ashen.records import Scene, VideoEdit, VideoKind, VideoRecord, VideoStatus, listing_order
 from ashen.store.dynamodb import DynamoStore, is_hot
 from ashen.store.port import Begun
 from ashen.store.sqlite import SqliteStore
@@ -289,3 +289,20 @@ def test_edit_sets_anilist_and_mal_and_keeps_progress_and_scenes(
     cleared = store.edit_video("vid1", VideoEdit("Show 1"))
     assert cleared is not None and store.get_video("vid1") == cleared and cleared.anilist is None
     assert store.edit_video("nope", VideoEdit("X", anilist=1)) is None
+
+
+def test_a_still_keeps_its_kind_and_a_video_item_written_before_kinds_reads_as_a_video(dynamo: DynamoStore) -> None:
+    still = VideoRecord("s1", "Art", "cg.png", "s3://b/library/Art/cg.png", kind=VideoKind.STILL, frames=1, scenes=1)
+    dynamo.replace_video(still, scenes_for(1, 1))
+    assert dynamo.get_video("s1") == still and dynamo.Video.get("s1").kind == "still"
+    began = VideoRecord("s2", "Art", "b.png", "s3://b/library/Art/b.png", kind=VideoKind.STILL, segments_planned=1)
+    began.status = VideoStatus.INDEXING
+    assert dynamo.begin_indexing(began, "rev-1") == Begun.NEW
+    assert dynamo.Video.get("s2").kind == "still" and dynamo.get_video("s2").kind == VideoKind.STILL
+    old = VideoRecord("v1", "Show", "ep.mkv", "/x/ep.mkv")
+    dynamo.replace_video(old, scenes_for(2, 2))
+    item = dynamo.Video.get("v1")  # as an older version wrote it: no kind anywhere
+    record = json.loads(item.record)
+    del record["kind"]
+    item.update(actions=[dynamo.Video.kind.remove(), dynamo.Video.record.set(json.dumps(record))])
+    assert dynamo.get_video("v1").kind == VideoKind.VIDEO

@@ -276,12 +276,17 @@ export interface components {
             filename: string;
             /** @description the video's id (GET /videos/{id}); this field was called video before previews */
             videoId: string;
-            /** @description seconds: start of the matching scene (a clip: the earliest start its frames agree on) */
-            from: number;
-            /** @description seconds: its representative frame (a clip: the best-supported time of its first frame) */
-            at: number;
-            /** @description seconds: its end (a clip: its end at the latest start its frames agree on) */
-            to: number;
+            /**
+             * @description what matched: a scene of a video, or a still image (a cover, fan art, a visual-novel CG: one entry, no times)
+             * @enum {string}
+             */
+            kind: "video" | "still";
+            /** @description seconds: start of the matching scene (a clip: the earliest start its frames agree on); null for a still */
+            from: number | null;
+            /** @description seconds: its representative frame (a clip: the best-supported time of its first frame); null for a still */
+            at: number | null;
+            /** @description seconds: its end (a clip: its end at the latest start its frames agree on); null for a still */
+            to: number | null;
             similarity: number;
             /** @description similarity >= 0.8, the threshold calibrated on the robustness benchmark (no must-not-match query reached it) */
             confident?: boolean;
@@ -289,12 +294,12 @@ export interface components {
             reading?: string;
             /**
              * Format: uri
-             * @description signed URL of a preview clip of the shot around at (H.264 MP4, at most about 5 s, never past a cut; append &size=s|m|l and &mute); expires after an hour. API answers only (not ashen search --json)
+             * @description signed URL of a preview clip of the shot around at (H.264 MP4, at most about 5 s, never past a cut; append &size=s|m|l and &mute); expires after an hour. API answers only (not ashen search --json) (none for a still)
              */
             video?: string;
             /**
              * Format: uri
-             * @description signed URL of a still at at (JPEG, or WebP when the Accept header names image/webp; &size=s|m|l); expires after an hour. API answers only
+             * @description signed URL of a picture at at (a still: the image itself) (JPEG, or WebP when the Accept header names image/webp; &size=s|m|l); expires after an hour. API answers only
              */
             image?: string;
             /** @description trace.moe's field: the video's AniList id (0 when it has none: trace.moe clients need a number), or with ?anilistInfo its object (docs/trace-moe.md) */
@@ -311,6 +316,11 @@ export interface components {
             /** @description its MyAnimeList id, if given */
             mal?: number | null;
             filename?: string;
+            /**
+             * @description a video, or a still image (duration and fps null, one scene)
+             * @enum {string}
+             */
+            kind?: "video" | "still";
             duration?: number | null;
             fps?: number | null;
             width?: number;

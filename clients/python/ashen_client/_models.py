@@ -59,16 +59,17 @@ class AnilistInfo:
 
 @dataclass(frozen=True)
 class Match:
-    """One answer: the video, the moment (``start``, ``at``, ``end`` in seconds), how similar,
+    """One answer: the video, the moment (``start``, ``at``, ``end`` in seconds; None for a still), how similar,
     whether confident, which reading of the query matched, and its preview URLs when served."""
 
     title: str
     episode: str | None
     filename: str
     video_id: str = _as("videoId", "")
-    start: float = _as("from", 0.0)
-    at: float = 0.0
-    end: float = _as("to", 0.0)
+    kind: str = "video"  # or "still": an image (a cover, fan art, a CG) with no times
+    start: float | None = _as("from", 0.0)  # None for a still
+    at: float | None = 0.0
+    end: float | None = _as("to", 0.0)
     similarity: float = 0.0
     confident: bool = False
     reading: str | None = None
@@ -113,6 +114,7 @@ class Video:
     anilist: int | None = None
     mal: int | None = None
     filename: str = ""
+    kind: str = "video"  # or "still": one image, no duration or fps
     duration: float | None = None
     fps: float | None = None
     width: int = 0

@@ -47,7 +47,8 @@ def _print_search(source: str, answer: SearchResponse, json_lines: bool) -> None
     for m in answer.result:
         sure = "" if m.confident else " (not confident)"
         episode = f" episode {m.episode}" if m.episode else ""
-        print(f"{source}: {m.title}{episode} at {m.at:.2f}s, similarity {m.similarity:.3f}{sure} [{m.reading}]")
+        where = "a still image" if m.at is None else f"at {m.at:.2f}s"
+        print(f"{source}: {m.title}{episode} {where}, similarity {m.similarity:.3f}{sure} [{m.reading}]")
 
 
 def _search(client: Client, args: argparse.Namespace) -> int:

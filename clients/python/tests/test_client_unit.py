@@ -328,3 +328,15 @@ def test_a_descriptor_body_carries_numbers_not_the_picture(tmp_path: Path) -> No
     frame = from_json(json.loads(sent.content)["descriptor"]).frames[0]
     assert frame.readings[0].name == "original" and not any("mirror" in r.name for r in frame.readings)
     assert path.read_bytes() not in sent.content
+
+
+def test_a_still_image_matches_without_times(capsys: pytest.CaptureFixture[str]) -> None:
+    still = {**ANSWER["result"][0], "kind": "still", "from": None, "at": None, "to": None}  # type: ignore[dict-item]
+    handle, _ = answers(httpx.Response(200, json={**ANSWER, "result": [still]}))
+    with client(handle) as c:
+        best = c.search(b"\x89PNG fake bytes").result[0]
+    assert (best.kind, best.start, best.at, best.end) == ("still", None, None, None)
+    from ashen_client.cli import _print_search
+
+    _print_search("cg.png", ashen_client.SearchResponse.from_json({**ANSWER, "result": [still]}), json_lines=False)
+    assert "T episode 1 a still image, similarity 0.970" in capsys.readouterr().out

@@ -56,12 +56,14 @@ def base_url(event: BaseProxyEvent) -> str:
 
 
 def preview_links(site: PreviewSite, event: BaseProxyEvent, matches: list[dict[str, object]]) -> None:
-    """Give each match (``videoId``, ``at``) its signed ``video`` and ``image`` preview URLs."""
+    """Give each match (``videoId``, ``at``) its signed ``video`` and ``image`` preview URLs; a
+    still (``at`` null) its ``image`` only: the picture itself."""
     base = base_url(event)
     now = time.time()
     for match in matches:
-        video_id, at = str(match["videoId"]), float(str(match["at"]))
-        for kind, name in (("video", "video.mp4"), ("image", "image.jpg")):
+        video_id, still = str(match["videoId"]), match.get("at") is None
+        at = 0.0 if still else float(str(match["at"]))
+        for kind, name in (("image", "image.jpg"),) if still else (("video", "video.mp4"), ("image", "image.jpg")):
             match[kind] = f"{base}/preview/{video_id}/{name}?{site.signer.query(video_id, kind, at, now)}"
 
 

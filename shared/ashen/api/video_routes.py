@@ -27,6 +27,7 @@ VIEW_FIELDS = (
     "anilist",
     "mal",
     "filename",
+    "kind",
     "duration",
     "fps",
     "width",

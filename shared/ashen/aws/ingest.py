@@ -3,8 +3,9 @@ what is done follows from the object's current version, so events delivered late
 order all end in the same state.
 
 * A create of the object's current version is indexed (a new revision; the previous complete
-  index answers until it is done). A create of a version that is no longer current is ignored:
-  the event of what replaced it decides.
+  index answers until it is done): a video by the fan-out, a still image at once (ashen.aws.stills).
+  A create of a version that is no longer current is ignored: the event of what replaced it
+  decides.
 * A delete that leaves the object without a current version (a delete marker, or an unversioned
   delete) removes the video and leaves a tombstone with the event's sequencer, which refuses a
   create delivered after it. A delete of a noncurrent version changes nothing; a delete of the
@@ -15,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from ashen.aws.fanout import SEGMENT_S, SegmentTask, start_video
 from ashen.aws.naming import LIBRARY_PREFIX, naming_for_key
 from ashen.aws.s3 import S3Object, s3_key, s3_url
+from ashen.aws.stills import index_still_upload, is_still_key
 from ashen.indexing.indexer import video_id_for
+from ashen.indexing.stills import MAX_STILL_BYTES
 from ashen.store.port import FanoutStore
 
 
@@ -86,6 +90,9 @@ class Uploads(Protocol):
     def reader_url(self, upload: S3Object) -> str:
         """A URL through which ffmpeg reads this version."""
 
+    def read(self, upload: S3Object, limit: int) -> bytes:
+        """The bytes of this version (a still image); ImageTooLarge when it holds more than ``limit``."""
+
 
 class TaskQueue(Protocol):
     def send(self, tasks: list[SegmentTask]) -> None:
@@ -96,7 +103,7 @@ class TaskQueue(Protocol):
 class Applied:
     """What an event did, for the logs."""
 
-    action: str  # queued | failed | known | removed | kept | ignored
+    action: str  # queued | indexed (a still) | failed | known | removed | kept | ignored
     video_id: str
     detail: str = ""
     segments: int = 0
@@ -131,6 +138,10 @@ class Ingest:
 
     def _index(self, event: ObjectEvent, upload: S3Object, metadata: dict[str, str]) -> Applied:
         naming = naming_for_key(upload.key, metadata)
+        if is_still_key(upload.key):
+            read = partial(self.uploads.read, upload, MAX_STILL_BYTES)
+            action, still = index_still_upload(self.store, upload, naming, read, event.sequencer)
+            return Applied(action, still.id, still.error, segments=0)
         source = self.uploads.reader_url(upload)
         video, tasks = start_video(
             self.store, upload, naming, source, sequencer=event.sequencer, segment_seconds=self.segment_seconds

@@ -11,6 +11,8 @@ from urllib.parse import unquote_plus
 import boto3
 from botocore.exceptions import ClientError
 
+from ashen.errors import ImageTooLarge
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -70,6 +72,24 @@ class S3Uploads:
 
     def reader_url(self, upload: S3Object) -> str:
         return presigned_get(upload)
+
+    def read(self, upload: S3Object, limit: int) -> bytes:
+        return read_object(upload, limit)
+
+
+def read_object(obj: S3Object, limit: int) -> bytes:
+    """The bytes of ``obj`` (its version), reading at most ``limit`` + 1 of them; ImageTooLarge
+    when it holds more than ``limit`` (nothing more is read)."""
+    params = {"Bucket": obj.bucket, "Key": obj.key} | ({"VersionId": obj.version_id} if obj.version_id else {})
+    try:
+        body = client().get_object(**params, Range=f"bytes=0-{limit}")["Body"].read()  # type: ignore[arg-type]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidRange":  # an empty object
+            return b""
+        raise
+    if len(body) > limit:
+        raise ImageTooLarge(f"{obj.key.rsplit('/', 1)[-1]}: larger than the {limit // 2**20} MiB an image may be")
+    return bytes(body)
 
 
 def presigned_get(obj: S3Object) -> str:

@@ -1,5 +1,5 @@
 """Indexing a video locally: probe it, hash its segments in parallel (ashen.indexing.segments),
-store the scenes.
+store the scenes. A still image is indexed as one entry instead (ashen.indexing.stills).
 
 The SQS fan-out on AWS (ashen.aws.fanout) hashes the same segments one message each.
 """
@@ -42,6 +42,9 @@ VIDEO_SUFFIXES = {
     ".gif",
     ".3gp",
 }
+# Indexed as stills (an animated PNG or WebP by its first frame); a GIF is a still when it has one
+# frame, else a video.
+STILL_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
 
 @dataclass(frozen=True)
@@ -101,13 +104,27 @@ def keyed(scenes: Iterable[Scene]) -> list[tuple[str, Scene]]:
     return list(zip(bucket_keys(values[keep]), kept, strict=True))
 
 
+def is_still(source: str) -> bool:
+    """Whether a source is indexed as a still: a local image file (STILL_SUFFIXES) or a GIF of one
+    frame (an animated GIF is a video)."""
+    if "://" in source:
+        return False
+    suffix = Path(source).suffix.lower()
+    if suffix == ".gif" and Path(source).is_file():
+        from ashen.indexing.stills import is_animated_gif  # Pillow: only when a GIF is indexed
+
+        return not is_animated_gif(source)
+    return suffix in STILL_SUFFIXES
+
+
 def find_videos(paths: Iterable[str]) -> list[str]:
-    """Expand folders into the video files they hold (sorted); files are kept as given."""
+    """Expand folders into the video and image files they hold (sorted); files are kept as given."""
     out: list[str] = []
+    wanted = VIDEO_SUFFIXES | STILL_SUFFIXES
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out += sorted(str(f) for f in path.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_SUFFIXES)
+            out += sorted(str(f) for f in path.rglob("*") if f.is_file() and f.suffix.lower() in wanted)
         else:
             out.append(p)
     return out
@@ -116,10 +133,15 @@ def find_videos(paths: Iterable[str]) -> list[str]:
 def index_video(
     store: SceneStore, source: str, options: IndexOptions | None = None, progress: IndexProgress | None = None
 ) -> IndexReport:
-    """Index one video into the store, replacing whatever it held for the same source.
+    """Index one video (or a still image: ``is_still``) into the store, replacing whatever it held
+    for the same source.
 
     Nothing is written until every segment has been hashed, so a failure leaves the store as it was.
     """
+    if is_still(source):
+        from ashen.indexing.stills import index_still  # Pillow: only for a still
+
+        return index_still(store, source, options)
     began = time.perf_counter()
     options = options or IndexOptions()
     info = probe(source, max_duration=options.max_duration)

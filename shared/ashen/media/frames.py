@@ -24,6 +24,7 @@ from ashen.box import Box
 from ashen.descriptors.color_layout import from_block_means
 from ashen.descriptors.luma_grid import GRID_SIDE, luma_of
 from ashen.errors import MediaError
+from ashen.media.alpha import scale_options
 from ashen.media.extent import stream_ends
 from ashen.media.inputs import input_args
 from ashen.media.probe import VideoInfo, describe_source, ffmpeg_exe, probe
@@ -82,7 +83,7 @@ class _FfmpegReader:
 
     def __init__(self, source: str, seek: float, threads: int, crop: Box | None = None) -> None:
         self.seek = seek
-        vf = f"scale={GRID}:{GRID}:flags=area+accurate_rnd,showinfo"
+        vf = f"scale={GRID}:{GRID}:{scale_options('area+accurate_rnd')},showinfo"
         if crop is not None:
             t, b, l_, r = crop
             vf = f"crop={r - l_}:{b - t}:{l_}:{t}:exact=1," + vf

@@ -20,6 +20,8 @@ from ashen.errors import MediaError
 # "mov,mp4,m4a,3gp,3g2,mj2"): MP4/MOV/M4V/3GP, Matroska/WebM, AVI, MPEG-TS/M2TS, FLV, ASF (WMV),
 # Ogg (OGV), MPEG program streams (MPG/VOB), raw MPEG video (some .mpg), animated GIF.
 VIDEO_FORMATS = ("mov", "matroska", "webm", "avi", "mpegts", "flv", "asf", "ogg", "mpeg", "mpegvideo", "gif")
+# What a still image (ashen.indexing.stills) may be opened as, for its preview.
+STILL_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "gif")
 # What a query clip uploaded over HTTP may be: MP4/MOV and Matroska/WebM only.
 CLIP_FORMATS = ("mov", "matroska", "webm")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.errors import ImageTooLarge, MediaError
+from ashen.media.alpha import scale_options
 from ashen.media.extent import measure_duration
 from ashen.media.inputs import VIDEO_FORMATS, input_args
 from ashen.media.probe import (
@@ -30,7 +31,7 @@ _SHOWN_AT = re.compile(r"Parsed_showinfo_\d+ @ \w+\] n: *\d+ pts: *-?\d+ pts_tim
 def grab_frame(source: str, at: float, max_width: int = 640, timeout: float = PROBE_TIMEOUT_S) -> npt.NDArray[np.uint8]:
     """A frame near ``at`` as 8-bit RGB, at most max_width wide: the keyframe at or before it when
     the demuxer finds one (decoding one frame only), else the first frame decoded after the seek."""
-    vf = f"scale='min({max_width},iw)':-2:flags=area"
+    vf = f"scale='min({max_width},iw)':-2:{scale_options('area')}"
     for fast in (True, False):
         cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", *(["-skip_frame", "nokey"] if fast else [])]
         cmd += ["-noaccurate_seek", "-ss", f"{max(0.0, at):.3f}", *input_args(source)]
@@ -97,7 +98,7 @@ def _decode_clip(source: str, step: float, budget: ClipBudget) -> list[tuple[flo
     down by ffmpeg, each with its own time (showinfo's, so a clip of uneven frame rate is right)."""
     side = budget.side
     pick = f"select='gte(t-start_t,selected_n*{step:.6f})',showinfo"
-    scale = f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area"
+    scale = f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:{scale_options('area')}"
     cmd = [ffmpeg_exe(), "-hide_banner", "-v", "info", "-nostdin", "-t", f"{budget.seconds:.3f}"]
     cmd += [*input_args(source, budget.formats), "-map", "0:v:0", "-frames:v", str(budget.max_frames)]
     cmd += ["-vf", f"{pick},{scale}", "-fps_mode", "passthrough", "-f", "image2pipe", "-vcodec", "ppm", "pipe:1"]

@@ -5,10 +5,12 @@ preview reads what the indexer may read and nothing else."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from ashen.errors import MediaError
-from ashen.media.inputs import input_args
+from ashen.media.alpha import FFMPEG_ALPHA_BLEND
+from ashen.media.inputs import VIDEO_FORMATS, input_args
 from ashen.media.probe import ffmpeg_exe
 from ashen.preview.shots import Span
 
@@ -19,7 +21,7 @@ IMAGE_CODECS = {"jpg": ["-c:v", "mjpeg", "-q:v", "4", "-f", "image2"], "webp": [
 
 def _scale(size: str) -> list[str]:
     width = WIDTHS[size]
-    return ["-vf", f"scale='min({width},iw)':-2"]
+    return ["-vf", f"scale='min({width},iw)':-2:{FFMPEG_ALPHA_BLEND}"]
 
 
 def clip_command(source: str, span: Span, size: str, mute: bool, out: Path) -> list[str]:
@@ -32,9 +34,12 @@ def clip_command(source: str, span: Span, size: str, mute: bool, out: Path) -> l
     return [*cmd, "-movflags", "+faststart", "-f", "mp4", "-y", str(out)]
 
 
-def still_command(source: str, at: float, size: str, image_format: str, out: Path) -> list[str]:
-    """ffmpeg's arguments for the frame at ``at`` as ``image_format`` (``jpg`` or ``webp``)."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-ss", f"{at:.3f}", *input_args(source)]
+def still_command(
+    source: str, at: float, size: str, image_format: str, out: Path, formats: Sequence[str] = VIDEO_FORMATS
+) -> list[str]:
+    """ffmpeg's arguments for the frame at ``at`` as ``image_format`` (``jpg`` or ``webp``), of a
+    source opened as one of ``formats`` (a still image: STILL_FORMATS, at 0)."""
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-ss", f"{at:.3f}", *input_args(source, formats)]
     return [*cmd, "-map", "0:v:0", "-frames:v", "1", *_scale(size), *IMAGE_CODECS[image_format], "-y", str(out)]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ashen.errors import AshenError, NotFoundError
+from ashen.media.inputs import STILL_FORMATS, VIDEO_FORMATS
 from ashen.preview.cutting import WIDTHS, clip_command, run_cut, still_command
 from ashen.preview.shots import Span, preview_span
 from ashen.records import VideoRecord
@@ -105,6 +106,8 @@ class Previews:
         video = self.store.get_video(ask.video_id)
         if video is None:
             raise NotFoundError(f"no video {ask.video_id[:64]!r}")
+        if video.still and ask.kind == "video":
+            raise NotFoundError(f"{video.filename} is a still image: it has an image preview, no video one")
         t = min(max(0.0, ask.t), video.duration or ask.t)
         span = preview_span(self.store, video, t) if ask.kind == "video" else Span(t, t)
         key = cache_key(video, ask, span)
@@ -118,7 +121,8 @@ class Previews:
             if ask.kind == "video":
                 run_cut(clip_command(source, span, ask.size, ask.mute, out), out)
             else:
-                run_cut(still_command(source, t, ask.size, ask.image_format, out), out)
+                formats = STILL_FORMATS if video.still else VIDEO_FORMATS  # a still's preview: the image itself
+                run_cut(still_command(source, t, ask.size, ask.image_format, out, formats), out)
             self.cache.put(key, out, content_type)
         return Preview(key, content_type, span, etag, hit=False)
 

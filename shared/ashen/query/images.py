@@ -25,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ashen.descriptors.signature import Signature
 from ashen.errors import ImageError, ImageTooLarge, NotAnImage, UnsupportedImageFormat
+from ashen.media.alpha import BACKGROUND
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP")  # PNG includes APNG
@@ -183,6 +184,7 @@ def _seek(img: Image.Image, index: int) -> bool:
     return True
 
 
+_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 _ORIENTATION = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -194,6 +196,17 @@ _ORIENTATION = {
 }
 
 
+def opaque(picture: Image.Image) -> Image.Image:
+    """The picture as RGB; a transparent one (alpha, or a palette or colour marked transparent)
+    laid over ashen.media.alpha.BACKGROUND, as ffmpeg lays it on the index path."""
+    if picture.mode not in _ALPHA_MODES and "transparency" not in picture.info:
+        return picture.convert("RGB")
+    rgba = picture.convert("RGBA")
+    out = Image.new("RGB", rgba.size, BACKGROUND)
+    out.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))
+    return out
+
+
 def _rgb(frame: Image.Image, factor: int) -> Image.Image:
     """The frame as RGB box-reduced by ``factor``, converted a strip at a time (no full-size RGB
     copy), then turned upright by its EXIF orientation."""
@@ -201,7 +214,7 @@ def _rgb(frame: Image.Image, factor: int) -> Image.Image:
     out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
     rows = factor * max(1, STRIP_PIXELS // (width * factor))  # a multiple of factor: boxes line up
     for top in range(0, height, rows):
-        strip = frame.crop((0, top, width, min(height, top + rows))).convert("RGB")
+        strip = opaque(frame.crop((0, top, width, min(height, top + rows))))
         out.paste(strip.reduce(factor) if factor > 1 else strip, (0, top // factor))
     orientation = _ORIENTATION.get(frame.getexif().get(0x0112, 1))
     return out.transpose(orientation) if orientation is not None else out

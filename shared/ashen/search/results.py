@@ -9,9 +9,10 @@ from ashen.records import VideoRecord
 
 @dataclass(frozen=True)
 class Match:
-    """The moment of one video a query shows: its scene (``start`` to ``end``, ``at`` the time
-    given as the answer), how close it is (``similarity`` in [0, 1]), whether that is
-    ``confident``, and which ``reading`` of the query matched (``clip`` for a clip's vote)."""
+    """The moment of one video (or a still: one entry, no times) a query shows: its scene
+    (``start`` to ``end``, ``at`` the time given as the answer), how close it is (``similarity``
+    in [0, 1]), whether that is ``confident``, and which ``reading`` of the query matched
+    (``clip`` for a clip's vote)."""
 
     video: VideoRecord
     start: float
@@ -23,14 +24,18 @@ class Match:
     reading: str = "original"
 
     def to_dict(self) -> dict[str, object]:
+        """The match as the API and ``ashen search --json`` answer it; a still's ``from``, ``at``
+        and ``to`` are null (an image has no times) and its ``kind`` says ``still``."""
+        still = self.video.still
         return {
             "title": self.video.title,
             "episode": self.video.episode,
             "filename": self.video.filename,
             "videoId": self.video.id,  # (API answers add "video" and "image": preview URLs)
-            "from": round(self.start, 3),
-            "at": round(self.at, 3),
-            "to": round(self.end, 3),
+            "kind": str(self.video.kind),
+            "from": None if still else round(self.start, 3),
+            "at": None if still else round(self.at, 3),
+            "to": None if still else round(self.end, 3),
             "similarity": round(self.similarity, 4),
             "confident": self.confident,
             "reading": self.reading,

@@ -33,6 +33,7 @@ class FanoutProgress(DynamoTables):
         actions: list[Action] = [
             V.record.set(json.dumps(video.to_dict())),
             V.title.set(video.title),
+            V.kind.set(str(video.kind)),
             V.listing.set(listing_string(listing_key(video))),
             V.status.set(video.status),
             V.error.set(video.error),

@@ -95,6 +95,7 @@ class VideoItem(Model):
     id = UnicodeAttribute(hash_key=True)
     record = UnicodeAttribute()  # the VideoRecord as JSON, minus the fields below
     title = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)  # a VideoKind's string (absent: written before stills, a video)
     status = UnicodeAttribute()  # a VideoStatus, stored as its plain string (or REMOVED)
     error = UnicodeAttribute(default="")
     revision = UnicodeAttribute(default="")  # the upload being indexed (or last indexed)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pynamodb.exceptions import DoesNotExist
 
 from ashen.descriptors.buckets import is_hot_bucket
-from ashen.records import Candidate, Scene, VideoRecord, VideoStatus, listing_key
+from ashen.records import Candidate, Scene, VideoKind, VideoRecord, VideoStatus, listing_key
 from ashen.store.dynamodb_models import (
     REMOVED,
     SceneItem,
@@ -121,6 +121,7 @@ class DynamoTables:
             video.id,
             record=json.dumps(video.to_dict()),
             title=video.title,
+            kind=str(video.kind),
             status=video.status,
             error=video.error,
             revision=revision,
@@ -139,6 +140,7 @@ class DynamoTables:
         video = VideoRecord.from_dict(json.loads(item.record))
         # The counters live in their own attributes (updated atomically by the hash workers).
         video.status = VideoStatus(item.status)
+        video.kind = VideoKind(item.kind) if item.kind else video.kind  # the record's, before the attribute
         video.error = item.error or ""
         video.segments_planned = int(item.segments_planned or 0)
         video.segments_done = int(item.segments_done or 0)

@@ -140,6 +140,7 @@ class SqliteStore:
                     db.execute("ALTER TABLE scenes ADD COLUMN layout BLOB")
                 if "cut" not in columns:  # written before shots were recorded: no scene known to start one
                     db.execute("ALTER TABLE scenes ADD COLUMN cut INTEGER NOT NULL DEFAULT 0")
+                _migrate_kinds(db)
         except BaseException:
             self._db.close()
             raise
@@ -334,6 +335,14 @@ class SqliteStore:
             if db.execute("SELECT COUNT(*) FROM scenes").fetchone()[0] > limit:
                 return None
             return [row[0] for row in db.execute("SELECT DISTINCT bucket FROM scenes ORDER BY bucket")]
+
+
+def _migrate_kinds(db: sqlite3.Connection) -> None:
+    """Records written before stills existed are videos: say so, once (a read first, so that opening
+    a store already migrated takes no write lock)."""
+    unkinded = "json_extract(record, '$.kind') IS NULL"
+    if db.execute(f"SELECT 1 FROM videos WHERE {unkinded} LIMIT 1").fetchone():
+        db.execute(f"UPDATE videos SET record = json_set(record, '$.kind', 'video') WHERE {unkinded}")
 
 
 def _rows(video_id: str, scenes: Iterable[tuple[str, Scene]]) -> list[_Row]:

@@ -90,7 +90,12 @@ function preview(match) {
     return player;
   }
   if (still) return element("img", { src: still, alt: `still of ${match.title || "the match"}`, loading: "lazy" });
-  return element("div", { class: "no-preview" }, clock(match.at));
+  return element("div", { class: "no-preview" }, isStill(match) ? "still" : clock(match.at));
+}
+
+// A still image (a cover, fan art, a CG): one entry with no times (its from/at/to are null).
+function isStill(entry) {
+  return entry.kind === "still";
 }
 
 function card(match) {
@@ -101,7 +106,8 @@ function card(match) {
   info.append(element("h3", { class: "title" }, match.title || match.filename || "untitled"));
   const where = element("p", { class: "where" });
   if (match.episode) where.append(element("span", { class: "episode" }, `Episode ${match.episode}`), " · ");
-  where.append(element("time", { class: "at", datetime: `PT${Number(match.at).toFixed(2)}S` }, clock(match.at)));
+  if (isStill(match)) where.append(element("span", { class: "still" }, "still image"));
+  else where.append(element("time", { class: "at", datetime: `PT${Number(match.at).toFixed(2)}S` }, clock(match.at)));
   const score = element("p", { class: "score" });
   score.append(element("span", { class: "similarity" }, `${(100 * match.similarity).toFixed(1)}%`));
   if (match.confident) score.append(" ", element("span", { class: "badge" }, "confident"));
@@ -218,7 +224,7 @@ function videoRow(video) {
   state.append(element("span", { class: `status-badge ${video.status}` }, video.status));
   const bar = element("progress", { max: "100", value: String(percent), "aria-label": "indexing progress" });
   state.append(bar, element("span", { class: "percent" }, `${percent}%`));
-  const facts = element("div", { class: "facts" }, `${clock(video.duration)} · ${video.scenes} scenes`);
+  const facts = element("div", { class: "facts" }, isStill(video) ? "still image" : `${clock(video.duration)} · ${video.scenes} scenes`);
   row.append(name, state, facts);
   if (video.error) row.append(element("div", { class: "video-error" }, video.error));
   return row;
