@@ -6,7 +6,8 @@ export async function consumer(): Promise<string[]> {
   const ashen = new AshenClient({ baseUrl: 'http://127.0.0.1:8000', apiKey: 'k', timeoutMs: 5_000, maxRetries: 2 });
   const answer: SearchResponse = await ashen.search(new Uint8Array([0xff, 0xd8]), { limit: 3, mirror: false });
   const best: Match | undefined = answer.result[0];
-  const seconds: number | undefined = best?.at;
+  const seconds: number | null | undefined = best?.at; // null for a still image
+  const kind: 'video' | 'still' | undefined = best?.kind;
   const bySignature = await ashen.searchSignature('00'.repeat(21));
   const titles: string[] = [];
   for await (const video of ashen.videos({ status: 'indexed' })) titles.push(video.title ?? '');
@@ -22,5 +23,5 @@ export async function consumer(): Promise<string[]> {
     else if (err instanceof AshenError) titles.push(`${err.status}`);
   }
   const call: string = ROUTES.getMe.call;
-  return [String(seconds), String(bySignature.frameCount), one.status ?? '', url, role, call, ...titles];
+  return [String(seconds), String(kind), String(bySignature.frameCount), one.status ?? '', url, role, call, ...titles];
 }
