@@ -82,6 +82,12 @@ class Reading:
     luma_only: bool = False
 
     @property
+    def painted(self) -> bool:
+        """Whether the reading is a guess of a picture under a dark overlay (``paint``...): its luma
+        grid leaves out the cells the overlay hid, which every other reading shows as picture."""
+        return self.name.removeprefix("luma-").startswith("paint")
+
+    @property
     def family(self) -> str:
         """The kind of edit the reading undoes: plain (as given or trimmed), uncrop, tone of the
         picture or tone of the trimmed picture (highlights clipped by brightening are flat and can

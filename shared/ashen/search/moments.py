@@ -62,6 +62,12 @@ def scene_grid_distances_per_video(
     return out
 
 
+def moment_margin(readings: Sequence[Reading], tuning: Tuning) -> float:
+    """How far from a video's closest scene its contenders may be, for a frame's ``readings``:
+    wider when a dark overlay was painted over (its CLD is partly a guess)."""
+    return tuning.painted_moment_margin if any(r.painted for r in readings) else tuning.moment_margin
+
+
 def video_codes(candidates: Sequence[Candidate]) -> tuple[Ints, list[str]]:
     """A small integer per candidate naming its video, and the video ids in code order."""
     codes: dict[str, int] = {}
