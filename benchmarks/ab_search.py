@@ -6,10 +6,12 @@ added, and 2-second clips of them (a frame every 0.25 s). Rounds alternate betwe
 in a fresh process, so that the load of a shared machine falls on both alike; the ratios of the
 medians (this checkout / the base) are what to read, not the milliseconds.
 
-    .venv/bin/python benchmarks/ab_search.py --base dc01d7b [--rounds 3] [--queries 40] [--edits grayscale,mist]
+    .venv/bin/python benchmarks/ab_search.py --base dc01d7b [--rounds 3] [--queries 40] [--edits grayscale,mist] [--cpu]
 
 ``--edits`` adds, for each edit of benchmarks/edits.py named, the same screenshots with that edit
 instead (``image grayscale``...): what a kind of query costs before and after a change.
+``--cpu`` times each search's CPU (process time) instead of the wall clock: on a machine others
+load too, the wall clock moves by several times between rounds, the CPU time far less.
 
 The base is checked out into a temporary git worktree. The worker calls the search functions the
 way each side offers them (``SearchOptions`` now, keyword arguments before the restructuring).
@@ -90,8 +92,9 @@ def _call(fn: Any, store: Any, query: Any) -> Any:
         return fn(store, query, limit=5)
 
 
-def worker(queries_file: str, store_path: str, out: str) -> None:
-    """One side's round (run with that side's package first on the path)."""
+def worker(queries_file: str, store_path: str, out: str, clock: str = "wall") -> None:
+    """One side's round (run with that side's package first on the path), timed by the wall clock
+    or by this process's CPU time (``clock="cpu"``: steadier when other work loads the machine)."""
     import pickle
     import time
 
@@ -108,18 +111,19 @@ def worker(queries_file: str, store_path: str, out: str) -> None:
             index(store, str(video))
     queries: dict[str, list[Any]] = pickle.loads(Path(queries_file).read_bytes())
     timings: dict[str, list[float]] = {kind: [] for kind in queries}
+    tick = time.process_time if clock == "cpu" else time.perf_counter
     for kind, items in queries.items():
         fn = search.search_clip if kind == "clip" else search.search_image
         for q in items:
-            began = time.perf_counter()
+            began = tick()
             _call(fn, store, q)
-            timings[kind].append(time.perf_counter() - began)
+            timings[kind].append(tick() - began)
     Path(out).write_text(json.dumps(timings))
 
 
-def _round(shared: Path, queries_file: Path, store: Path, out: Path) -> dict[str, float]:
+def _round(shared: Path, queries_file: Path, store: Path, out: Path, clock: str) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(shared)}
-    cmd = [sys.executable, __file__, "--worker", str(queries_file), str(store), str(out)]
+    cmd = [sys.executable, __file__, "--worker", str(queries_file), str(store), str(out), clock]
     subprocess.run(cmd, env=env, check=True)
     timings = json.loads(out.read_text())
     return {kind: statistics.median(values) * 1000 for kind, values in timings.items()}
@@ -127,13 +131,18 @@ def _round(shared: Path, queries_file: Path, store: Path, out: Path) -> dict[str
 
 def main() -> None:
     if sys.argv[1:2] == ["--worker"]:
-        worker(*sys.argv[2:5])
+        worker(*sys.argv[2:6])
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base", required=True, help="the commit to compare with")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=40, help="images (half as many clips)")
     ap.add_argument("--edits", default="", help="comma-separated edits of benchmarks/edits.py to time too")
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time each search's CPU (process time), not the wall clock: steadier on a loaded machine",
+    )
     args = ap.parse_args()
     import pickle
 
@@ -152,7 +161,8 @@ def main() -> None:
             medians: dict[str, dict[str, list[float]]] = {s: {kind: [] for kind in made} for s in sides}
             for r in range(args.rounds):
                 for side, shared in sides.items():
-                    got = _round(shared, queries, work / f"{side}.sqlite3", work / f"{side}.json")
+                    clock = "cpu" if args.cpu else "wall"
+                    got = _round(shared, queries, work / f"{side}.sqlite3", work / f"{side}.json", clock)
                     for kind, ms in got.items():
                         medians[side][kind].append(ms)
                     print(f"round {r + 1} {side}: " + ", ".join(f"{k} p50 {ms:.1f} ms" for k, ms in got.items()))

@@ -44,3 +44,15 @@ def test_no_overlay_on_a_clean_or_a_dark_picture(picture):
     night = misted((picture // 3).astype(np.uint8), (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
     assert dark_overlay(night) is None  # a night scene: its dark flat part is no overlay
     assert not any(r.name == "paint" for r in query_readings(picture))
+
+
+def test_a_mist_under_film_grain_is_still_found(picture):
+    """Grain or noise laid over the whole release leaves the cloud dark but not perfectly even."""
+    h, w = picture.shape[:2]
+    query = misted(picture, (w * 0.2, h * 0.15, w * 0.6, h * 0.8)).astype(np.float64)
+    grain = np.random.default_rng(0).normal(0, 6, query.shape[:2])[..., None]
+    grainy = np.clip(query + grain, 0, 255).astype(np.uint8)
+    mask = dark_overlay(grainy)
+    assert mask is not None and 0.1 < mask.mean() < 0.5
+    night = np.clip((picture // 3) + grain, 0, 255).astype(np.uint8)
+    assert dark_overlay(misted(night, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))) is None  # still no night scene

@@ -24,7 +24,7 @@ from ashen.indexing.scenes import scenes_of
 from ashen.query.readings import Reading, ReadingOptions, fitted_readings, query_readings
 from ashen.records import Candidate, Scene, VideoRecord
 from ashen.search import SearchOptions, Tuning, search_clip, search_image, search_readings
-from ashen.search.moments import moments
+from ashen.search.moments import moment_margin, moments, scene_grid_distances
 from ashen.search.ranking import candidate_values
 from ashen.store import SqliteStore
 
@@ -256,3 +256,46 @@ def test_bars_added_to_a_video_with_its_own_bars_are_cut_to_the_video_shape(tmp_
     assert fitted_readings(framed[1], 320 / 256) == []
     noisy = np.random.default_rng(2).integers(0, 256, (256, 48, 3), dtype=np.uint8)
     assert fitted_readings(np.concatenate([noisy, framed[1], noisy], axis=1), 320 / 256) == []
+
+
+def test_a_painted_over_mist_lets_moments_further_away_by_cld_contend() -> None:
+    """A third of a misted picture is a guess: the right moment of a still shot can lie further
+    from the closest scene by CLD than an unedited screenshot's would, and its grid must still
+    be compared."""
+    rng = np.random.default_rng(4)
+    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    later = moment + rng.choice([-12.0, 12.0], (16, 16)).astype(np.float32)  # the shot a moment later
+    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
+    candidates = [
+        Candidate("a", 10.0, 10.0, 10.0, sig, bytes(np.rint(later).astype(np.uint8))),
+        Candidate("a", 50.0, 50.0, 50.0, sig, bytes(np.rint(moment).astype(np.uint8))),
+    ]
+    dist = np.array([0.0, 5.0])  # the right moment is 5 further by CLD: beyond the plain margin
+    values = Signature.from_bytes(sig).array
+    tuning = Tuning()
+    for name, at in (("original", 10.0), ("paint", 50.0)):
+        readings = [Reading(name, values, 0.0, moment)]
+        margin = moment_margin(readings, tuning)
+        picked = next(moments(readings, candidates, candidate_values(candidates), dist, margin))[0]
+        assert candidates[picked].at == at, name
+    assert moment_margin([Reading("luma-paint-mirror", values, 0.0)], tuning) == tuning.painted_moment_margin
+
+
+def test_the_picture_as_given_has_its_say_on_the_moment_even_when_a_hypothesis_is_closer() -> None:
+    """A sign or a title over a fixed camera's shot moves the picture's CLD further from its scene
+    than an un-crop hypothesis lands: the hypothesis is then the closest reading, but its grid (the
+    picture shrunk into the middle) compares the wrong places; the grid of the picture as given,
+    with the sign left out, is compared too."""
+    rng = np.random.default_rng(6)
+    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    later = moment + rng.choice([-12.0, 12.0], (16, 16)).astype(np.float32)
+    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8))
+    signed = Signature.of_image(np.linspace(0, 255, 32 * 32 * 3).reshape(32, 32, 3).astype(np.uint8))
+    assert sig - signed > 3.5  # the picture as given is not within the margin of the hypothesis
+    candidates = [
+        Candidate("a", 10.0, 10.0, 10.0, sig.to_bytes(), bytes(np.rint(later).astype(np.uint8))),
+        Candidate("a", 50.0, 50.0, 50.0, sig.to_bytes(), bytes(np.rint(moment).astype(np.uint8))),
+    ]
+    readings = [Reading("original", signed.array, 0.0, moment), Reading("uncrop-zoom", sig.array, 1.0, later)]
+    fine = scene_grid_distances(readings, candidates, candidate_values(candidates), 3.5)
+    assert fine[1] == pytest.approx(0, abs=0.3)

@@ -18,7 +18,7 @@ from ashen.descriptors.luma_grid import LUMA_WEIGHTS
 
 CELLS = 32  # the coarse grid the overlay is looked for on, and painted over on
 DARK_LUMA = 30.0  # a cell of the cloud: this dark ...
-FLAT_LUMA = 6.0  # ... and this even (luma standard deviation inside the cell)
+FLAT_LUMA = 10.0  # ... and this even (luma standard deviation inside the cell; a thin mist lets some show)
 MIN_SHARE, MAX_SHARE = 0.08, 0.55  # of the picture: less is a shadow, more is a dark picture
 LIT_LUMA = 60.0  # the rest of the picture is this bright on average: a dark scene has no cloud
 PAINT_ROUNDS = 64

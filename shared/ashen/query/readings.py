@@ -43,6 +43,7 @@ UNCROP: dict[str, Pad] = {
     "uncrop-right": (0.0, 0.0, 0.0, 0.11),
     "uncrop-zoom": (0.16, 0.16, 0.16, 0.16),  # a re-framed master: 12% cut all round, 0.12 / 0.76
 }
+AS_GIVEN = "original"  # the name of the reading of the picture as given
 # Distance added to hypotheses, so that an exact match of the picture as given always wins ties.
 TRIM_PENALTY = 0.0
 MIRROR_PENALTY = 0.5
@@ -80,6 +81,12 @@ class Reading:
     penalty: float
     luma: npt.NDArray[np.float32] | None = None  # (16, 16)
     luma_only: bool = False
+
+    @property
+    def painted(self) -> bool:
+        """Whether the reading is a guess of a picture under a dark overlay (``paint``...): its luma
+        grid leaves out the cells the overlay hid, which every other reading shows as picture."""
+        return self.name.removeprefix("luma-").startswith("paint")
 
     @property
     def family(self) -> str:
@@ -186,7 +193,7 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
         image = QueryImage.of(image, options.borders)
     rgb = image.rgb
     found = image.boxes if options.borders else None
-    named: list[Named] = [("original", means_of(rgb), 0.0)]
+    named: list[Named] = [(AS_GIVEN, means_of(rgb), 0.0)]
     trimmed = _trimmed(rgb, found) if found else []
     named += trimmed
     base = found.full.of(rgb) if trimmed and found and found.full else rgb  # the likelier picture
@@ -199,9 +206,7 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
     named += _framed(rgb, found) if found else []
     named += _painted(base)
     if options.mirrors:
-        named += [
-            (f"{n}-mirror" if n != "original" else "mirror", mirrored(m), p + MIRROR_PENALTY) for n, m, p in named
-        ]
+        named += [(f"{n}-mirror" if n != AS_GIVEN else "mirror", mirrored(m), p + MIRROR_PENALTY) for n, m, p in named]
     if options.tones:
         # Of the trimmed picture first (when borders were found it is the likelier picture), then
         # of the picture as given: a false trim (a flat road read as a bar) must not take them.

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpack_grids
-from ashen.query.readings import Reading
+from ashen.query.readings import AS_GIVEN, Reading
 from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, reading_distances
@@ -30,9 +30,11 @@ def scene_grid_distances(
     """Per scene of one video (``values``: their signature values): its smallest luma-grid
     distance (overlays left out, see ashen.descriptors.luma_grid.overlay_free_distances) to the
     plausible readings of the query, those whose closest of these scenes by CLD is within
-    ``margin`` of the closest of all; inf where the scene has no grid. Not only the reading that
-    matched it best by CLD: after a colour edit, say, the right scene's best CLD reading can be the
-    unedited one, of the wrong contrast."""
+    ``margin`` of the closest of all, and the picture as given; inf where the scene has no grid.
+    Not only the reading that matched it best by CLD: after a colour edit, say, the right scene's
+    best CLD reading can be the unedited one, of the wrong contrast. And the picture as given
+    always: a sign or a title laid over it moves its CLD further than an un-crop hypothesis's,
+    while its grid, with the overlay left out, still tells the moments apart."""
     out = np.full(len(scenes), np.inf)
     ok = np.array([len(c.luma) == GRID_BYTES for c in scenes], dtype=bool)
     gridded = [r for r in readings if r.luma is not None]
@@ -43,7 +45,7 @@ def scene_grid_distances(
     stored = unpack_grids(c.luma for c in kept)
     best = np.full(len(kept), np.inf)
     for r, near in zip(gridded, closest, strict=True):
-        if near <= closest.min() + margin and r.luma is not None:
+        if (near <= closest.min() + margin or r.name == AS_GIVEN) and r.luma is not None:
             best = np.minimum(best, overlay_free_distances(r.luma, stored))
     out[ok] = best
     return out
@@ -60,6 +62,12 @@ def scene_grid_distances_per_video(
     for members in groups.values():
         out[members] = scene_grid_distances(readings, [candidates[i] for i in members], values[members], margin)
     return out
+
+
+def moment_margin(readings: Sequence[Reading], tuning: Tuning) -> float:
+    """How far from a video's closest scene its contenders may be, for a frame's ``readings``:
+    wider when a dark overlay was painted over (its CLD is partly a guess)."""
+    return tuning.painted_moment_margin if any(r.painted for r in readings) else tuning.moment_margin
 
 
 def video_codes(candidates: Sequence[Candidate]) -> tuple[Ints, list[str]]:

@@ -38,6 +38,9 @@ class Tuning:
     # Moments: a video's scenes within this CLD distance of its closest contend, and their luma
     # grids choose among them. An edit can move the right moment of a still shot a few steps.
     moment_margin: float = 3.5
+    # ... and this far for a frame with a dark overlay painted over (censorship mist): a third of
+    # the picture is a guess, so its CLD says which video but only roughly when.
+    painted_moment_margin: float = 6.0
     # Neighbour ranges: the top video's scenes this close (seconds) to its contending moments are
     # read too, in at most this many ranges, each at most this long.
     neighbour_s: float = 2.0
