@@ -5,11 +5,14 @@ on a store of one's own (test_web_page.py)."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +86,31 @@ def make_key(home: Path, name: str, role: str = "search") -> str:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"}
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60)
     return done.stdout.strip().splitlines()[-1]
+
+
+def clip_home(home: Path, anilist: int | None = None) -> Path:
+    """``home`` holding a store with the vendored clip indexed (title Sintel, episode 1)."""
+    from ashen.indexing.indexer import IndexOptions, index_video
+    from ashen.store.sqlite import DB_NAME
+    from tests.support import CLIP
+
+    store = SqliteStore(home / DB_NAME)
+    try:
+        index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1", anilist=anilist))
+    finally:
+        store.close()
+    return home
+
+
+@contextlib.contextmanager
+def image_host(folder: Path) -> Iterator[str]:
+    """A local http.server of ``folder`` on 127.0.0.1; yields its URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import functools
-import http.server
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +15,8 @@ import httpx
 import pytest
 
 from ashen.descriptors.signature import Signature
-from ashen.indexing.indexer import IndexOptions, index_video
 from ashen.query.images import load_rgb
-from ashen.store.sqlite import DB_NAME, SqliteStore
-from tests.api.serving import make_key, started
+from tests.api.serving import clip_home, image_host, make_key, started
 from tests.support import CLIP, export_frame
 
 aiotracemoeapi = pytest.importorskip("aiotracemoeapi")
@@ -49,28 +43,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(URL, search key) of ``ashen serve`` on the clip's index; private image URLs allowed."""
-    home = tmp_path_factory.mktemp("tracemoe-home")
-    store = SqliteStore(home / DB_NAME)
-    index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1", anilist=ANILIST))
-    store.close()
+    home = clip_home(tmp_path_factory.mktemp("tracemoe-home"), anilist=ANILIST)
     key = make_key(home, "trace-moe-client")
     cmd = [sys.executable, "-m", "ashen.cli", "--home", str(home), "serve", "--port", "0", "--workers", "1"]
     with started(cmd, {"ASHEN_ALLOW_PRIVATE_URLS": "1"}) as url:
         yield url, key
-
-
-@contextlib.contextmanager
-def image_host(folder: Path) -> Iterator[str]:
-    """A local http.server of ``folder`` on 127.0.0.1; yields its URL."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def assert_found_at_12s(found: Any) -> None:

@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ashen.indexing.indexer import IndexOptions, index_video
-from ashen.store.sqlite import DB_NAME, SqliteStore
-from tests.api.serving import ROOT, make_key, started
+from tests.api.serving import ROOT, clip_home, make_key, started
 from tests.support import CLIP, export_frame
 
 NODE = os.environ.get("ASHEN_NODE") or shutil.which("node")  # ASHEN_NODE: another node to try (e.g. 18)
@@ -40,10 +38,7 @@ def inside_borders(shot: Path) -> str:
 @pytest.fixture(scope="module")
 def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The variables test/live.test.js reads: the URL of ``ashen serve --require-key``, keys, a sample."""
-    home = tmp_path_factory.mktemp("js-home")
-    store = SqliteStore(home / DB_NAME)
-    index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1"))
-    store.close()
+    home = clip_home(tmp_path_factory.mktemp("js-home"))
     shot = export_frame(CLIP, SAMPLE_AT, home / "sintel-12s.png")
     sample = {
         "ASHEN_API_KEY": make_key(home, "js-search"),

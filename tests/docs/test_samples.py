@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ashen.indexing.indexer import IndexOptions, index_video
-from ashen.store.sqlite import DB_NAME, SqliteStore
-from tests.api.serving import ROOT, started
+from tests.api.serving import ROOT, clip_home, started
 from tests.docs.samples import RUNNERS, SHOWN, Sample, all_samples, samples_of
 from tests.support import CLIP, export_frame
 
@@ -62,10 +60,7 @@ def test_every_block_is_a_sample_or_a_shown_answer() -> None:
 @pytest.fixture(scope="module")
 def sample_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The variables the samples read: ``ashen serve`` on the clip's index, an admin key, a screenshot."""
-    home = tmp_path_factory.mktemp("docs-home")
-    store = SqliteStore(home / DB_NAME)
-    index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1"))
-    store.close()
+    home = clip_home(tmp_path_factory.mktemp("docs-home"))
     folder = home / "library"
     folder.mkdir()
     shutil.copy(CLIP, folder / "[Blender] Sintel - 01 (480p).mp4")  # a release-named episode

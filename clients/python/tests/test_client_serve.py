@@ -5,16 +5,12 @@ indexed through the API, errors as the server answers them, the async client and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,12 +19,10 @@ from PIL import Image
 
 import ashen_client
 from ashen.descriptors.signature import Signature
-from ashen.indexing.indexer import IndexOptions, index_video
 from ashen.media.probe import ffmpeg_exe
 from ashen.query.images import load_rgb
-from ashen.store.sqlite import DB_NAME, SqliteStore
 from ashen_client import AsyncClient, Client
-from tests.api.serving import make_key, started
+from tests.api.serving import clip_home, image_host, make_key, started
 from tests.support import CLIP, export_frame
 
 pytestmark = pytest.mark.slow  # a server process and an index of the clip
@@ -54,28 +48,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(URL, admin key) of ``ashen serve`` on the clip's index; private image URLs allowed."""
-    home = tmp_path_factory.mktemp("sdk-home")
-    store = SqliteStore(home / DB_NAME)
-    index_video(store, str(CLIP), IndexOptions(title="Sintel", episode="1"))
-    store.close()
+    home = clip_home(tmp_path_factory.mktemp("sdk-home"))
     key = make_key(home, "sdk", role="admin")
     cmd = [sys.executable, "-m", "ashen.cli", "--home", str(home), "serve", "--port", "0", "--workers", "1"]
     with started(cmd, {"ASHEN_ALLOW_PRIVATE_URLS": "1"}) as url:
         yield url, key
-
-
-@contextlib.contextmanager
-def image_host(folder: Path) -> Iterator[str]:
-    """A local http.server of ``folder`` on 127.0.0.1; yields its URL."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def at_12s(match: ashen_client.Match) -> bool:
