@@ -62,7 +62,7 @@ def export_base(base: str, into: Path) -> Path:
 def run_side(shared: Path, args: argparse.Namespace, out: Path) -> list[dict[str, Any]]:
     cmd = [sys.executable, str(HERE / "serverless_worker.py"), "--shared", str(shared), "--out", str(out)]
     cmd += ["--seed", str(args.seed), "--screenshots", str(args.screenshots), "--gifs", str(args.gifs)]
-    cmd += ["--signatures", str(args.signatures)]
+    cmd += ["--signatures", str(args.signatures), "--photos", str(args.photos)]
     subprocess.run(cmd, check=True)
     data: list[dict[str, Any]] = json.loads(out.read_text())
     return data
@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--base", default="adb97fe", help="the commit of the old layout (default: before issue 19)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--screenshots", type=int, default=24)
+    ap.add_argument("--photos", type=int, default=11, help="photos of ../shared/media/images searched (in no video)")
     ap.add_argument("--gifs", type=int, default=6)
     ap.add_argument("--signatures", type=int, default=16)
     ap.add_argument("--scale", type=int, default=10_000_000, help="scenes of the modelled library (0: skip)")

@@ -32,6 +32,7 @@ def parse() -> argparse.Namespace:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--screenshots", type=int, default=24)
+    ap.add_argument("--photos", type=int, default=11)
     ap.add_argument("--gifs", type=int, default=6)
     ap.add_argument("--signatures", type=int, default=16)
     return ap.parse_args()
@@ -238,7 +239,7 @@ def queries(folder: Path, seed: int) -> list[tuple[str, str, Callable[[Any], Any
             ("screenshot", f"{video.name}@{t:.2f} {names[i % len(names)]}", lambda s, rgb=rgb: search_image(s, rgb))
         )
     photos = sorted(p for p in (SHARED_MEDIA / "images").glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
-    for p in photos:
+    for p in photos[: ARGS.photos]:
         rgb = load_rgb(p.read_bytes())
         out.append(("photo", p.name, lambda s, rgb=rgb: search_image(s, rgb)))
     for i in range(ARGS.gifs):
@@ -289,7 +290,11 @@ def main() -> None:
         calls.install()
         for name in ("candidates", "scenes_between", "scenes_in", "get_video", "get_videos"):
             calls.wrap(store, name)
-        records = [measure(store, calls, *q) | {"scenes": scenes} for q in work]
+        records = []
+        for q in work:
+            records.append(measure(store, calls, *q) | {"scenes": scenes})
+            spent = sum(sum(p["rounds"]) for p in records[-1]["phases"])
+            print(f"  {ARGS.out.stem} {q[0]} {q[1]}: {spent} requests", file=sys.stderr, flush=True)
     ARGS.out.write_text(json.dumps(records))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from itertools import product
 
 import numpy as np
 import pytest
@@ -71,10 +73,15 @@ def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
 def test_candidates_are_exactly_the_buckets_asked_for(dynamo: DynamoStore) -> None:
     """Neighbouring buckets of one block, some asked for and some not, hot ones among them: the
     store returns the scenes of the buckets asked for, no more, no fewer."""
-    values = [detailed(i) for i in range(40)] + [flat(level) for level in (2, 30, 61)]
+    values = [detailed(i) for i in range(10)] + [flat(level) for level in (2, 30, 61)]
+    for y, cb, ac1, ac2 in product((30, 33), (32, 34), (6, 9), (24, 27)):  # 16 buckets of one block
+        v = detailed(99)
+        v[0], v[21], v[1], v[2] = y, cb, ac1, ac2
+        values.append(v)
     scenes = [(bucket_key(np.array(v)), Scene(i * 1.0, i + 0.5, i + 0.9, 5, sig(v))) for i, v in enumerate(values)]
     dynamo.replace_video(record(1), scenes)
     buckets = sorted({b for b, _ in scenes})
+    assert max(Counter(block_key(b) for b in buckets).values()) == 16
     for chosen in (buckets[::2], buckets[1::3], buckets, [buckets[0]]):
         expect = sorted(s.start for b, s in scenes if b in set(chosen))
         assert sorted(c.start for c in dynamo.candidates(chosen)) == expect
