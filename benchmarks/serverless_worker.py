@@ -33,6 +33,7 @@ def parse() -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--screenshots", type=int, default=24)
     ap.add_argument("--photos", type=int, default=11)
+    ap.add_argument("--clips", default="", help="comma-separated file names: cut queries only from these clips")
     ap.add_argument("--gifs", type=int, default=6)
     ap.add_argument("--signatures", type=int, default=16)
     return ap.parse_args()
@@ -75,6 +76,29 @@ class Calls:
         self.count = 0
         self.lock = threading.Lock()
         self.buckets: list[list[str]] = []
+        self.local = threading.local()
+
+    def mark_rounds(self, module: Any) -> None:
+        """Requests made inside one ``in_parallel`` call are one round (the new layout's)."""
+        inner = getattr(module, "in_parallel", None)
+        if inner is None:
+            return
+        calls = self
+
+        def marked(fn: Callable[[Any], Any], work: Any) -> Any:
+            calls.count += 1
+            marker = ("parallel", calls.count)
+
+            def each(item: Any) -> Any:
+                calls.local.round = marker
+                try:
+                    return fn(item)
+                finally:
+                    calls.local.round = None
+
+            return inner(each, work)
+
+        module.in_parallel = marked
 
     def install(self) -> None:
         original = botocore.client.BaseClient._make_api_call
@@ -84,11 +108,16 @@ class Calls:
             t0 = time.perf_counter()
             response = original(client, operation, params)
             t1 = time.perf_counter()
+            marker = getattr(calls.local, "round", None)
+            if marker is None and operation == "Query" and calls.phase and calls.phase[0] == "candidates":
+                marker = ("pool", calls.phase)  # the old layout's thread pool of bucket Queries: one round
             with calls.lock:
+                calls.count += 1
                 calls.log.append(
                     {
                         "op": operation,
                         "phase": calls.phase,
+                        "round": repr(marker or calls.count),
                         "t0": t0,
                         "t1": t1,
                         "units": read_units(operation, params, response),
@@ -159,15 +188,12 @@ def read_units(operation: str, params: dict[str, Any], response: dict[str, Any])
 
 
 def rounds(requests: list[dict[str, Any]]) -> list[int]:
-    """Requests in flight together (overlapping in time) make one round."""
-    out: list[int] = []
-    end = -1.0
+    """Requests per round, in order: those made together (one ``in_parallel`` call, the old
+    layout's pool of bucket Queries) are one round, any other request is a round of its own."""
+    out: dict[str, int] = {}
     for r in sorted(requests, key=lambda r: r["t0"]):
-        if r["t0"] > end:
-            out.append(0)
-        out[-1] += 1
-        end = max(end, r["t1"])
-    return out
+        out[r["round"]] = out.get(r["round"], 0) + 1
+    return list(out.values())
 
 
 def busy_seconds(requests: list[dict[str, Any]]) -> float:
@@ -228,7 +254,8 @@ def gif_file(clip: list[tuple[float, np.ndarray]], folder: Path, name: str) -> P
 def queries(folder: Path, seed: int) -> list[tuple[str, str, Callable[[Any], Any]]]:
     """(kind, name, search) of every query, the same on both sides."""
     rng = np.random.default_rng(seed)
-    clips = videos()
+    chosen = [c for c in ARGS.clips.split(",") if c]
+    clips = [v for v in videos() if not chosen or any(v.name.startswith(c) for c in chosen)]
     edits = {**EDITS, **RELEASE_EDITS, **HARD_EDITS}
     names = list(edits)
     out: list[tuple[str, str, Callable[[Any], Any]]] = []
@@ -288,6 +315,9 @@ def main() -> None:
         work = queries(Path(tmp), ARGS.seed)
         calls = Calls()
         calls.install()
+        for module in ("ashen.store.dynamodb_cells", "ashen.store.dynamodb"):  # the new layout's rounds
+            if module in sys.modules:
+                calls.mark_rounds(sys.modules[module])
         for name in ("candidates", "scenes_between", "scenes_in", "get_video", "get_videos"):
             calls.wrap(store, name)
         records = []

@@ -232,7 +232,7 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
         _read_all_of_small(store, pool, options)
     if not pool.candidates:
         return SearchResult(0, len(pool.buckets), [])
-    videos.prefetch(_likeliest(pool, 2 * options.limit))
+    videos.prefetch(_likeliest(pool, options.limit + 1))
     top = decision.top()
     if top is not None:
         _fit(pool, top, options)

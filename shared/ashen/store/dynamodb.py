@@ -152,8 +152,8 @@ class DynamoStore(FanoutProgress):
         """The records of the videos there are (BatchGetItem, 100 a request, all at once)."""
         ids = sorted(set(video_ids))
 
-        def get(part: Sequence[str]) -> list[VideoItem]:
-            return list(self.Video.batch_get(part, consistent_read=True))
+        def get(part: Sequence[str]) -> list[VideoItem]:  # eventually consistent: what a match shows
+            return list(self.Video.batch_get(part))
 
         items = [item for part in in_parallel(get, chunks(ids)) for item in part]
         return {item.id: self._to_record(item) for item in items if item.status != REMOVED}
