@@ -6,15 +6,28 @@ from collections import Counter
 from collections.abc import Iterator
 from itertools import product
 
+from pathlib import Path
+
+import botocore.client
 import numpy as np
 import pytest
 from moto import mock_aws
 
 from ashen.descriptors.buckets import block_key, bucket_key, query_buckets
+from ashen.query.readings import Reading
 from ashen.records import Scene
+from ashen.search.pipeline import search_readings
 from ashen.store.dynamodb import DynamoStore
 from ashen.store.dynamodb_cells import Span, plan, runs
+from ashen.store.sqlite import SqliteStore
 from tests.store.test_dynamodb import detailed, flat, record, sig
+
+
+def mirrored(values: np.ndarray) -> np.ndarray:
+    """Values of a mirrored picture near enough for the test: the odd horizontal Y terms flipped."""
+    out = values.copy()
+    out[[1, 3, 6, 8]] = 32 - out[[1, 3, 6, 8]]
+    return out
 
 
 def key(*cells: int) -> str:
@@ -97,3 +110,43 @@ def test_scenes_in_reads_every_span_in_one_round(dynamo: DynamoStore) -> None:
     assert [c.start for c in got] == [10.0, 12.0, 14.0, 0.0, 2.0]  # span after span, each by time
     assert dynamo.scenes_in("nope", [(0.0, 1.0)]) == [] and dynamo.scenes_in("vid1", []) == []
     assert set(dynamo.get_videos(["vid1", "nope"])) == {"vid1"}
+
+
+def test_a_search_is_a_few_requests_and_finds_what_sqlite_finds(
+    dynamo: DynamoStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A screenshot's readings probe hundreds of buckets; on DynamoDB the search is a few rounds of
+    requests (cell maps, runs, live revisions, the likeliest videos, the neighbour ranges) and
+    answers exactly what the SQLite reference answers over the same scenes."""
+    rng = np.random.default_rng(7)
+    sqlite = SqliteStore(tmp_path / "ref.sqlite3")
+    for v in range(3):
+        values = [detailed(v * 1000 + i) for i in range(60)]
+        scenes = [
+            (bucket_key(np.array(x)), Scene(i * 2.0, i * 2 + 1, i * 2 + 1.9, 5, sig(x))) for i, x in enumerate(values)
+        ]
+        for store in (dynamo, sqlite):
+            store.replace_video(record(v), scenes)
+    made: list[str] = []
+    call = botocore.client.BaseClient._make_api_call
+
+    def counted(client: object, operation: str, params: dict[str, object]) -> object:
+        made.append(operation)
+        return call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    for _ in range(3):
+        query = np.array(detailed(1000 + int(rng.integers(60))))
+        query[3:21] = np.clip(query[3:21] + rng.integers(-1, 2, 18), 0, 31)  # a re-encode's drift
+        readings = [Reading("original", query, 0.0), Reading("mirror", mirrored(query), 0.5)]
+        for i, (dim, step) in enumerate([(0, 4), (0, -4), (21, 3), (27, -3), (1, 3), (2, -3)]):
+            tone = query.copy()
+            tone[dim] = np.clip(int(tone[dim]) + step, 0, 63 if dim in (0, 21, 27) else 31)
+            readings.append(Reading(f"tone-{i}", tone, 1.0))
+        made.clear()
+        found = search_readings(dynamo, readings)
+        assert found.buckets_read > 50 and len(made) <= 12, (found.buckets_read, made)
+        expect = search_readings(sqlite, readings)
+        assert [(m.video.id, m.at, m.distance) for m in found.matches] == [
+            (m.video.id, m.at, m.distance) for m in expect.matches
+        ]
