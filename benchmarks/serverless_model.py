@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
 from ashen.descriptors.buckets import block_key, is_hot_bucket  # noqa: E402
-from ashen.store.dynamodb_cells import plan  # noqa: E402
+from ashen.store.dynamodb_cells import map_key, plan  # noqa: E402
 
 PRICES = {
     "lambda_gb_second": 0.0000166667,  # x86, first 6 billion GB-s a month
@@ -28,7 +28,7 @@ PRICES = {
     "million read request units; the query function's 1024 MB",
 }
 ITEM_BYTES = 360  # a scene item: keys, times, 21-byte signature, 256-byte luma grid (measured: about 350-370)
-MAP_ITEM_UNITS = 0.5  # a block's cell map is under 4 KB: half a unit, eventually consistent
+MAP_ITEM_BYTES = 20  # a cell map item's keys and attribute names; each bucket listed adds its key
 PAGE_BYTES = 1 << 20  # a Query answers at most 1 MB a page
 HOT_SHARDS = 8  # template.yaml's default HotShards
 
@@ -80,9 +80,11 @@ class Library:
         self.keys, starts = np.unique(self.code, return_index=True)
         self.starts = np.append(starts, len(self.code))
         self.maps: dict[str, set[str]] = defaultdict(set)
+        self.map_bytes: dict[str, int] = defaultdict(lambda: MAP_ITEM_BYTES)
         for k in self.keys.tolist():
             key = _key(np.array(np.unravel_index(k, (22, 32, 32, 11, 11, 11))))
             self.maps[block_key(key)].add(key)
+            self.map_bytes[map_key(key)] += len(key)
 
     def slice_of(self, bucket: str) -> tuple[int, int]:
         cells = [int(bucket[3 + i : 5 + i]) for i in range(0, 12, 2)]
@@ -102,9 +104,9 @@ class Library:
             parts = HOT_SHARDS if is_hot_bucket(b) else 1
             old_q += parts
             old_u += sum(max(1, math.ceil(n / parts * ITEM_BYTES / 4096)) * 0.5 for _ in range(parts))
-        blocks = {block_key(b) for b in buckets}
+        maps = {map_key(b) for b in buckets}
         spans = plan(buckets, self.maps, HOT_SHARDS)
-        new_q, new_u = 0, len(blocks) * MAP_ITEM_UNITS
+        new_q, new_u = 0, sum(max(1, math.ceil(self.map_bytes[m] / 4096)) * 0.5 for m in maps)
         for s in spans:
             present = [b for b in self.maps[block_key(s.first)] if s.first <= b <= s.last and b in sizes]
             parts = HOT_SHARDS if s.partition.count("#") else 1
@@ -114,7 +116,7 @@ class Library:
         return {
             "items": sum(sizes.values()),
             "old": ([old_q, live], old_u + len(films)),
-            "new": ([math.ceil(len(blocks) / 100), new_q, live], new_u + len(films)),
+            "new": ([math.ceil(len(maps) / 100), new_q, live], new_u + len(films)),
         }
 
 

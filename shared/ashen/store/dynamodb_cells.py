@@ -5,9 +5,11 @@ made a screenshot, whose readings name some 600 buckets, cost some 600 Queries. 
 is therefore laid out by **block** (ashen.descriptors.buckets.block_key: the bucket grid made
 twice as coarse in each of its six values, 64 buckets a block): a block is one partition, and its
 items' sort keys lead with the bucket, so neighbouring buckets of a block are one sort-key range.
-Each block keeps a **cell map**, the set of its buckets that hold scenes. A search then reads:
+A **cell map** lists the buckets that hold scenes in a region twice as coarse again (8 x 8 x ...
+blocks, 4,096 buckets: ``map_key``), so that a search reads a few maps, not one per block. A search
+then reads:
 
-1. the cell maps of every block its buckets fall in: one BatchGetItem per 100 blocks;
+1. the cell maps of the regions its buckets fall in: one BatchGetItem per 100 maps;
 2. for each block, one Query per **run**: wanted buckets that follow each other among the
    buckets the map lists (a bucket that holds scenes but is not wanted ends a run, so a range never
    reads a scene of a bucket not asked for, unless written since the map was read: those are
@@ -34,6 +36,12 @@ from ashen.store.dynamodb_models import MAP_KEY, READ_CONNECTIONS, CellMapItem, 
 T = TypeVar("T")
 R = TypeVar("R")
 _BATCH_GET = 100  # keys per BatchGetItem (DynamoDB's limit)
+MAP_FACTOR = 4  # a cell map covers the bucket grid four times as coarse: 2^6 blocks
+
+
+def map_key(bucket: str) -> str:
+    """The partition of the cell map that lists ``bucket`` (``<scheme>m-<cells / 4>``)."""
+    return block_key(bucket, MAP_FACTOR, "m")
 
 
 @dataclass(frozen=True)
@@ -110,21 +118,27 @@ class CellReader:
     def __init__(self, scene: type[SceneItem], cell_map: type[CellMapItem], hot_shards: int) -> None:
         self.scene, self.cell_map, self.hot_shards = scene, cell_map, hot_shards
 
-    def maps(self, blocks: Iterable[str]) -> dict[str, set[str]]:
-        """The cell maps of ``blocks`` (eventually consistent, as the scene reads)."""
-        keys = [(b, MAP_KEY) for b in sorted(set(blocks))]
+    def maps(self, buckets: Iterable[str]) -> dict[str, set[str]]:
+        """The buckets holding scenes of each block the ``buckets`` fall in, from their cell maps
+        (eventually consistent, as the scene reads)."""
+        keys = [(m, MAP_KEY) for m in sorted({map_key(b) for b in buckets})]
 
         def get(part: Sequence[tuple[str, str]]) -> list[CellMapItem]:
             return list(self.cell_map.batch_get(part, attributes_to_get=["block", "cells"]))
 
-        return {item.block: set(item.cells or ()) for part in in_parallel(get, chunks(keys)) for item in part}
+        by_block: dict[str, set[str]] = {}
+        for part in in_parallel(get, chunks(keys)):
+            for item in part:
+                for bucket in item.cells or ():
+                    by_block.setdefault(block_key(bucket), set()).add(bucket)
+        return by_block
 
     def read(self, buckets: Iterable[str]) -> list[SceneItem]:
         """Every scene item of the buckets (of any revision): maps, then every span at once."""
         wanted = set(buckets)
         if not wanted:
             return []
-        spans = plan(wanted, self.maps(block_key(b) for b in wanted), self.hot_shards)
+        spans = plan(wanted, self.maps(wanted), self.hot_shards)
 
         def query(span: Span) -> list[SceneItem]:
             return list(self.scene.query(span.partition, self.scene.sk.between(span.low, span.high)))
@@ -134,12 +148,12 @@ class CellReader:
     def note(self, buckets: Iterable[str]) -> None:
         """Add buckets to their blocks' cell maps (before their scenes are written, so a reader
         that sees a scene also sees its bucket listed)."""
-        by_block: dict[str, set[str]] = {}
+        by_map: dict[str, set[str]] = {}
         for b in buckets:
-            by_block.setdefault(block_key(b), set()).add(b)
+            by_map.setdefault(map_key(b), set()).add(b)
 
         def add(entry: tuple[str, set[str]]) -> None:
-            block, cells = entry
-            self.cell_map(block, MAP_KEY).update(actions=[self.cell_map.cells.add(cells)])
+            key, cells = entry
+            self.cell_map(key, MAP_KEY).update(actions=[self.cell_map.cells.add(cells)])
 
-        in_parallel(add, sorted(by_block.items()))
+        in_parallel(add, sorted(by_map.items()))

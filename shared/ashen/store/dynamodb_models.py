@@ -1,10 +1,16 @@
 """The DynamoDB tables as pynamodb models, and the keys of their items (see ashen.store.dynamodb).
 
-Every scene item belongs to one revision of its video (one upload of the S3 object): its sort key
-is ``<video id>#<revision tag>#<start, zero padded>``, so two revisions of a video never overwrite
-each other's items and one revision's items of a video sort by time in the ``by_video`` index. A
-video item names the revision whose scenes answer searches (``live``); items of any other
-revision are ignored by reads and deleted by clean-up.
+Scene items live in the partition of their bucket's **block** (``block``: a coarser grid of the
+bucket cells, ashen.descriptors.buckets.block_key), and their sort key leads with the bucket:
+``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the neighbouring buckets of one
+block are one sort-key range. Every scene item belongs to one revision of its video (one upload
+of the S3 object): ``vsk`` = ``<video id>#<revision tag>#<start>`` is the range key of the
+``by_video`` index, so two revisions of a video never overwrite each other's items and one
+revision's items of a video sort by time there. A video item names the revision whose scenes
+answer searches (``live``); items of any other revision are ignored by reads and deleted by
+clean-up. **Cell map** items (partition ``<scheme>m-<cells / 4>``, sort key ``#map``) list the
+buckets that hold scenes in a region of 2^6 blocks, which tells a reader which ranges to ask for
+(ashen.store.dynamodb_cells).
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ def cell_key(bucket: str, video_id: str, tag: str, start: float) -> str:
     return f"{bucket}#{sort_key(video_id, tag, start)}"
 
 
-MAP_KEY = "#map"  # the sort key of a block's cell map: sorts before every bucket key
+MAP_KEY = "#map"  # the sort key of a cell map item (in a partition of its own)
 
 
 def sequencer_order(sequencer: str | None) -> str:
@@ -84,7 +90,7 @@ class SceneItem(Model):
 
 
 class CellMapItem(Model):
-    """The cell map of one block: which of its buckets hold scenes (added before the scenes are
+    """The cell map of one region of blocks: which of its buckets hold scenes (added before the scenes are
     written; never shrinks, so a bucket emptied since costs a read that finds nothing). Same
     table as the scenes, sort key ``MAP_KEY``. Unbound, as SceneItem."""
 
