@@ -4,9 +4,9 @@ Two tables:
 
 * scenes: partition key ``block`` = the block of the scene's bucket (plus a shard suffix for hot
   buckets), sort key ``sk`` = ``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the
-  neighbouring buckets of a block are one Query, and each block's cell map (sort key ``#map``)
-  lists its buckets that hold scenes: a search reads the maps, then one Query per run of wanted
-  buckets, all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video``
+  neighbouring buckets of a block are one Query, and cell maps (sort key ``#map``) list the
+  buckets that hold scenes: a search reads the maps, then one Query per run of wanted buckets,
+  all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video``
   (``video``, ``vsk`` = ``<video id>#<revision tag>#<start>``) lists one video's entries without a
   scan, to delete or replace them, and, as it carries the times, signature and luma grid
   (attribute ``layout``), serves ``scenes_between`` and ``scenes_in`` (time ranges of one video)
