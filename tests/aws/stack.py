@@ -167,7 +167,7 @@ def items_of(cloud: Cloud, video_id: str) -> list[dict[str, Any]]:
     for item in cloud.store.Scene.scan(cloud.store.Scene.video == video_id):
         data = item.attribute_values.copy()
         rows.append({k: (v.hex() if isinstance(v, bytes) else v) for k, v in data.items()})
-    return sorted(rows, key=lambda r: (r["pk"], r["sk"]))
+    return sorted(rows, key=lambda r: (r["block"], r["sk"]))
 
 
 def normalised(rows: list[dict[str, Any]], video_id: str) -> list[dict[str, Any]]:
@@ -175,8 +175,9 @@ def normalised(rows: list[dict[str, Any]], video_id: str) -> list[dict[str, Any]
     out = []
     for r in rows:
         sk = r["sk"].replace(video_id, "VID").replace(r["rev"], "REV")
-        out.append({**r, "sk": sk, "video": "VID", "rev": "REV", "pk": r["pk"].split("#")[0]})
-    return sorted(out, key=lambda r: (r["pk"], r["sk"]))
+        vsk = r["vsk"].replace(video_id, "VID").replace(r["rev"], "REV")
+        out.append({**r, "sk": sk, "vsk": vsk, "video": "VID", "rev": "REV", "block": r["block"].split("#")[0]})
+    return sorted(out, key=lambda r: (r["block"], r["sk"]))
 
 
 def frame_png(t: float, clip: Path = CLIP) -> bytes:

@@ -17,7 +17,7 @@ import pytest
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from ashen.store.dynamodb import BY_VIDEO_ATTRIBUTES
+from ashen.store.dynamodb import BY_VIDEO_ATTRIBUTES, DynamoStore
 
 pytestmark = pytest.mark.slow  # cfn-lint and the SAM translator
 
@@ -226,11 +226,13 @@ def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict
     assert grants(template, "HashFunction") == upload | clean_up | {
         ("dynamodb:GetItem", videos),
         ("dynamodb:UpdateItem", videos),
+        ("dynamodb:UpdateItem", "ScenesTable"),  # the cell maps of the blocks it writes to
     }
     assert grants(template, "QueryFunction") == {
         ("secretsmanager:GetSecretValue", "PreviewSecret"),  # signs the preview URLs of its answers
         ("dynamodb:Query", "ScenesTable"),
         ("dynamodb:Query", "ScenesTable/by_video"),
+        ("dynamodb:BatchGetItem", "ScenesTable"),  # the cell maps of the blocks a search probes
         ("dynamodb:GetItem", videos),
         ("dynamodb:BatchGetItem", videos),
         ("dynamodb:Query", "VideosTable/by_status"),  # the paged listing, not a Scan
@@ -324,6 +326,21 @@ def test_the_by_video_index_carries_what_the_store_reads(template: dict[str, Any
     gsi = template["Resources"]["ScenesTable"]["Properties"]["GlobalSecondaryIndexes"][0]
     assert gsi["IndexName"] == "by_video"
     assert gsi["Projection"]["NonKeyAttributes"] == BY_VIDEO_ATTRIBUTES
+
+
+def test_the_scenes_table_has_the_keys_the_store_writes(template: dict[str, Any]) -> None:
+    """The block layout (ashen.store.dynamodb_cells): the table's and by_video's key schemas are
+    the models', so a stack deployed from this template holds what the adapter reads."""
+    props = template["Resources"]["ScenesTable"]["Properties"]
+    table = DynamoStore("scenes", "videos").Scene
+    assert props["KeySchema"] == [
+        {"AttributeName": table._hash_key_attribute().attr_name, "KeyType": "HASH"},
+        {"AttributeName": table._range_key_attribute().attr_name, "KeyType": "RANGE"},
+    ]
+    schema = table.by_video._get_schema()
+    assert props["GlobalSecondaryIndexes"][0]["KeySchema"] == schema["key_schema"]
+    defined = {d["AttributeName"] for d in props["AttributeDefinitions"]}
+    assert defined == {"block", "sk", "video", "vsk"}
 
 
 def test_previews_expire_and_their_key_is_generated(template: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.exceptions import ClientError
 
 from ashen.aws.s3 import S3Object, client, presigned_get
@@ -25,6 +24,8 @@ OBJECT_CACHE_CONTROL = "private, max-age=86400, immutable"  # a key's bytes neve
 @cache
 def secret_key() -> bytes:
     """The preview signing key: the secret's string, read once per container."""
+    import boto3  # on first use: the query function's cold start does without it
+
     answer = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ[SECRET_ENV])
     return str(answer["SecretString"]).encode()
 

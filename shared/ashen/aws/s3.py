@@ -8,7 +8,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
-import boto3
 from botocore.exceptions import ClientError
 
 from ashen.errors import ImageTooLarge
@@ -45,6 +44,10 @@ class S3Object:
 
 @cache
 def client() -> S3Client:
+    """The S3 client, made on first use: boto3 (and s3transfer) are imported only then, so the query
+    function's cold start does not pay for them until a route needs S3 (docs/benchmarks.md)."""
+    import boto3
+
     return boto3.client("s3")
 
 

@@ -121,6 +121,15 @@ def is_flat_query(signatures: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     return is_flat(signatures, extreme_energy=12)
 
 
+def block_key(key: str, factor: int = 2, kind: str = "b") -> str:
+    """The **block** of a bucket: its cells divided by ``factor`` (a coarser grid, 2^6 buckets a
+    block at 2), named ``<scheme><kind>-<cells>``. Stores whose cost is the number of requests keep
+    a block's buckets together and read neighbouring buckets of one block with one request
+    (ashen.store.dynamodb_cells)."""
+    scheme, cells = key.split("-", 1)
+    return f"{scheme}{kind}-" + "".join(f"{int(cells[i : i + 2]) // factor:02d}" for i in range(0, len(cells), 2))
+
+
 def is_hot_bucket(key: str) -> bool:
     """Buckets of low-texture frames (all keyed AC terms neutral), which every video fills most:
     stores with per-partition limits spread them over shards."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,15 @@ class Videos:
     def __init__(self, store: SceneStore, title: str | None, anilist_id: int | None = None) -> None:
         self.store, self.title, self.anilist_id = store, title.lower() if title else None, anilist_id
         self.cache: dict[str, VideoRecord | None] = {}
+
+    def prefetch(self, video_ids: Iterable[str]) -> None:
+        """Look up every video not looked up yet in one read (one BatchGetItem on DynamoDB)."""
+        missing = [v for v in dict.fromkeys(video_ids) if v not in self.cache]
+        if missing:
+            found = self.store.get_videos(missing)
+            for v in missing:
+                record = found.get(v)
+                self.cache[v] = record if record and self._kept(record) else None
 
     def get(self, video_id: str) -> VideoRecord | None:
         if video_id not in self.cache:
@@ -155,6 +164,18 @@ def _read_all_of_small(store: SceneStore, pool: Pool, options: SearchOptions) ->
         pool.buckets += rest
 
 
+def _likeliest(pool: Pool, count: int) -> list[str]:
+    """The videos of the closest candidates over every frame, closest first, at most ``count``:
+    those whose records the answer will most likely need (looked up together)."""
+    best = np.min(np.stack([r.dist for r in pool.rankings]), axis=0)
+    chosen: dict[str, None] = {}
+    for i in np.argsort(best, kind="stable").tolist():
+        chosen[pool.candidates[i].video_id] = None
+        if len(chosen) >= count:
+            break
+    return list(chosen)
+
+
 def _video_shape(video: VideoRecord) -> float | None:
     """Width / height of the picture the index stored of ``video`` (inside its baked-in bars)."""
     return (video.picture or Box.whole(video.height, video.width)).ratio
@@ -194,7 +215,7 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions)
         return
     ranges = neighbour_ranges(contending, tuning)
     known = {c.start for c, m in zip(pool.candidates, mine, strict=True) if m}
-    found = [c for lo, hi in ranges for c in store.scenes_between(top, lo, hi) if c.start not in known]
+    found = [c for c in store.scenes_in(top, ranges) if c.start not in known]
     pool.ranges += len(ranges)
     if found:
         pool.add(found)
@@ -219,6 +240,7 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
         _read_all_of_small(store, pool, options)
     if not pool.candidates:
         return SearchResult(0, len(pool.buckets), [])
+    videos.prefetch(_likeliest(pool, options.limit + 1))
     top = decision.top()
     if top is not None:
         _fit(pool, top, options)

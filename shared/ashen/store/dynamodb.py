@@ -2,12 +2,15 @@
 
 Two tables:
 
-* scenes: partition key ``pk`` = bucket key (plus a shard suffix for hot buckets), sort key
-  ``sk`` = ``<video id>#<revision tag>#<start, zero padded>``, so one bucket is one Query and one
-  revision's scenes of a video sort by time. A global secondary index ``by_video`` (``video``,
-  ``sk``) lists one video's entries without a scan, to delete or replace them, and, as it carries
-  the times, signature and luma grid (attribute ``layout``), serves ``scenes_between`` (a time
-  range of one video) in one Query.
+* scenes: partition key ``block`` = the block of the scene's bucket (plus a shard suffix for hot
+  buckets), sort key ``sk`` = ``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the
+  neighbouring buckets of a block are one Query, and cell maps (sort key ``#map``) list the
+  buckets that hold scenes: a search reads the maps, then one Query per run of wanted buckets,
+  all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video``
+  (``video``, ``vsk`` = ``<video id>#<revision tag>#<start>``) lists one video's entries without a
+  scan, to delete or replace them, and, as it carries the times, signature and luma grid
+  (attribute ``layout``), serves ``scenes_between`` and ``scenes_in`` (time ranges of one video)
+  with one Query per range.
 * videos: one item per video: metadata, status (indexing | indexed | failed), progress
   (``segments_planned``, ``segments_done`` and the string set ``done`` of finished segment
   indexes, which makes marking a segment done idempotent), the S3 revision being indexed
@@ -18,10 +21,11 @@ Reads answer only from each video's live revision: while a new upload of a video
 previous complete index still answers; once it is complete, nothing of an older one does.
 
 Hot partitions: low-detail frames (black, white, fades, title cards) all fall in the few buckets
-whose two Y AC cells are neutral, and such frames are in every episode. Those buckets are written
-across ``hot_shards`` partitions (``<bucket>#0`` .. ``#N-1``, the shard chosen by a hash of video
-and time), and ``candidates`` reads every shard of them. The shard count is part of the data
-layout: changing it needs a re-index.
+whose keyed Y AC cells are neutral, and such frames are in every episode. Those buckets are
+written across ``hot_shards`` partitions of their block (``<block>#0`` .. ``#N-1``, the shard
+chosen by a hash of video and time), and ``candidates`` reads every shard of them. The shard
+count and the block layout are part of the data layout: changing either needs a re-index
+(docs/serverless.md).
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from pynamodb.exceptions import DeleteError
 from pynamodb.expressions.update import Action
@@ -47,13 +50,21 @@ from ashen.records import (
     listing_key,
     listing_order,
 )
+from ashen.store.dynamodb_cells import chunks, in_parallel
 from ashen.store.dynamodb_fanout import FanoutProgress
-from ashen.store.dynamodb_models import BY_VIDEO_ATTRIBUTES, REMOVED, SceneItem, listing_string, revision_tag, sort_key
+from ashen.store.dynamodb_models import (
+    BY_VIDEO_ATTRIBUTES,
+    REMOVED,
+    SceneItem,
+    VideoItem,
+    listing_string,
+    revision_tag,
+    sort_key,
+)
 from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, conditional_failed, is_hot
 
 __all__ = ["BY_VIDEO_ATTRIBUTES", "DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
 
-_READ_THREADS = 8
 _RENAME_TRIES = 5
 
 
@@ -113,27 +124,39 @@ class DynamoStore(FanoutProgress):
         current = self._video_item(video_id, "live")
         return self._write_scenes(video_id, revision_tag(current.live if current is not None else ""), scenes)
 
-    def _query(self, partition: str) -> list[SceneItem]:
-        return list(self.Scene.query(partition))
-
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
-        """Every scene in the buckets that belongs to its video's answering revision."""
-        partitions = [p for b in dict.fromkeys(buckets) for p in self.partitions(b)]
-        if len(partitions) <= 1:
-            items = self._query(partitions[0]) if partitions else []
-        else:
-            with ThreadPoolExecutor(max_workers=min(_READ_THREADS, len(partitions))) as pool:
-                items = [item for part in pool.map(self._query, partitions) for item in part]
+        """Every scene in the buckets that belongs to its video's answering revision: the blocks'
+        cell maps, one Query per run of wanted buckets (all at once), then which revisions answer."""
+        items: list[SceneItem] = self.cells.read(buckets)
         live = self.live_tags(item.video for item in items)
         return [self._candidate(item) for item in items if live.get(item.video) == item.rev]
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
+        return self.scenes_in(video_id, [(start, end)])
+
+    def scenes_in(self, video_id: str, spans: Sequence[tuple[float, float]]) -> list[Candidate]:
+        """The answering revision (one GetItem), then one by_video Query per span, all at once
+        (each by time, span after span)."""
         current = self._video_item(video_id, "live")
-        if current is None or not current.live:
+        if current is None or not current.live or not spans:
             return []
         tag = revision_tag(current.live)
-        span = self.Scene.sk.between(sort_key(video_id, tag, max(0.0, start)), sort_key(video_id, tag, max(0.0, end)))
-        return [self._candidate(item) for item in self.Scene.by_video.query(video_id, range_key_condition=span)]
+
+        def query(span: tuple[float, float]) -> list[SceneItem]:
+            lo, hi = (sort_key(video_id, tag, max(0.0, t)) for t in span)
+            return list(self.Scene.by_video.query(video_id, range_key_condition=self.Scene.vsk.between(lo, hi)))
+
+        return [self._candidate(item) for part in in_parallel(query, list(spans)) for item in part]
+
+    def get_videos(self, video_ids: Iterable[str]) -> dict[str, VideoRecord]:
+        """The records of the videos there are (BatchGetItem, 100 a request, all at once)."""
+        ids = sorted(set(video_ids))
+
+        def get(part: Sequence[str]) -> list[VideoItem]:  # eventually consistent: what a match shows
+            return list(self.Video.batch_get(part))
+
+        items = [item for part in in_parallel(get, chunks(ids)) for item in part]
+        return {item.id: self._to_record(item) for item in items if item.status != REMOVED}
 
     def remove_video(self, video_id: str) -> bool:
         deleted = self._delete_scenes(video_id)
@@ -177,7 +200,7 @@ class DynamoStore(FanoutProgress):
     def bucket_sizes(self) -> dict[str, int]:
         """Scenes per bucket. A full scan: for occupancy reports, not for the request path."""
         sizes: dict[str, int] = {}
-        for item in self.Scene.scan(attributes_to_get=["bucket"]):
+        for item in self.Scene.scan(self.Scene.bucket.exists(), attributes_to_get=["bucket"]):
             sizes[item.bucket] = sizes.get(item.bucket, 0) + 1
         return sizes
 

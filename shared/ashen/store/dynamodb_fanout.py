@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ashen.records import Scene, VideoRecord, VideoStatus, listing_key
-from ashen.store.dynamodb_models import REMOVED, VideoItem, listing_string, revision_tag, sequencer_order, sort_key
+from ashen.store.dynamodb_models import REMOVED, VideoItem, cell_key, listing_string, revision_tag, sequencer_order
 from ashen.store.dynamodb_tables import DynamoTables, conditional_failed
 from ashen.store.port import Begun
 
@@ -77,7 +77,9 @@ class FanoutProgress(DynamoTables):
         with self.Scene.batch_write() as batch:
             for bucket, scene in scenes:
                 batch.delete(
-                    self.Scene(self.partition_of(bucket, video_id, scene.start), sort_key(video_id, tag, scene.start))
+                    self.Scene(
+                        self.partition_of(bucket, video_id, scene.start), cell_key(bucket, video_id, tag, scene.start)
+                    )
                 )
 
     def mark_segment_done(self, video_id: str, revision: str, index: int, frames: int, scenes: int) -> bool:

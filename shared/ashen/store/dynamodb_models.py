@@ -1,10 +1,16 @@
 """The DynamoDB tables as pynamodb models, and the keys of their items (see ashen.store.dynamodb).
 
-Every scene item belongs to one revision of its video (one upload of the S3 object): its sort key
-is ``<video id>#<revision tag>#<start, zero padded>``, so two revisions of a video never overwrite
-each other's items and one revision's items of a video sort by time in the ``by_video`` index. A
-video item names the revision whose scenes answer searches (``live``); items of any other
-revision are ignored by reads and deleted by clean-up.
+Scene items live in the partition of their bucket's **block** (``block``: a coarser grid of the
+bucket cells, ashen.descriptors.buckets.block_key), and their sort key leads with the bucket:
+``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the neighbouring buckets of one
+block are one sort-key range. Every scene item belongs to one revision of its video (one upload
+of the S3 object): ``vsk`` = ``<video id>#<revision tag>#<start>`` is the range key of the
+``by_video`` index, so two revisions of a video never overwrite each other's items and one
+revision's items of a video sort by time there. A video item names the revision whose scenes
+answer searches (``live``); items of any other revision are ignored by reads and deleted by
+clean-up. **Cell map** items (partition ``<scheme>m-<cells / 4>``, sort key ``#map``) list the
+buckets that hold scenes in a region of 2^6 blocks, which tells a reader which ranges to ask for
+(ashen.store.dynamodb_cells).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pynamodb.models import Model
 
 # What the by_video index carries besides its keys: enough to make a Candidate (and its revision).
 BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout", "rev", "cut"]
+READ_CONNECTIONS = 32  # requests in flight at once when a search reads (and HTTP connections kept)
 REMOVED = "removed"  # the status of a tombstone: the object was deleted (see DynamoStore.remove_upload)
 
 
@@ -33,7 +40,17 @@ def revision_tag(revision: str) -> str:
 
 
 def sort_key(video_id: str, tag: str, start: float) -> str:
+    """A scene's key in the by_video index (``vsk``): one revision of a video, by time."""
     return f"{video_id}#{tag}#{start:012.3f}"
+
+
+def cell_key(bucket: str, video_id: str, tag: str, start: float) -> str:
+    """A scene's sort key in its block's partition: its bucket first, so a bucket (and a run of
+    neighbouring buckets) is a sort-key range."""
+    return f"{bucket}#{sort_key(video_id, tag, start)}"
+
+
+MAP_KEY = "#map"  # the sort key of a cell map item (in a partition of its own)
 
 
 def sequencer_order(sequencer: str | None) -> str:
@@ -49,15 +66,16 @@ class ByVideo(GlobalSecondaryIndex["SceneItem"]):  # type: ignore[no-untyped-cal
         projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
 
     video = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+    vsk = UnicodeAttribute(range_key=True)
 
 
 class SceneItem(Model):
-    """One scene of one revision of a video, in its bucket's partition. Unbound: ``make_models``
+    """One scene of one revision of a video, in its block's partition. Unbound: ``make_models``
     gives each store a subclass naming its table (pynamodb copies the index onto it)."""
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+    block = UnicodeAttribute(hash_key=True)  # the block partition (hot buckets: <block>#<shard>)
+    sk = UnicodeAttribute(range_key=True)  # cell_key
+    vsk = UnicodeAttribute()  # sort_key: by_video's range key
     video = UnicodeAttribute()
     rev = UnicodeAttribute(default="")  # revision_tag of the upload the scene was hashed from
     bucket = UnicodeAttribute()
@@ -69,6 +87,16 @@ class SceneItem(Model):
     luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="layout")
     cut = BooleanAttribute(null=True)  # the scene starts a shot (absent: written before shots were recorded)
     by_video = ByVideo()
+
+
+class CellMapItem(Model):
+    """The cell map of one region of blocks: which of its buckets hold scenes (added before the scenes are
+    written; never shrinks, so a bucket emptied since costs a read that finds nothing). Same
+    table as the scenes, sort key ``MAP_KEY``. Unbound, as SceneItem."""
+
+    block = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=MAP_KEY)
+    cells = UnicodeSetAttribute(null=True)
 
 
 def listing_string(key: tuple[str, str, str, str]) -> str:
@@ -116,7 +144,7 @@ class VideoItem(Model):
 
 def make_models(
     scenes_table: str, videos_table: str, *, region: str | None = None, host: str | None = None
-) -> tuple[type[SceneItem], type[VideoItem]]:
+) -> tuple[type[SceneItem], type[CellMapItem], type[VideoItem]]:
     """The item models bound to the given table names (set at run time from the environment)."""
     aws_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     endpoint = host
@@ -126,7 +154,17 @@ def make_models(
             table_name = scenes_table
             billing_mode = "PAY_PER_REQUEST"
             region = aws_region
+            max_pool_connections = READ_CONNECTIONS
             if endpoint:  # else pynamodb's own default
+                host = endpoint
+
+    class CellMaps(CellMapItem):
+        class Meta:
+            table_name = scenes_table
+            billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            max_pool_connections = READ_CONNECTIONS
+            if endpoint:
                 host = endpoint
 
     class Videos(VideoItem):
@@ -137,4 +175,4 @@ def make_models(
             if endpoint:
                 host = endpoint
 
-    return Scenes, Videos
+    return Scenes, CellMaps, Videos

@@ -9,12 +9,14 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
-from ashen.descriptors.buckets import is_hot_bucket
+from ashen.descriptors.buckets import block_key, is_hot_bucket
 from ashen.records import Candidate, Scene, VideoKind, VideoRecord, VideoStatus, listing_key
+from ashen.store.dynamodb_cells import CellReader, hot_partitions
 from ashen.store.dynamodb_models import (
     REMOVED,
     SceneItem,
     VideoItem,
+    cell_key,
     listing_string,
     make_models,
     revision_tag,
@@ -45,8 +47,9 @@ class DynamoTables:
         host: str | None = None,
         hot_shards: int = DEFAULT_HOT_SHARDS,
     ) -> None:
-        self.Scene, self.Video = make_models(scenes_table, videos_table, region=region, host=host)
+        self.Scene, self.CellMap, self.Video = make_models(scenes_table, videos_table, region=region, host=host)
         self.hot_shards = max(1, hot_shards)
+        self.cells = CellReader(self.Scene, self.CellMap, self.hot_shards)
 
     def create_tables(self) -> None:
         """For tests and local use; on AWS the tables come from template.yaml."""
@@ -56,21 +59,24 @@ class DynamoTables:
 
     # partition keys
     def partition_of(self, bucket: str, video_id: str, start: float) -> str:
+        """The partition of a scene: its bucket's block (a hot bucket: one of the block's shards)."""
+        block = block_key(bucket)
         if not is_hot(bucket) or self.hot_shards == 1:
-            return bucket
+            return block
         shard = zlib.crc32(f"{video_id}#{start:012.3f}".encode()) % self.hot_shards
-        return f"{bucket}#{shard}"
+        return f"{block}#{shard}"
 
     def partitions(self, bucket: str) -> list[str]:
-        if not is_hot(bucket) or self.hot_shards == 1:
-            return [bucket]
-        return [f"{bucket}#{i}" for i in range(self.hot_shards)]
+        """Every partition that may hold scenes of ``bucket``."""
+        block = block_key(bucket)
+        return hot_partitions(block, self.hot_shards) if is_hot(bucket) else [block]
 
     # items
     def _scene_item(self, video_id: str, tag: str, bucket: str, scene: Scene) -> SceneItem:
         return self.Scene(
             self.partition_of(bucket, video_id, scene.start),
-            sort_key(video_id, tag, scene.start),
+            cell_key(bucket, video_id, tag, scene.start),
+            vsk=sort_key(video_id, tag, scene.start),
             video=video_id,
             rev=tag,
             bucket=bucket,
@@ -84,6 +90,9 @@ class DynamoTables:
         )
 
     def _write_scenes(self, video_id: str, tag: str, scenes: Iterable[tuple[str, Scene]]) -> int:
+        """Note the buckets in their blocks' cell maps, then write the scene items."""
+        scenes = list(scenes)
+        self.cells.note(bucket for bucket, _ in scenes)
         count = 0
         with self.Scene.batch_write() as batch:
             for bucket, scene in scenes:
@@ -97,9 +106,9 @@ class DynamoTables:
         revision stopped answering also takes back its own items (see FanoutProgress)."""
         count = 0
         with self.Scene.batch_write() as batch:
-            for key in self.Scene.by_video.query(video_id, attributes_to_get=["pk", "sk", "rev"]):
+            for key in self.Scene.by_video.query(video_id, attributes_to_get=["block", "sk", "rev"]):
                 if keep is None or key.rev != keep:
-                    batch.delete(self.Scene(key.pk, key.sk))
+                    batch.delete(self.Scene(key.block, key.sk))
                     count += 1
         return count
 

@@ -37,6 +37,13 @@ class SceneStore(Protocol):
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
         """The stored scenes of one video that start in [start, end] (seconds), by time."""
 
+    def scenes_in(self, video_id: str, spans: Sequence[tuple[float, float]]) -> list[Candidate]:
+        """``scenes_between`` of each (start, end) span, span after span, read together (on
+        DynamoDB: in one round of requests)."""
+
+    def get_videos(self, video_ids: Iterable[str]) -> dict[str, VideoRecord]:
+        """The records of those of ``video_ids`` that exist, read together (one BatchGetItem)."""
+
     def remove_video(self, video_id: str) -> bool:
         """Delete a video and all its scenes; False if it was not there."""
 

@@ -249,6 +249,18 @@ class SqliteStore:
             ).fetchall()
         return _candidates(rows)
 
+    def scenes_in(self, video_id: str, spans: Sequence[tuple[float, float]]) -> list[Candidate]:
+        return [c for lo, hi in spans for c in self.scenes_between(video_id, lo, hi)]
+
+    def get_videos(self, video_ids: Iterable[str]) -> dict[str, VideoRecord]:
+        ids, rows = sorted(set(video_ids)), []
+        with self._guard() as db:
+            for i in range(0, len(ids), _KEYS_PER_STATEMENT):
+                chunk = tuple(ids[i : i + _KEYS_PER_STATEMENT])
+                marks = ",".join("?" * len(chunk))
+                rows += db.execute(f"SELECT id, record FROM videos WHERE id IN ({marks})", chunk).fetchall()
+        return {video_id: _video(record) for video_id, record in rows}
+
     def remove_video(self, video_id: str) -> bool:
         """Delete the video, its scenes and its files' entries; in a store made with incremental
         auto-vacuum (every store since the files table), give the freed pages back at once."""
