@@ -48,8 +48,9 @@ def test_an_uploaded_image_is_indexed_as_a_still_without_the_fan_out(
     assert video is not None and (video.kind, video.status) == (VideoKind.STILL, VideoStatus.INDEXED), video
     assert (video.title, video.frames, video.scenes, video.duration) == ("Sintel Art", 1, 1, None)
     assert cloud.store.Video.get(video.id).kind == "still", "the kind is an attribute of the item too"
-    best = search(cloud, jpeg(cg))[0]
-    assert best["videoId"] == video.id and best["confident"] and best["kind"] == "still" and best["at"] is None
+    # The clip the still was cut from may be indexed too (the stack is shared): both answer, side by side.
+    best = next(r for r in search(cloud, jpeg(cg)) if r["videoId"] == video.id)
+    assert best["confident"] and best["kind"] == "still" and best["at"] is None
     assert split(cloud, s3_event("s3-put.json", KEY, eTag="x", versionId="old")) == {"handled": 1}
     assert cloud.store.get_video(video.id) == video, "a late event of a replaced version changes nothing"
 
