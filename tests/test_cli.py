@@ -149,6 +149,7 @@ def test_folder_index_and_distractors(tmp_path, capsys):
     assert all(r["similarity"] < 0.9 for r in out["result"])
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_a_numeric_folder_is_the_anilist_id_and_search_filters_by_it(clip, tmp_path, capsys):
     library = tmp_path / "library"
     (library / "21").mkdir(parents=True)
@@ -199,6 +200,7 @@ def test_serve_without_powertools_says_how_to_install(tmp_path):
     ]
 
 
+@pytest.mark.slow  # seconds of indexing or waiting: the full suite runs it, not the fast one
 def test_index_into_a_locked_store_says_so_in_one_line(
     tmp_path: Path, clip: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

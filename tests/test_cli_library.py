@@ -49,6 +49,7 @@ def listing(home: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[st
     return {v["filename"]: v for v in json.loads(out)}
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_a_folder_of_releases_then_unchanged_moved_edited_removed_pruned(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -133,6 +134,7 @@ def test_force_hashes_again_and_one_episode_is_not_stamped_on_a_folder(
     assert code == 0 and out.endswith(": nothing to change\n")
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_ashen_serve_reindexes_a_file_video_under_its_id_and_names_uploads_by_the_rule(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -180,6 +182,7 @@ def test_ashen_upload_names_by_the_same_rule(folder: Path, monkeypatch, capsys: 
     assert len(asked) == 2
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_a_store_of_the_previous_version_keeps_its_ids_and_is_not_hashed_again(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

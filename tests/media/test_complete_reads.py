@@ -57,6 +57,7 @@ def test_segments_of_a_truncated_file_fail(faststart: tuple[Path, Path]) -> None
     assert hash_segment(src, Segment(0, 0.0, 8.0)).frames == 200  # before the cut: whole
 
 
+@pytest.mark.slow  # seconds of indexing or waiting: the full suite runs it, not the fast one
 def test_a_truncated_file_leaves_the_complete_index_in_place(faststart: tuple[Path, Path], tmp_path: Path) -> None:
     whole, cut = faststart
     path = tmp_path / "episode.mp4"

@@ -17,6 +17,7 @@ def test_probe_reports_stream_facts(clip):
     assert info.fps == 25
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_consecutive_ranges_equal_one_full_read(clip):
     info = probe(str(clip))
     full = read_all(str(clip), info=info)

@@ -83,6 +83,7 @@ def test_clip_query_votes_for_one_offset(store, clip, tmp_path):
     assert top.reading == "clip"
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_animated_gif_is_a_clip(store, clip, tmp_path):
     frames = [Image.fromarray(frame(clip, 14 + 0.25 * i, tmp_path)).resize((424, 240)) for i in range(8)]
     gif = tmp_path / "a.gif"

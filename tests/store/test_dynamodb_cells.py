@@ -82,6 +82,7 @@ def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
         yield store
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_candidates_are_exactly_the_buckets_asked_for(dynamo: DynamoStore) -> None:
     """Neighbouring buckets of one block, some asked for and some not, hot ones among them: the
     store returns the scenes of the buckets asked for, no more, no fewer."""
@@ -99,6 +100,7 @@ def test_candidates_are_exactly_the_buckets_asked_for(dynamo: DynamoStore) -> No
         assert sorted(c.start for c in dynamo.candidates(chosen)) == expect
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_scenes_in_reads_every_span_in_one_round(dynamo: DynamoStore) -> None:
     scenes = [
         (bucket_key(np.array(detailed(i))), Scene(i * 2.0, i * 2 + 1, i * 2 + 1.5, 5, sig(detailed(i))))
@@ -111,6 +113,7 @@ def test_scenes_in_reads_every_span_in_one_round(dynamo: DynamoStore) -> None:
     assert set(dynamo.get_videos(["vid1", "nope"])) == {"vid1"}
 
 
+@pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
 def test_a_search_is_a_few_requests_and_finds_what_sqlite_finds(
     dynamo: DynamoStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

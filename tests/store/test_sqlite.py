@@ -132,6 +132,7 @@ def test_the_busy_timeout_is_long_and_configurable(tmp_path: Path, monkeypatch: 
         SqliteStore(tmp_path / "a.sqlite3")
 
 
+@pytest.mark.slow  # seconds of indexing or waiting: the full suite runs it, not the fast one
 def test_a_second_writer_waits_for_the_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(BUSY_TIMEOUT_ENV, "30")
     path = tmp_path / "a.sqlite3"

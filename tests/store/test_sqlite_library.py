@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ashen.indexing.indexer import keyed
 from ashen.indexing.scenes import scenes_of
@@ -79,6 +80,7 @@ def test_a_store_made_by_the_old_schema_opens_keeps_its_videos_and_shrinks(tmp_p
         assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
 
 
+@pytest.mark.slow  # seconds of indexing or waiting: the full suite runs it, not the fast one
 def test_a_new_store_gives_space_back_as_it_removes(tmp_path: Path) -> None:
     path = tmp_path / "ashen.sqlite3"
     store = SqliteStore(path)
