@@ -20,7 +20,7 @@ from ashen.indexing.indexer import keyed, video_id_for
 from ashen.indexing.picture import detect_picture
 from ashen.indexing.segments import Segment, SourceVideo, hash_segment, plan_segments
 from ashen.media.probe import VideoInfo, describe_source, probe
-from ashen.records import VideoRecord, VideoStatus
+from ashen.records import VideoKind, VideoRecord, VideoStatus
 from ashen.store.port import Begun, FanoutStore
 
 SEGMENT_S = 90.0  # of video per message: well inside a hash function's timeout
@@ -145,6 +145,24 @@ def _name(task: SegmentTask) -> str:
     return PurePosixPath(task.source.key).name
 
 
+def upload_record(
+    upload: S3Object, naming: Naming, status: VideoStatus, kind: VideoKind = VideoKind.VIDEO
+) -> VideoRecord:
+    """The record of an upload's revision as its event begins it: named, with its object."""
+    return VideoRecord(
+        id=video_id_for(upload.url),
+        title=naming.title,
+        filename=naming.filename,
+        source=upload.url,
+        episode=naming.episode,
+        anilist=naming.anilist,
+        mal=naming.mal,
+        status=status,
+        kind=kind,
+        extra={"revision": upload.revision, "bucket": upload.bucket, "key": upload.key},
+    )
+
+
 def start_video(
     store: FanoutStore,
     upload: S3Object,
@@ -157,17 +175,7 @@ def start_video(
     """Probe ``source`` (a URL reading ``upload``), record the video as indexing and plan its tasks.
     No tasks when this revision was queued before, a later event decided the video, or the source
     cannot be read (the video is recorded failed, with a reason that names no infrastructure)."""
-    video = VideoRecord(
-        id=video_id_for(upload.url),
-        title=naming.title,
-        filename=naming.filename,
-        source=upload.url,
-        episode=naming.episode,
-        anilist=naming.anilist,
-        mal=naming.mal,
-        status=VideoStatus.INDEXING,
-        extra={"revision": upload.revision, "bucket": upload.bucket, "key": upload.key},
-    )
+    video = upload_record(upload, naming, VideoStatus.INDEXING)
     try:
         info = probe(source)
         crop = detect_picture(source, info)

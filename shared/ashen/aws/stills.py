@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from ashen.aws.fanout import upload_record
 from ashen.aws.naming import Naming
 from ashen.aws.s3 import S3Object
 from ashen.errors import ImageError
-from ashen.indexing.indexer import STILL_SUFFIXES, IndexOptions, video_id_for
-from ashen.indexing.stills import StillEntry, still_entry, still_record
+from ashen.indexing.indexer import STILL_SUFFIXES
+from ashen.indexing.stills import StillEntry, still_entry
 from ashen.records import VideoKind, VideoRecord, VideoStatus
 from ashen.store.port import Begun, FanoutStore
 
@@ -23,23 +24,6 @@ def is_still_key(key: str) -> bool:
     """Whether an object under library/ is a still image (by its name: JPEG, PNG, WebP, BMP); a GIF
     is indexed as a video by the fan-out, whatever its frames."""
     return PurePosixPath(key).suffix.lower() in STILL_SUFFIXES
-
-
-def _failed(upload: S3Object, naming: Naming, reason: str) -> VideoRecord:
-    """The record of a still that cannot be indexed: failed with ``reason``, no entry."""
-    return VideoRecord(
-        id=video_id_for(upload.url),
-        title=naming.title,
-        filename=naming.filename,
-        source=upload.url,
-        episode=naming.episode,
-        anilist=naming.anilist,
-        mal=naming.mal,
-        status=VideoStatus.FAILED,
-        error=reason[:300],
-        kind=VideoKind.STILL,
-        extra={"revision": upload.revision, "bucket": upload.bucket, "key": upload.key},
-    )
 
 
 def index_still_upload(
@@ -52,7 +36,8 @@ def index_still_upload(
     try:
         entry = still_entry(read(), naming.filename)
     except ImageError as exc:
-        video = _failed(upload, naming, str(exc))
+        video = upload_record(upload, naming, VideoStatus.FAILED, VideoKind.STILL)
+        video.error = str(exc)[:300]
         store.begin_indexing(video, upload.revision, sequencer)
         return "failed", video
     return _write(store, upload, naming, entry, sequencer)
@@ -61,10 +46,8 @@ def index_still_upload(
 def _write(
     store: FanoutStore, upload: S3Object, naming: Naming, entry: StillEntry, sequencer: str
 ) -> tuple[str, VideoRecord]:
-    options = IndexOptions(naming.title, naming.episode, naming.anilist, naming.mal)
-    video = still_record(video_id_for(upload.url), naming.filename, upload.url, entry, options)
-    video.status, video.segments_planned, video.frames, video.scenes = VideoStatus.INDEXING, 1, 0, 0
-    video.extra = {"revision": upload.revision, "bucket": upload.bucket, "key": upload.key}
+    video = upload_record(upload, naming, VideoStatus.INDEXING, VideoKind.STILL)
+    video.width, video.height, video.picture, video.segments_planned = entry.width, entry.height, entry.picture, 1
     if store.begin_indexing(video, upload.revision, sequencer) == Begun.KNOWN:
         return "known", video
     # A retried event (the split died half-way) does these again: each step is idempotent.
