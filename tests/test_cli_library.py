@@ -17,6 +17,7 @@ from ashen.indexing.library import LocalLibrary
 from ashen.media.probe import ffmpeg_exe
 from ashen.records import UploadRequest
 from ashen.store.sqlite import DB_NAME, SqliteStore
+from tests.support import export_frame
 
 RELEASES = {
     "[SubsPlease] Sousou no Frieren - 01 (1080p) [ABCD1234].mp4": 0,
@@ -203,3 +204,15 @@ def test_a_store_of_the_previous_version_keeps_its_ids_and_is_not_hashed_again(
     videos = listing(home, capsys)
     assert videos[two.name] == before[two.name] | {"source": str(two)}  # adopted: its id, not hashed again
     assert videos[one.name]["id"] != before[one.name]["id"] and len(videos) == 3  # indexed anew: its content's id
+
+
+def test_a_still_is_indexed_under_its_content_id_and_not_hashed_again(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cg = export_frame(clip, 4.0, tmp_path / "cg.png")
+    home = tmp_path / "home"
+    assert ashen(home, capsys, "index", str(cg))[0] == 0
+    entry = SqliteStore(home / DB_NAME).file_at(str(cg.resolve()))
+    assert entry is not None and listing(home, capsys)["cg.png"]["id"] == entry.video_id  # the content's id
+    code, out, _ = ashen(home, capsys, "index", str(cg))
+    assert code == 0 and "unchanged: 1 file" in out and "indexed cg.png" not in out, out

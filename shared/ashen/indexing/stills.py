@@ -107,6 +107,6 @@ def index_still(store: SceneStore, source: str, options: IndexOptions | None = N
     options = options or IndexOptions()
     name = Path(source).name
     entry = still_entry(read_image_file(source), name)
-    record = still_record(video_id_for(source), name, source, entry, options)
+    record = still_record(options.video_id or video_id_for(source), name, source, entry, options)
     store.replace_video(record, [(entry.bucket, entry.scene)])
     return IndexReport(record, 1, 1, time.perf_counter() - began)
