@@ -46,6 +46,9 @@ def test_file_entries_round_trip(tmp_path: Path) -> None:
     store.keep_file(FileEntry("/m/b.mkv", 10, 2, "f" * 32, "v1"))
     assert store.file_at("/m/a.mkv") == a and store.file_at("/m/none.mkv") is None
     assert [e.path for e in store.files_with("f" * 32)] == ["/m/a.mkv", "/m/b.mkv"]
+    store.keep_file(FileEntry("/m/c.mkv", 5, 1, "e" * 32, "v2"))
+    assert [e.path for e in store.files_of("v1")] == ["/m/a.mkv", "/m/b.mkv"] and store.files_of("v3") == []
+    store.forget_files(["/m/c.mkv"])
     moved = video("v1")
     store.keep_file(FileEntry("/n/a.mkv", 10, 3, "f" * 32, "v1"), video=moved, forget=["/m/a.mkv"])
     assert [e.path for e in store.files()] == ["/m/b.mkv", "/n/a.mkv"] and store.get_video("v1") == moved

@@ -148,13 +148,13 @@ def settle(store: CatalogStore, seen: Look, video: VideoRecord | None = None) ->
 
 def _forget_gone(store: CatalogStore, video_id: str) -> None:
     """Drop the entries of a video's files that are no longer there (hashed again from elsewhere)."""
-    gone = [e.path for e in store.files() if e.video_id == video_id and not Path(e.path).exists()]
+    gone = [e.path for e in store.files_of(video_id) if not Path(e.path).exists()]
     if gone:
         store.forget_files(gone)
 
 
 def _has_files(store: CatalogStore, video_id: str) -> bool:
-    return any(e.video_id == video_id and Path(e.path).exists() for e in store.files())
+    return any(Path(e.path).exists() for e in store.files_of(video_id))
 
 
 def prune(store: CatalogStore, *, dry_run: bool = False) -> list[VideoRecord]:

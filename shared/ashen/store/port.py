@@ -76,6 +76,9 @@ class CatalogStore(SceneStore, Protocol):
     def files(self) -> list[FileEntry]:
         """Every file entry, by path."""
 
+    def files_of(self, video_id: str) -> list[FileEntry]:
+        """The entries of one video's files (copies: several), by path."""
+
     def keep_file(self, entry: FileEntry, *, video: VideoRecord | None = None, forget: Sequence[str] = ()) -> None:
         """In one transaction: record ``entry`` (replacing what its path held), put ``video`` when
         given (a moved file's record) and forget the entries of the paths in ``forget``."""

@@ -305,6 +305,11 @@ class SqliteStore:
             rows = db.execute(f"{_SELECT_FILES} ORDER BY path").fetchall()
         return [FileEntry(*r) for r in rows]
 
+    def files_of(self, video_id: str) -> list[FileEntry]:
+        with self._guard() as db:
+            rows = db.execute(f"{_SELECT_FILES} WHERE video_id = ? ORDER BY path", (video_id,)).fetchall()
+        return [FileEntry(*r) for r in rows]
+
     def keep_file(self, entry: FileEntry, *, video: VideoRecord | None = None, forget: Sequence[str] = ()) -> None:
         record = json.dumps(video.to_dict()) if video is not None else None
         with self._transaction() as db:
