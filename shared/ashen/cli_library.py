@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from tqdm import tqdm
 
 from ashen.cli_common import Commands, CommonOptions, NoStore, store_to_read, store_to_write, whole
+from ashen.cli_format import mebibytes
 from ashen.errors import AshenError
 from ashen.indexing.catalog import Found, Look, look, prune, settle
 from ashen.indexing.indexer import IndexOptions, IndexReport, find_videos, index_video, video_id_for
@@ -263,7 +264,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     store.reclaim_space()
     freed = max(0, before - store.stats().size_bytes)
     plural = "s" if len(victims) != 1 else ""
-    print(f"removed {len(victims)} video{plural}; the store is {freed / 2**20:.1f} MiB smaller")
+    print(f"removed {len(victims)} video{plural}; the store is {mebibytes(freed)} smaller")
     return 0
 
 
@@ -288,7 +289,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     for video in removed:
         print(f"{verb} {video.id}  {video.title}  {video.source} (gone)")
     freed = max(0, before - store.stats().size_bytes)
-    tail = "" if args.dry_run else f"; the store is {freed / 2**20:.1f} MiB smaller"
+    tail = "" if args.dry_run else f"; the store is {mebibytes(freed)} smaller"
     print(f"{verb} {len(removed)} video{'s' if len(removed) != 1 else ''} whose files are gone{tail}")
     return 0
 
