@@ -92,10 +92,10 @@ def plan(wanted: Iterable[str], maps: Mapping[str, Collection[str]], hot_shards:
         present = sorted(maps.get(block, ()))
         if not present:
             continue
-        hot = [b for b in present if is_hot_bucket(b)] if hot_shards > 1 else []
-        cold = [b for b in present if b not in set(hot)]
+        hot = {b for b in present if is_hot_bucket(b)} if hot_shards > 1 else set()
+        cold = [b for b in present if b not in hot]
         spans += [Span(block, first, last) for first, last in runs(cold, want)]
-        for first, last in runs(hot, want):
+        for first, last in runs(sorted(hot), want):
             spans += [Span(p, first, last) for p in hot_partitions(block, hot_shards)]
     return spans
 
