@@ -6,8 +6,9 @@ is therefore laid out by **block** (ashen.descriptors.buckets.block_key: the buc
 twice as coarse in each of its six values, 64 buckets a block): a block is one partition, and its
 items' sort keys lead with the bucket, so neighbouring buckets of a block are one sort-key range.
 A **cell map** lists the buckets that hold scenes in a region twice as coarse again (8 x 8 x ...
-blocks, 4,096 buckets: ``map_key``), so that a search reads a few maps, not one per block. A search
-then reads:
+blocks, 4,096 buckets: ``map_key``), so that a search reads a few maps, not one per block. A writer
+adds its buckets before it writes (``CellReader.writing``); a clean-up that deleted scenes takes
+the emptied buckets out (``CellReader.shrink``), never one that holds a scene. A search then reads:
 
 1. the cell maps of the regions its buckets fall in: one BatchGetItem per 100 maps;
 2. for each block, one Query per **run**: wanted buckets that follow each other among the
@@ -25,10 +26,16 @@ from a library of any size (benchmarks/serverless.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from ashen.descriptors.buckets import block_key, is_hot_bucket
 from ashen.store.dynamodb_models import MAP_KEY, READ_CONNECTIONS, CellMapItem, SceneItem
@@ -37,6 +44,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 _BATCH_GET = 100  # keys per BatchGetItem (DynamoDB's limit)
 MAP_FACTOR = 4  # a cell map covers the bucket grid four times as coarse: 2^6 blocks
+# A writer's token older than this is taken for a writer that died between note and done (a
+# Lambda runs at most 15 minutes; a write of one video's scenes takes seconds to minutes).
+WRITER_LEASE_S = 3600
 
 
 def map_key(bucket: str) -> str:
@@ -145,15 +155,77 @@ class CellReader:
 
         return [item for part in in_parallel(query, spans) for item in part if item.bucket in wanted]
 
-    def note(self, buckets: Iterable[str]) -> None:
-        """Add buckets to their blocks' cell maps (before their scenes are written, so a reader
-        that sees a scene also sees its bucket listed)."""
+    @contextmanager
+    def writing(self, buckets: Iterable[str]) -> Iterator[None]:
+        """Around a write of scenes into ``buckets``: add them to their cell maps first (so a
+        reader that sees a scene also sees its bucket listed) with this writer's token, and take
+        the token back when the block ends. A shrink leaves alone a map with a writer in flight."""
         by_map: dict[str, set[str]] = {}
         for b in buckets:
             by_map.setdefault(map_key(b), set()).add(b)
+        token = {f"{time.time():.0f}#{uuid.uuid4().hex}"}
+        M = self.cell_map
 
-        def add(entry: tuple[str, set[str]]) -> None:
-            key, cells = entry
-            self.cell_map(key, MAP_KEY).update(actions=[self.cell_map.cells.add(cells)])
+        def note(entry: tuple[str, set[str]]) -> None:
+            M(entry[0], MAP_KEY).update(actions=[M.cells.add(entry[1]), M.writers.add(token), M.version.add(1)])
 
-        in_parallel(add, sorted(by_map.items()))
+        def done(key: str) -> None:
+            M(key, MAP_KEY).update(actions=[M.writers.delete(token), M.version.add(1)])
+
+        in_parallel(note, sorted(by_map.items()))
+        try:
+            yield
+        finally:
+            in_parallel(done, sorted(by_map))
+
+    def empty(self, bucket: str) -> bool:
+        """No scene item in ``bucket`` on any of its partitions (Limit=1 strongly consistent Queries)."""
+        block = block_key(bucket)
+        parts = hot_partitions(block, self.hot_shards) if is_hot_bucket(bucket) else [block]
+        span = Span(block, bucket, bucket)
+
+        def holds(partition: str) -> bool:
+            found = self.scene.query(
+                partition, self.scene.sk.between(span.low, span.high), limit=1, consistent_read=True
+            )
+            return next(iter(found), None) is not None
+
+        return not any(in_parallel(holds, parts))
+
+    def shrink(self, buckets: Iterable[str]) -> int:
+        """Take the emptied ones of ``buckets`` out of their cell maps (after their scenes were
+        deleted); the number taken out. Per map: read it (strongly consistent); skip it while a
+        writer is in flight; Query each listed bucket for one item; remove the empty ones with an
+        update conditional on the map's version as read. A writer that notes after the read
+        changes the version, so its bucket stays; one that noted before is in flight (skipped) or
+        done, and then its scenes were there for the Queries: a bucket holding scenes is never
+        missing from its map."""
+        by_map: dict[str, set[str]] = {}
+        for b in buckets:
+            by_map.setdefault(map_key(b), set()).add(b)
+        return sum(in_parallel(self._shrink_map, sorted(by_map.items())))
+
+    def _shrink_map(self, entry: tuple[str, set[str]]) -> int:
+        key, asked = entry
+        M = self.cell_map
+        try:
+            item = M.get(key, MAP_KEY, consistent_read=True)
+        except DoesNotExist:
+            return 0
+        stale = {w for w in item.writers or () if float(w.split("#", 1)[0]) < time.time() - WRITER_LEASE_S}
+        if set(item.writers or ()) - stale:
+            return 0
+        gone = {b for b in (item.cells or set()) & asked if self.empty(b)}
+        if not gone:
+            return 0
+        same = M.version == item.version if item.version is not None else M.version.does_not_exist()
+        actions: list[Action] = [M.cells.delete(gone)]
+        if stale:  # writers that died between note and done
+            actions.append(M.writers.delete(stale))
+        try:
+            M(key, MAP_KEY).update(actions=actions, condition=same)
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+            return 0  # a writer came by: its buckets stay listed; a later removal shrinks the map
+        return len(gone)

@@ -90,13 +90,15 @@ class SceneItem(Model):
 
 
 class CellMapItem(Model):
-    """The cell map of one region of blocks: which of its buckets hold scenes (added before the scenes are
-    written; never shrinks, so a bucket emptied since costs a read that finds nothing). Same
-    table as the scenes, sort key ``MAP_KEY``. Unbound, as SceneItem."""
+    """The cell map of one region of blocks: which of its buckets hold scenes (added before the
+    scenes are written; taken out once emptied, ashen.store.dynamodb_cells.CellReader.shrink).
+    Same table as the scenes, sort key ``MAP_KEY``. Unbound, as SceneItem."""
 
     block = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=MAP_KEY)
     cells = UnicodeSetAttribute(null=True)
+    writers = UnicodeSetAttribute(null=True)  # "<epoch s>#<uuid>" of each writer between note and done
+    version = NumberAttribute(null=True)  # +1 at each writer's note and done: a shrink's condition
 
 
 def listing_string(key: tuple[str, str, str, str]) -> str:

@@ -92,9 +92,8 @@ class DynamoTables:
     def _write_scenes(self, video_id: str, tag: str, scenes: Iterable[tuple[str, Scene]]) -> int:
         """Note the buckets in their blocks' cell maps, then write the scene items."""
         scenes = list(scenes)
-        self.cells.note(bucket for bucket, _ in scenes)
         count = 0
-        with self.Scene.batch_write() as batch:
+        with self.cells.writing(bucket for bucket, _ in scenes), self.Scene.batch_write() as batch:
             for bucket, scene in scenes:
                 batch.save(self._scene_item(video_id, tag, bucket, scene))
                 count += 1
@@ -103,13 +102,16 @@ class DynamoTables:
     def _delete_scenes(self, video_id: str, keep: str | None = None) -> int:
         """Delete the video's scene items of every revision but ``keep`` (a revision tag; None:
         all). Found through the by_video index, which lags writes by a moment: a writer whose
-        revision stopped answering also takes back its own items (see FanoutProgress)."""
-        count = 0
+        revision stopped answering also takes back its own items (see FanoutProgress). Then the
+        buckets emptied leave their cell maps."""
+        count, emptied = 0, set()
         with self.Scene.batch_write() as batch:
             for key in self.Scene.by_video.query(video_id, attributes_to_get=["block", "sk", "rev"]):
                 if keep is None or key.rev != keep:
                     batch.delete(self.Scene(key.block, key.sk))
+                    emptied.add(key.sk.split("#", 1)[0])  # cell_key: the bucket leads
                     count += 1
+        self.cells.shrink(emptied)
         return count
 
     @staticmethod
