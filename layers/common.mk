@@ -16,3 +16,13 @@ define prune
 endef
 
 PIP_PURE = $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps
+
+# Bytecode for the runtime's Python (docs/serverless.md, Cold start): /opt is read-only on Lambda,
+# so a layer without __pycache__ has every module it loads compiled again at each cold start, about
+# half of the query function's init (docs/benchmarks.md). Needs a local python$(LAMBDA_PY) (or
+# PYC_PYTHON=...); without one the layer ships as before, source only. unchecked-hash: the .pyc
+# holds no source mtime to compare, so it stays valid however the zip dates the files.
+PYC_PYTHON ?= $(shell command -v python$(LAMBDA_PY) 2>/dev/null)
+define compile
+	$(if $(PYC_PYTHON),$(PYC_PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(1) > /dev/null,@echo "no python$(LAMBDA_PY) found: $(1) ships without bytecode")
+endef
