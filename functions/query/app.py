@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,8 +19,10 @@ from ashen.search import SearchResult
 from ashen.store.dynamodb import DynamoStore
 from ashen.store.dynamodb_accounts import DynamoAccounts
 
+# No Powertools Tracer here: importing the X-Ray SDK builds its sampler's botocore clients
+# (aws-xray-sdk-python#311), the largest single part of this function's init (docs/benchmarks.md,
+# Query function cold start). Lambda's Active tracing still records each invocation and its init.
 logger = Logger()
-tracer = Tracer(patch_modules=[])  # no subsegment per DynamoDB Query: a search makes hundreds
 metrics = Metrics()
 
 
@@ -50,7 +52,6 @@ app = create_app(
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -24,9 +24,11 @@ OBJECT_CACHE_CONTROL = "private, max-age=86400, immutable"  # a key's bytes neve
 @cache
 def secret_key() -> bytes:
     """The preview signing key: the secret's string, read once per container."""
-    import boto3  # on first use: the query function's cold start does without it
+    # botocore's own session, not boto3's: the query function's first search does without importing
+    # boto3 and s3transfer (docs/benchmarks.md, Query function cold start)
+    from botocore.session import get_session
 
-    answer = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ[SECRET_ENV])
+    answer = get_session().create_client("secretsmanager").get_secret_value(SecretId=os.environ[SECRET_ENV])
     return str(answer["SecretString"]).encode()
 
 
