@@ -26,7 +26,7 @@ from pynamodb.models import Model
 
 from ashen.accounts.keys import ApiKey, KeyExists, Role
 from ashen.accounts.port import Reservation, Window
-from ashen.store.dynamodb_tables import conditional_failed
+from ashen.store.dynamodb_tables import conditional_failed, connect
 
 KEYS_TABLE_ENV = "ASHEN_KEYS_TABLE"
 _KEEP_S = 2 * 86400
@@ -69,6 +69,7 @@ class DynamoAccounts:
 
     def __init__(self, table: str, *, host: str | None = None) -> None:
         self.Item = _model(table, host)
+        connect(self.Item)  # its client now, from the session the scenes' and videos' share
 
     @classmethod
     def from_env(cls) -> DynamoAccounts:

@@ -4,10 +4,14 @@ partition and sort key) and the clean-up of revisions that no longer answer."""
 from __future__ import annotations
 
 import json
+import threading
 import zlib
 from collections.abc import Iterable
+from functools import cache
 
+from botocore.session import Session, get_session
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
 
 from ashen.descriptors.buckets import block_key, is_hot_bucket
 from ashen.records import Candidate, Scene, VideoKind, VideoRecord, VideoStatus, listing_key
@@ -31,6 +35,28 @@ def is_hot(bucket: str) -> bool:
     return is_hot_bucket(bucket)
 
 
+_SESSION_LOCK = threading.Lock()  # botocore makes clients of one session one at a time
+
+
+@cache
+def _session() -> Session:
+    return get_session()
+
+
+def connect(*models: type[Model]) -> None:
+    """Make the models' botocore clients now, from the process's one botocore session. pynamodb
+    gives each model's connection a session of its own (and one per thread until a client exists),
+    and every new session parses botocore's DynamoDB description again: the five clients of the
+    query function's first search cost it some 340 ms of CPU (docs/benchmarks.md, Query function
+    cold start). Made here, the description is parsed once a process, and a search's threads find
+    the clients made."""
+    with _SESSION_LOCK:
+        for model in models:
+            connection = model._get_connection().connection
+            connection._local.session = _session()  # pynamodb's per-thread session, for this thread
+            assert connection.client is not None  # made now, from the shared session
+
+
 def conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
@@ -48,6 +74,7 @@ class DynamoTables:
         hot_shards: int = DEFAULT_HOT_SHARDS,
     ) -> None:
         self.Scene, self.CellMap, self.Video = make_models(scenes_table, videos_table, region=region, host=host)
+        connect(self.Scene, self.CellMap, self.Video)
         self.hot_shards = max(1, hot_shards)
         self.cells = CellReader(self.Scene, self.CellMap, self.hot_shards)
 

@@ -1,0 +1,52 @@
+"""What the query function does at a cold start (benchmarks/cold_start.py measures the time): its
+module loads neither the X-Ray SDK, whose import builds botocore clients for its sampler, nor
+boto3; its DynamoDB clients come from one botocore session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ashen.store.dynamodb import DynamoStore
+from ashen.store.dynamodb_accounts import DynamoAccounts
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ["aws_xray_sdk", "boto3", "s3transfer"]
+
+
+def test_the_query_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT / "shared"),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ASHEN_SCENES_TABLE": "s",
+        "ASHEN_VIDEOS_TABLE": "v",
+        "ASHEN_KEYS_TABLE": "k",
+        "ASHEN_INGEST_BUCKET": "b",
+        "ASHEN_PREVIEW_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:p",
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / "query"),  # as on Lambda: Powertools' tracing would be on
+    }
+    code = f"import sys, app; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT / "functions" / "query", env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')) == []
+
+
+def test_the_stores_make_their_dynamodb_clients_at_once_from_one_botocore_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each new botocore session parses the DynamoDB description again (tens of ms of CPU): the
+    scenes', cell maps', videos' and keys' models share one, and their clients are made before a
+    search's threads need them."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    store, accounts = DynamoStore("s", "v", host="http://127.0.0.1:9"), DynamoAccounts("k", host="http://127.0.0.1:9")
+    connections = [m._get_connection().connection for m in (store.Scene, store.CellMap, store.Video, accounts.Item)]
+    assert all(c._client is not None for c in connections)
+    assert len({id(c.session) for c in connections}) == 1
