@@ -18,8 +18,8 @@ endef
 PIP_PURE = $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps
 
 # Bytecode for the runtime's Python (docs/serverless.md, Cold start): /opt is read-only on Lambda,
-# so a layer without __pycache__ has every module it loads compiled again at each cold start, about
-# half of the query function's init (docs/benchmarks.md). Needs a local python$(LAMBDA_PY) (or
+# so a layer without __pycache__ has every module it loads compiled again at each cold start, most
+# of the query function's import time (docs/benchmarks.md). Needs a local python$(LAMBDA_PY) (or
 # PYC_PYTHON=...); without one the layer ships as before, source only. unchecked-hash: the .pyc
 # holds no source mtime to compare, so it stays valid however the zip dates the files.
 PYC_PYTHON ?= $(shell command -v python$(LAMBDA_PY) 2>/dev/null)

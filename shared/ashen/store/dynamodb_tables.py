@@ -46,10 +46,9 @@ def _session() -> Session:
 def connect(*models: type[Model]) -> None:
     """Make the models' botocore clients now, from the process's one botocore session. pynamodb
     gives each model's connection a session of its own (and one per thread until a client exists),
-    and every new session parses botocore's DynamoDB description again: the five clients of the
-    query function's first search cost it some 340 ms of CPU (docs/benchmarks.md, Query function
-    cold start). Made here, the description is parsed once a process, and a search's threads find
-    the clients made."""
+    and every new session parses botocore's DynamoDB description again: the query function's first
+    search made five (docs/benchmarks.md, Query function cold start). Made here, the description
+    is parsed once a process, and a search's threads find the clients made."""
     with _SESSION_LOCK:
         for model in models:
             connection = model._get_connection().connection
