@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
@@ -14,6 +15,9 @@ from botocore.exceptions import ClientError
 from ashen.aws.s3 import S3Object, client, presigned_get
 from ashen.preview.signing import Signer
 from ashen.records import VideoRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 SECRET_ENV = "ASHEN_PREVIEW_SECRET"  # the secret's ARN
 BUCKET_ENV = "ASHEN_PREVIEW_BUCKET"
@@ -28,7 +32,8 @@ def secret_key() -> bytes:
     # boto3 and s3transfer (docs/benchmarks.md, Query function cold start)
     from botocore.session import get_session
 
-    answer = get_session().create_client("secretsmanager").get_secret_value(SecretId=os.environ[SECRET_ENV])
+    secrets = cast("SecretsManagerClient", get_session().create_client("secretsmanager"))
+    answer = secrets.get_secret_value(SecretId=os.environ[SECRET_ENV])
     return str(answer["SecretString"]).encode()
 
 
