@@ -166,6 +166,9 @@ def test_deleting_the_object_removes_every_entry(
     assert cloud.store.scene_count(video_id) == 0 and items_of(cloud, video_id) == []
     # The other upload is untouched.
     assert items_of(cloud, sintel.video_id) == other_rows and other_rows
+    # Its buckets, which the removal emptied of the deleted copy, stay in their cell maps.
+    buckets = {r["bucket"] for r in other_rows}
+    assert buckets <= {b for cells in cloud.store.cells.maps(buckets).values() for b in cells}
     assert cloud.store.get_video(sintel.video_id) == other_video
     status, body = call_api(cloud, http_event("GET", f"/videos/{video_id}"))
     assert status == 404 and "error" in body

@@ -15,7 +15,7 @@ from PIL import Image
 
 from ashen.api.local_server import LocalContext, http_event
 from ashen.records import VideoKind, VideoStatus
-from tests.aws.stack import BUCKET, Cloud, call_api, frame_png, receive_batch, s3_event, split, video_of
+from tests.aws.stack import BUCKET, Cloud, call_api, frame_png, items_of, receive_batch, s3_event, split, video_of
 
 pytestmark = pytest.mark.slow  # the stack under moto
 
@@ -67,8 +67,10 @@ def test_an_uploaded_image_is_indexed_as_a_still_without_the_fan_out(
         assert got.headers["Content-Type"] == "image/jpeg"
         assert Image.open(io.BytesIO(got.read())).size == (640, 362)
 
+    mine = {r["bucket"] for r in items_of(cloud, video.id)}
     other = frame_png(18.0)
     assert split(cloud, own_upload(KEY, other)) == {"handled": 1}  # a new revision of the same key
+    mine |= {r["bucket"] for r in items_of(cloud, video.id)}
     found = [r["videoId"] for r in search(cloud, jpeg(other)) if r["confident"]]
     assert video.id in found  # (beside the Sintel clip's scene when another test indexed it)
     assert video.id not in [r["videoId"] for r in search(cloud, jpeg(cg)) if r["confident"]]
@@ -77,6 +79,10 @@ def test_an_uploaded_image_is_indexed_as_a_still_without_the_fan_out(
     assert split(cloud, s3_event("s3-delete.json", KEY, versionId=deleted["VersionId"])) == {"handled": 1}
     assert cloud.store.get_video(video.id) is None
     assert video.id not in [r["videoId"] for r in search(cloud, jpeg(other))]
+    # The clean-ups took the buckets they emptied out of their cell maps, and only those.
+    held = {item.bucket for item in cloud.store.Scene.scan(cloud.store.Scene.bucket.exists())}
+    listed = {b for cells in cloud.store.cells.maps(mine).values() for b in cells} & mine
+    assert mine - held and listed == mine & held
 
 
 @pytest.mark.parametrize(("body", "reason"), [(b"not an image at all", "not an image"), (b"", "empty")])
