@@ -9,11 +9,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from moto import mock_aws
 
+from ashen.aws import previews
 from ashen.store.dynamodb import DynamoStore
 from ashen.store.dynamodb_accounts import DynamoAccounts
+from ashen.store.dynamodb_tables import botocore_session
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ["aws_xray_sdk", "boto3", "s3transfer"]
@@ -50,3 +54,24 @@ def test_the_stores_make_their_dynamodb_clients_at_once_from_one_botocore_sessio
     connections = [m._get_connection().connection for m in (store.Scene, store.CellMap, store.Video, accounts.Item)]
     assert all(c._client is not None for c in connections)
     assert len({id(c.session) for c in connections}) == 1
+
+
+def test_the_preview_key_is_read_through_that_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Secrets Manager client of the first search shares the DynamoDB clients' session (their
+    endpoint rules parsed once), made without boto3."""
+    for k, v in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    session, made = botocore_session(), []
+    create = session.create_client
+
+    def recorded(service: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(service)
+        return create(service, *args, **kwargs)
+
+    monkeypatch.setattr(session, "create_client", recorded)
+    with mock_aws():
+        secrets = create("secretsmanager", region_name="us-east-1")
+        monkeypatch.setenv("ASHEN_PREVIEW_SECRET", secrets.create_secret(Name="p", SecretString="k" * 64)["ARN"])
+        assert previews.secret_key.__wrapped__() == b"k" * 64
+    assert made == ["secretsmanager"]

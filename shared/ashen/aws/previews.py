@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from ashen.aws.s3 import S3Object, client, presigned_get
 from ashen.preview.signing import Signer
 from ashen.records import VideoRecord
+from ashen.store.dynamodb_tables import SESSION_LOCK, botocore_session
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -28,11 +29,11 @@ OBJECT_CACHE_CONTROL = "private, max-age=86400, immutable"  # a key's bytes neve
 @cache
 def secret_key() -> bytes:
     """The preview signing key: the secret's string, read once per container."""
-    # botocore's own session, not boto3's: the query function's first search does without importing
-    # boto3 and s3transfer (docs/benchmarks.md, Query function cold start)
-    from botocore.session import get_session
-
-    secrets = cast("SecretsManagerClient", get_session().create_client("secretsmanager"))
+    # botocore's session, not boto3's: the query function's first search does without importing
+    # boto3 and s3transfer; the DynamoDB clients' session: the endpoint rules parsed once
+    # (docs/benchmarks.md, Query function cold start)
+    with SESSION_LOCK:
+        secrets = cast("SecretsManagerClient", botocore_session().create_client("secretsmanager"))
     answer = secrets.get_secret_value(SecretId=os.environ[SECRET_ENV])
     return str(answer["SecretString"]).encode()
 

@@ -35,11 +35,13 @@ def is_hot(bucket: str) -> bool:
     return is_hot_bucket(bucket)
 
 
-_SESSION_LOCK = threading.Lock()  # botocore makes clients of one session one at a time
+SESSION_LOCK = threading.Lock()  # botocore makes clients of one session one at a time
 
 
 @cache
-def _session() -> Session:
+def botocore_session() -> Session:
+    """The process's one botocore session, whose clients share the service descriptions it parsed
+    (the DynamoDB models' here, the preview key's Secrets Manager client in ashen.aws.previews)."""
     return get_session()
 
 
@@ -49,10 +51,10 @@ def connect(*models: type[Model]) -> None:
     and every new session parses botocore's DynamoDB description again: the query function's first
     search made five (docs/benchmarks.md, Query function cold start). Made here, the description
     is parsed once a process, and a search's threads find the clients made."""
-    with _SESSION_LOCK:
+    with SESSION_LOCK:
         for model in models:
             connection = model._get_connection().connection
-            connection._local.session = _session()  # pynamodb's per-thread session, for this thread
+            connection._local.session = botocore_session()  # pynamodb's per-thread session, for this thread
             assert connection.client is not None  # made now, from the shared session
 
 
