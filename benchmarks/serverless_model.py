@@ -31,6 +31,8 @@ ITEM_BYTES = 492  # a scene item when a record does not say (each side measures 
 MAP_ITEM_BYTES = 20  # a cell map item's keys and attribute names; each bucket listed adds its key
 PAGE_BYTES = 1 << 20  # a Query answers at most 1 MB a page
 HOT_SHARDS = 8  # template.yaml's default HotShards
+LIKELIEST = 11  # videos whose records and live revisions a search reads together (SearchOptions.limit + 1)
+GRID_ITEM_BYTES = 262  # the luma grid's share of a scene item: attribute name "layout" and 256 bytes
 LIVE_READ_PER_VIDEO = False  # this layout: no live-revision read per video among the scenes (issue 19)
 
 
@@ -118,15 +120,31 @@ class Library:
             new_u += max(1, math.ceil(size / 4096)) * 0.5
         old_live = float(len(films))  # one strongly consistent read of every video's live revision
         new_live = float(len(films)) if LIVE_READ_PER_VIDEO else 0.0
+        grids = max(0.0, item_bytes[1] - GRID_ITEM_BYTES)
+        without_grids = sum(max(1, math.ceil(n * grids / 4096)) * 0.5 for n in self._span_items(spans, sizes))
         return {
             "items": sum(sizes.values()),
+            "films": len(films),
             "old": ([old_q, live], old_u + old_live, {"maps": 0.0, "scenes": old_u, "live": old_live}),
             "new": (
                 [math.ceil(len(maps) / 100), new_q] + ([live] if LIVE_READ_PER_VIDEO else []),
                 map_u + new_u + new_live,
-                {"maps": map_u, "scenes": new_u, "live": new_live},
+                {
+                    "maps": map_u,
+                    "scenes": new_u,
+                    "live": new_live,
+                    "what-if: scenes, items without grid": without_grids,
+                },
             ),
         }
+
+    def _span_items(self, spans: list[Any], sizes: dict[str, int]) -> list[float]:
+        """Scenes read by each span (a hot span: its share of one shard)."""
+        out = []
+        for s in spans:
+            present = [b for b in self.maps[block_key(s.first)] if s.first <= b <= s.last and b in sizes]
+            out.append(sum(sizes[b] for b in present) / (HOT_SHARDS if s.partition.count("#") else 1))
+        return out
 
 
 def _rescaled(record: dict[str, Any], probes: list[dict[str, Any]], side: str) -> dict[str, Any]:
@@ -137,6 +155,10 @@ def _rescaled(record: dict[str, Any], probes: list[dict[str, Any]], side: str) -
             continue
         rounds, units, split = next(found)[side]
         phases.append({"name": "candidates", "rounds": [n for n in rounds if n], "units": units, "split": split})
+    films = max((p["films"] for p in probes), default=0)
+    for i, p in enumerate(phases):
+        if p["name"] == "answering_videos":  # the likeliest videos' records, strongly consistent: 1 unit each
+            phases[i] = p | {"units": max(p["units"], float(min(LIKELIEST, films)))}
     return record | {"phases": phases, "scale_items": sum(p["items"] for p in probes)}
 
 
