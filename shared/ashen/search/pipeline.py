@@ -10,7 +10,11 @@
    added around a video with bars of its own) and that video's candidates ranked again;
 4. neighbours: the likeliest video's scenes around its contending moments are read too;
 5. decide: one frame picks a moment per video (ashen.search.moments), several frames vote for a
-   video and a time offset (ashen.search.clip_vote).
+   video and a time offset (ashen.search.clip_vote);
+6. confirm: the videos looked up on the way come with their live revision
+   (``SceneStore.answering_videos``); when any of their candidates is of another revision (a
+   stale candidate, on DynamoDB while a video is indexed again), those are dropped and steps 2-5
+   run again without them, so a stale candidate never answers.
 """
 
 from __future__ import annotations

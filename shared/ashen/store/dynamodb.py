@@ -17,8 +17,10 @@ Two tables:
   (``revision``), the revision whose scenes answer (``live``) and the sequencer of the last S3
   event applied. A deleted object leaves a tombstone (status ``removed``, expiring by TTL).
 
-Reads answer only from each video's live revision: while a new upload of a video is hashed, the
-previous complete index still answers; once it is complete, nothing of an older one does.
+Only each video's live revision answers: while a new upload of a video is hashed, the previous
+complete index still answers; once it is complete, nothing of an older one does. ``candidates``
+hands back scenes of any revision with their tag, and ``answering_videos`` names the live ones of
+the videos a search may answer with (ashen.search.pipeline drops the others: stale candidates).
 
 Hot partitions: low-detail frames (black, white, fades, title cards) all fall in the few buckets
 whose keyed Y AC cells are neutral, and such frames are in every episode. Those buckets are
