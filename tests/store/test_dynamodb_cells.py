@@ -111,6 +111,11 @@ def test_scenes_in_reads_every_span_in_one_round(dynamo: DynamoStore) -> None:
     assert [c.start for c in got] == [10.0, 12.0, 14.0, 0.0, 2.0]  # span after span, each by time
     assert dynamo.scenes_in("nope", [(0.0, 1.0)]) == [] and dynamo.scenes_in("vid1", []) == []
     assert set(dynamo.get_videos(["vid1", "nope"])) == {"vid1"}
+    (video, tag), *_ = dynamo.answering_videos(["vid1", "nope"]).values()
+    assert video.id == "vid1" and set(dynamo.answering_videos(["vid1", "nope"])) == {"vid1"}
+    # The live revision's tag given: the same scenes, without reading the record; another tag: none.
+    assert [c.start for c in dynamo.scenes_in("vid1", [(10.0, 14.0)], tag)] == [10.0, 12.0, 14.0]
+    assert {c.revision for c in got} == {tag} and dynamo.scenes_in("vid1", [(10.0, 14.0)], "0badc0de") == []
 
 
 @pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
