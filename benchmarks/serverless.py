@@ -116,6 +116,31 @@ def print_side_by_side(title: str, old: dict[str, Any], new: dict[str, Any]) -> 
         )
 
 
+def unit_split(record: dict[str, Any]) -> dict[str, float]:
+    """A search's read units by where they go: the probe's cell maps, scene items and live
+    revisions (modelled), and every other store call by name (as measured)."""
+    out: dict[str, float] = {}
+    for p in record["phases"]:
+        parts = p.get("split") or {p["name"]: p["units"]}
+        for name, units in parts.items():
+            out[name] = out.get(name, 0.0) + units
+    return out
+
+
+def print_split(title: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """Mean read units per part of a search, per query kind, old -> new."""
+    print(f"\n{title}")
+    print("| query | part | read units, mean (old -> new) |")
+    print("|---|---|---|")
+    for kind in KINDS:
+        sides = [[unit_split(r) for r in records if r["kind"] == kind] for records in (old, new)]
+        if not sides[1]:
+            continue
+        for part in sorted({k for side in sides for s in side for k in s}):
+            o, n = (np.mean([s.get(part, 0.0) for s in side]) for side in sides)
+            print(f"| {kind} | {part} | {o:.1f} -> {n:.1f} |")
+
+
 def same_answers(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
     differ = [
         f"{a['kind']} {a['name']}: {a['answer']} vs {b['answer']}"
@@ -164,6 +189,7 @@ def main() -> None:
             summarise(old_s, model, args.old_concurrency, rng),
             summarise(new_s, model, args.concurrency, rng),
         )
+        print_split(f"Where the read units go at {args.scale:,} scenes", old_s, new_s)
         share = [r["scale_items"] / args.scale for r in new_s if r["kind"] == "screenshot"]
         print(
             f"\nscenes read per screenshot at {args.scale:,}: p50 {pct(share, 50):.4%}, mean {np.mean(share):.4%} "

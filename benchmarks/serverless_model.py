@@ -27,10 +27,13 @@ PRICES = {
     "Lambda x86 $0.0000166667 per GB-second and $0.20 per million requests; DynamoDB on-demand $0.125 per "
     "million read request units; the query function's 1024 MB",
 }
-ITEM_BYTES = 360  # a scene item: keys, times, 21-byte signature, 256-byte luma grid (measured: about 350-370)
+ITEM_BYTES = 492  # a scene item when a record does not say (each side measures its own: serverless_worker.py)
 MAP_ITEM_BYTES = 20  # a cell map item's keys and attribute names; each bucket listed adds its key
 PAGE_BYTES = 1 << 20  # a Query answers at most 1 MB a page
 HOT_SHARDS = 8  # template.yaml's default HotShards
+LIKELIEST = 11  # videos whose records and live revisions a search reads together (SearchOptions.limit + 1)
+GRID_ITEM_BYTES = 262  # the luma grid's share of a scene item: attribute name "layout" and 256 bytes
+LIVE_READ_PER_VIDEO = False  # this layout: no live-revision read per video among the scenes (issue 19)
 
 
 class LatencyModel:
@@ -94,8 +97,9 @@ class Library:
             return 0, 0
         return int(self.starts[i]), int(self.starts[i + 1])
 
-    def probe(self, buckets: list[str]) -> dict[str, Any]:
-        """Requests and read units of one probe, old layout and new, and what it reads."""
+    def probe(self, buckets: list[str], item_bytes: tuple[float, float]) -> dict[str, Any]:
+        """Requests and read units of one probe, old layout and new (scene items of the measured
+        sizes, ``item_bytes`` old and new), what it reads, and where each side's units go."""
         sizes = {b: (lambda s: s[1] - s[0])(self.slice_of(b)) for b in buckets}
         films = np.unique(np.concatenate([self.films[slice(*self.slice_of(b))] for b in buckets] or [np.array([])]))
         live = math.ceil(len(films) / 100)
@@ -103,21 +107,44 @@ class Library:
         for b, n in sizes.items():
             parts = HOT_SHARDS if is_hot_bucket(b) else 1
             old_q += parts
-            old_u += sum(max(1, math.ceil(n / parts * ITEM_BYTES / 4096)) * 0.5 for _ in range(parts))
+            old_u += sum(max(1, math.ceil(n / parts * item_bytes[0] / 4096)) * 0.5 for _ in range(parts))
         maps = {map_key(b) for b in buckets}
         spans = plan(buckets, self.maps, HOT_SHARDS)
-        new_q, new_u = 0, sum(max(1, math.ceil(self.map_bytes[m] / 4096)) * 0.5 for m in maps)
+        map_u = sum(max(1, math.ceil(self.map_bytes[m] / 4096)) * 0.5 for m in maps)
+        new_q, new_u = 0, 0.0
         for s in spans:
             present = [b for b in self.maps[block_key(s.first)] if s.first <= b <= s.last and b in sizes]
             parts = HOT_SHARDS if s.partition.count("#") else 1
-            size = sum(sizes[b] for b in present) / parts * ITEM_BYTES
+            size = sum(sizes[b] for b in present) / parts * item_bytes[1]
             new_q += max(1, math.ceil(size / PAGE_BYTES))
             new_u += max(1, math.ceil(size / 4096)) * 0.5
+        old_live = float(len(films))  # one strongly consistent read of every video's live revision
+        new_live = float(len(films)) if LIVE_READ_PER_VIDEO else 0.0
+        grids = max(0.0, item_bytes[1] - GRID_ITEM_BYTES)
+        without_grids = sum(max(1, math.ceil(n * grids / 4096)) * 0.5 for n in self._span_items(spans, sizes))
         return {
             "items": sum(sizes.values()),
-            "old": ([old_q, live], old_u + len(films)),
-            "new": ([math.ceil(len(maps) / 100), new_q, live], new_u + len(films)),
+            "films": len(films),
+            "old": ([old_q, live], old_u + old_live, {"maps": 0.0, "scenes": old_u, "live": old_live}),
+            "new": (
+                [math.ceil(len(maps) / 100), new_q] + ([live] if LIVE_READ_PER_VIDEO else []),
+                map_u + new_u + new_live,
+                {
+                    "maps": map_u,
+                    "scenes": new_u,
+                    "live": new_live,
+                    "what-if: scenes, items without grid": without_grids,
+                },
+            ),
         }
+
+    def _span_items(self, spans: list[Any], sizes: dict[str, int]) -> list[float]:
+        """Scenes read by each span (a hot span: its share of one shard)."""
+        out = []
+        for s in spans:
+            present = [b for b in self.maps[block_key(s.first)] if s.first <= b <= s.last and b in sizes]
+            out.append(sum(sizes[b] for b in present) / (HOT_SHARDS if s.partition.count("#") else 1))
+        return out
 
 
 def _rescaled(record: dict[str, Any], probes: list[dict[str, Any]], side: str) -> dict[str, Any]:
@@ -126,8 +153,12 @@ def _rescaled(record: dict[str, Any], probes: list[dict[str, Any]], side: str) -
         if p["name"] != "candidates":
             phases.append(p)
             continue
-        rounds, units = next(found)[side]
-        phases.append({"name": "candidates", "rounds": [n for n in rounds if n], "units": units})
+        rounds, units, split = next(found)[side]
+        phases.append({"name": "candidates", "rounds": [n for n in rounds if n], "units": units, "split": split})
+    films = max((p["films"] for p in probes), default=0)
+    for i, p in enumerate(phases):
+        if p["name"] == "answering_videos":  # the likeliest videos' records, strongly consistent: 1 unit each
+            phases[i] = p | {"units": max(p["units"], float(min(LIKELIEST, films)))}
     return record | {"phases": phases, "scale_items": sum(p["items"] for p in probes)}
 
 
@@ -139,7 +170,8 @@ def scale_rounds(
     lib = Library(templates, size, seed)
     old_out, new_out = [], []
     for a, b in zip(old, new, strict=True):
-        probes = [lib.probe(buckets) for buckets in b["buckets"]]
+        sizes = (a.get("item_bytes", ITEM_BYTES), b.get("item_bytes", ITEM_BYTES))
+        probes = [lib.probe(buckets, sizes) for buckets in b["buckets"]]
         if len(a["buckets"]) != len(b["buckets"]):
             continue  # the sides probed differently: not comparable (counted as a differing answer)
         old_out.append(_rescaled(a, probes, "old"))

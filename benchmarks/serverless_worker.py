@@ -51,6 +51,7 @@ for k, v in {
     os.environ[k] = v
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+import boto3  # noqa: E402
 import botocore.client  # noqa: E402
 import frames  # noqa: E402
 import numpy as np  # noqa: E402
@@ -229,6 +230,16 @@ def copy_into(sqlite: SqliteStore, path: Path, dynamo: DynamoStore) -> int:
     return count
 
 
+def scene_item_bytes(dynamo: DynamoStore) -> dict[str, float]:
+    """Mean size of the scenes table's items as DynamoDB counts them (names and values), per kind:
+    the items a probe reads (those with a signature) and the rest (cell maps)."""
+    sizes: dict[str, list[int]] = {}
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=dynamo.Scene.Meta.table_name)
+    for item in (i for page in pages for i in page["Items"]):
+        sizes.setdefault("probe" if "sig" in item else "other", []).append(item_size(item))
+    return {k: float(np.mean(v)) for k, v in sizes.items()}
+
+
 def save_templates(path: Path, out: Path) -> None:
     """Each indexed video's scene signatures in time order: the templates of the modelled library."""
     db = sqlite3.connect(path)
@@ -311,6 +322,8 @@ def main() -> None:
         store = DynamoStore("scenes", "videos")
         store.create_tables()
         scenes = copy_into(sqlite, db, store)
+        item_bytes = scene_item_bytes(store)
+        print(f"  {ARGS.out.stem} mean item bytes: {item_bytes}", file=sys.stderr, flush=True)
         save_templates(db, ARGS.out.with_suffix(".npz"))
         work = queries(Path(tmp), ARGS.seed)
         calls = Calls()
@@ -318,11 +331,11 @@ def main() -> None:
         for module in ("ashen.store.dynamodb_cells", "ashen.store.dynamodb"):  # the new layout's rounds
             if module in sys.modules:
                 calls.mark_rounds(sys.modules[module])
-        for name in ("candidates", "scenes_between", "scenes_in", "get_video", "get_videos"):
+        for name in ("candidates", "scenes_between", "scenes_in", "get_video", "get_videos", "answering_videos"):
             calls.wrap(store, name)
         records = []
         for q in work:
-            records.append(measure(store, calls, *q) | {"scenes": scenes})
+            records.append(measure(store, calls, *q) | {"scenes": scenes, "item_bytes": item_bytes["probe"]})
             spent = sum(sum(p["rounds"]) for p in records[-1]["phases"])
             print(f"  {ARGS.out.stem} {q[0]} {q[1]}: {spent} requests", file=sys.stderr, flush=True)
     ARGS.out.write_text(json.dumps(records))

@@ -165,6 +165,7 @@ class Candidate:
     signature: bytes
     luma: bytes = b""  # luma grid (ashen.descriptors.luma_grid); empty in stores written before luma grids
     cut: bool = False  # the scene starts a shot (False in stores written before shots were recorded)
+    revision: str = ""  # the revision tag of the upload it was hashed from ("" where every scene answers: SQLite)
 
 
 @dataclass(frozen=True)

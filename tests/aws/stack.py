@@ -230,15 +230,19 @@ def revisions_of(cloud: Cloud, video_id: str) -> set[str]:
 
 
 def answering(cloud: Cloud, video_id: str) -> set[str]:
-    """The revision tags of the video whose stored scenes the store hands to a search: every
-    (start, signature) of that revision comes back from a read of its buckets. (A search through
+    """The revision tags of the video whose stored scenes may answer a search: every (start,
+    signature) of that revision comes back from a read of its buckets, and the store names it the
+    video's live revision (``answering_videos``). (A search through
     the API tells the same, at the cost of many requests when the picture is not found.)"""
     items = items_of(cloud, video_id)
+    live = {v: tag for v, (_, tag) in cloud.store.answering_videos([video_id]).items()}
     out = set()
     for tag in {r["rev"] for r in items}:
         mine = [r for r in items if r["rev"] == tag]
         read = cloud.store.candidates(sorted({r["bucket"] for r in mine}))
-        got = {(c.start, c.signature.hex()) for c in read if c.video_id == video_id}
+        got = {
+            (c.start, c.signature.hex()) for c in read if c.video_id == video_id and live.get(video_id) == c.revision
+        }
         if {(float(r["start"]), r["sig"]) for r in mine} <= got:
             out.add(tag)
     return out

@@ -163,8 +163,11 @@ def test_progress_is_idempotent(dynamo: DynamoStore) -> None:
 
 
 def answering(store: DynamoStore, scenes: list[tuple[str, Scene]]) -> list[tuple[str, float]]:
-    """(video, start) of what a search reads from these scenes' buckets, and of a time range."""
-    found = {(c.video_id, c.start) for c in store.candidates([b for b, _ in scenes])}
+    """(video, start) of what may answer a search among the scenes read from these scenes'
+    buckets (those of the live revision ``answering_videos`` names), and of a time range."""
+    read = store.candidates([b for b, _ in scenes])
+    live = {v: tag for v, (_, tag) in store.answering_videos({c.video_id for c in read}).items()}
+    found = {(c.video_id, c.start) for c in read if live.get(c.video_id) == c.revision}
     found |= {(c.video_id, c.start) for c in store.scenes_between("vid8", 0.0, 1e6)}
     return sorted(found)
 

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from ashen.descriptors.buckets import block_key, bucket_key, query_buckets
 from ashen.query.readings import Reading
-from ashen.records import Scene
+from ashen.records import Scene, VideoStatus
 from ashen.search.pipeline import search_readings
 from ashen.store.dynamodb import DynamoStore
 from ashen.store.dynamodb_cells import Span, plan, runs
@@ -111,6 +111,11 @@ def test_scenes_in_reads_every_span_in_one_round(dynamo: DynamoStore) -> None:
     assert [c.start for c in got] == [10.0, 12.0, 14.0, 0.0, 2.0]  # span after span, each by time
     assert dynamo.scenes_in("nope", [(0.0, 1.0)]) == [] and dynamo.scenes_in("vid1", []) == []
     assert set(dynamo.get_videos(["vid1", "nope"])) == {"vid1"}
+    (video, tag), *_ = dynamo.answering_videos(["vid1", "nope"]).values()
+    assert video.id == "vid1" and set(dynamo.answering_videos(["vid1", "nope"])) == {"vid1"}
+    # The live revision's tag given: the same scenes, without reading the record; another tag: none.
+    assert [c.start for c in dynamo.scenes_in("vid1", [(10.0, 14.0)], tag)] == [10.0, 12.0, 14.0]
+    assert {c.revision for c in got} == {tag} and dynamo.scenes_in("vid1", [(10.0, 14.0)], "0badc0de") == []
 
 
 @pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one
@@ -152,3 +157,40 @@ def test_a_search_is_a_few_requests_and_finds_what_sqlite_finds(
         assert [(m.video.id, m.at, m.distance) for m in found.matches] == [
             (m.video.id, m.at, m.distance) for m in expect.matches
         ]
+
+
+@pytest.mark.slow  # seconds of moto: the full suite runs it, not the fast one
+def test_a_stale_revision_never_answers_even_when_it_ranks_first(dynamo: DynamoStore, tmp_path: Path) -> None:
+    """A probe reads scenes of every revision; the closest here are a new upload of vid1 still
+    being hashed and vid2's first upload, not yet complete: neither answers, and the answer is the
+    one the live scenes alone give (the SQLite reference, which holds only those)."""
+    query = np.array(detailed(5))
+    drifted = query.copy()
+    drifted[10] = (drifted[10] + 2) % 32  # not a keyed value: the same bucket, a little further
+    bucket = bucket_key(query)
+    live = [(bucket, Scene(10.0, 10.5, 11.0, 5, sig(drifted.tolist()))), *scenes_of(1, 20)]
+    for i, tag in ((1, "r1"), (2, "r1")):
+        assert dynamo.begin_indexing(record(i, status=VideoStatus.INDEXING, segments_planned=1), tag, "0A")
+    dynamo.put_scenes("vid1", "r1", live)
+    assert dynamo.mark_segment_done("vid1", "r1", 0, 60, len(live)) and dynamo.finish_if_complete("vid1", "r1")
+    assert dynamo.begin_indexing(record(1, status=VideoStatus.INDEXING, segments_planned=1), "r2", "0B")
+    dynamo.put_scenes("vid1", "r2", [(bucket, Scene(50.0, 50.5, 51.0, 5, sig(query.tolist())))])
+    dynamo.put_scenes("vid2", "r1", [(bucket, Scene(70.0, 70.5, 71.0, 5, sig(query.tolist())))])
+    assert {c.start for c in dynamo.candidates([bucket])} >= {10.0, 50.0, 70.0}  # all three are read
+
+    reference = SqliteStore(tmp_path / "ref.sqlite3")
+    reference.replace_video(record(1), live)
+    readings = [Reading("original", query, 0.0)]
+    found, expect = (search_readings(store, readings) for store in (dynamo, reference))
+    assert [(m.video.id, m.start) for m in found.matches][:1] == [("vid1", 10.0)]
+    assert [(m.video.id, m.at, m.distance) for m in found.matches] == [
+        (m.video.id, m.at, m.distance) for m in expect.matches
+    ]
+
+
+def scenes_of(video: int, count: int) -> list[tuple[str, Scene]]:
+    values = [detailed(video * 1000 + i) for i in range(count)]
+    return [
+        (bucket_key(np.array(x)), Scene(20.0 + i * 2, 20.5 + i * 2, 21.5 + i * 2, 5, sig(x)))
+        for i, x in enumerate(values)
+    ]

@@ -10,7 +10,11 @@
    added around a video with bars of its own) and that video's candidates ranked again;
 4. neighbours: the likeliest video's scenes around its contending moments are read too;
 5. decide: one frame picks a moment per video (ashen.search.moments), several frames vote for a
-   video and a time offset (ashen.search.clip_vote).
+   video and a time offset (ashen.search.clip_vote);
+6. confirm: the videos looked up on the way come with their live revision
+   (``SceneStore.answering_videos``); when any of their candidates is of another revision (a
+   stale candidate, on DynamoDB while a video is indexed again), those are dropped and steps 2-5
+   run again without them, so a stale candidate never answers.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from ashen.descriptors.signature import SIMILARITY_SCALE, Signature, similarity_
 from ashen.query.descriptor import DescribedFrame, Descriptor
 from ashen.query.files import frames_of_file
 from ashen.query.readings import QueryImage, Reading, fitted_readings, query_readings
-from ashen.records import VideoRecord
+from ashen.records import Candidate, VideoRecord
 from ashen.search.clip_vote import Vote, clip_span, times, vote
 from ashen.search.moments import contenders, moment_margin, moments, neighbour_ranges, scene_grid_distances
 from ashen.search.options import SearchOptions
@@ -40,26 +44,32 @@ RGB = npt.NDArray[np.uint8]
 
 
 class Videos:
-    """Video records looked up once per search, with the title and AniList id filters applied."""
+    """Video records looked up once per search, with the title and AniList id filters applied,
+    and the live revision of each (``SceneStore.answering_videos``): a video answers only with
+    candidates of that revision (``stale`` tells the others)."""
 
     def __init__(self, store: SceneStore, title: str | None, anilist_id: int | None = None) -> None:
         self.store, self.title, self.anilist_id = store, title.lower() if title else None, anilist_id
         self.cache: dict[str, VideoRecord | None] = {}
+        self.live: dict[str, str | None] = {}  # video looked up -> its live revision tag (None: none)
 
     def prefetch(self, video_ids: Iterable[str]) -> None:
         """Look up every video not looked up yet in one read (one BatchGetItem on DynamoDB)."""
         missing = [v for v in dict.fromkeys(video_ids) if v not in self.cache]
         if missing:
-            found = self.store.get_videos(missing)
+            found = self.store.answering_videos(missing)
             for v in missing:
-                record = found.get(v)
+                record, self.live[v] = found.get(v, (None, None))
                 self.cache[v] = record if record and self._kept(record) else None
 
     def get(self, video_id: str) -> VideoRecord | None:
-        if video_id not in self.cache:
-            v = self.store.get_video(video_id)
-            self.cache[video_id] = v if v and self._kept(v) else None
+        self.prefetch([video_id])
         return self.cache[video_id]
+
+    def stale(self, candidates: Sequence[Candidate]) -> list[bool]:
+        """Which candidates are of a video looked up whose live revision is another (or none)."""
+        live = self.live
+        return [c.video_id in live and live[c.video_id] != c.revision for c in candidates]
 
     def _kept(self, video: VideoRecord) -> bool:
         if self.title is not None and self.title not in video.title.lower():
@@ -199,7 +209,7 @@ def _fit(pool: Pool, top: VideoRecord, options: SearchOptions) -> None:
             pool.refit(f, extra, top.id)
 
 
-def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions) -> None:
+def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions, revision: str | None) -> None:
     """Read the scenes of video ``top`` around the moments its answer is chosen from, in each
     frame where several contend (ashen.search.moments.neighbour_ranges)."""
     tuning, mine = options.tuning, pool.mask(top)
@@ -215,7 +225,7 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions)
         return
     ranges = neighbour_ranges(contending, tuning)
     known = {c.start for c, m in zip(pool.candidates, mine, strict=True) if m}
-    found = [c for c in store.scenes_in(top, ranges) if c.start not in known]
+    found = [c for c in store.scenes_in(top, ranges, revision) if c.start not in known]
     pool.ranges += len(ranges)
     if found:
         pool.add(found)
@@ -228,26 +238,58 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
     kept = [f for f in kept if f.readings]
     if not kept:
         return SearchResult(0, 0, [], flat=bool(frames))
-    pool, videos = Pool(kept), Videos(store, options.title, options.anilist_id)
-    decision = _Still(pool, options, videos) if len(kept) == 1 else _Clip(pool, options, videos)
+    pool, videos, probed = Pool(kept), Videos(store, options.title, options.anilist_id), set[str]()
     pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force, options.tuning)
     pool.add(store.candidates(pool.buckets))
-    if not options.brute_force and not decision.confident():
-        _guess(store, pool, options)
-    if not options.brute_force and not decision.confident():
-        _widen(store, pool, options)
-    if not pool.candidates and not options.brute_force:
+    while True:
+        decision = _Still(pool, options, videos) if len(kept) == 1 else _Clip(pool, options, videos)
+        _probe_further(store, pool, decision, options, probed)
+        if not pool.candidates:
+            return SearchResult(0, len(pool.buckets), [])
+        result = _answer(store, pool, decision, videos, options)
+        stale = videos.stale(pool.candidates)
+        if not any(stale):
+            return result
+        pool = _without(pool, kept, stale)
+
+
+def _probe_further(
+    store: SceneStore, pool: Pool, decision: _Still | _Clip, options: SearchOptions, done: set[str]
+) -> None:
+    """The deep, wide and whole-store probes, each when the candidates so far call for it and
+    only once a search (``done``: those made)."""
+    if options.brute_force:
+        return
+    for name, step in (("guess", _guess), ("widen", _widen)):
+        if name not in done and not decision.confident():
+            done.add(name)
+            step(store, pool, options)
+    if "all" not in done and not pool.candidates:
+        done.add("all")
         _read_all_of_small(store, pool, options)
-    if not pool.candidates:
-        return SearchResult(0, len(pool.buckets), [])
+
+
+def _answer(
+    store: SceneStore, pool: Pool, decision: _Still | _Clip, videos: Videos, options: SearchOptions
+) -> SearchResult:
+    """The likeliest videos looked up, the top one's fitted readings and neighbours, the matches."""
     videos.prefetch(_likeliest(pool, options.limit + 1))
     top = decision.top()
     if top is not None:
         _fit(pool, top, options)
         if not options.brute_force:
-            _neighbours(store, pool, top.id, options)
+            _neighbours(store, pool, top.id, options, videos.live.get(top.id))
     matches = list(itertools.islice(decision.matches(), options.limit))
     return SearchResult(len(pool.candidates), len(pool.buckets), matches, ranges_read=pool.ranges)
+
+
+def _without(pool: Pool, frames: Sequence[Frame], stale: Sequence[bool]) -> Pool:
+    """The pool again without the stale candidates (scenes of a revision that does not answer),
+    ranked afresh against the query's own readings (a fitted reading is made again)."""
+    fresh = Pool(frames)
+    fresh.add([c for c, s in zip(pool.candidates, stale, strict=True) if not s])
+    fresh.buckets, fresh.ranges = pool.buckets, pool.ranges
+    return fresh
 
 
 def search_clip(

@@ -17,8 +17,10 @@ Two tables:
   (``revision``), the revision whose scenes answer (``live``) and the sequencer of the last S3
   event applied. A deleted object leaves a tombstone (status ``removed``, expiring by TTL).
 
-Reads answer only from each video's live revision: while a new upload of a video is hashed, the
-previous complete index still answers; once it is complete, nothing of an older one does.
+Only each video's live revision answers: while a new upload of a video is hashed, the previous
+complete index still answers; once it is complete, nothing of an older one does. ``candidates``
+hands back scenes of any revision with their tag, and ``answering_videos`` names the live ones of
+the videos a search may answer with (ashen.search.pipeline drops the others: stale candidates).
 
 Hot partitions: low-detail frames (black, white, fades, title cards) all fall in the few buckets
 whose keyed Y AC cells are neutral, and such frames are in every episode. Those buckets are
@@ -125,22 +127,25 @@ class DynamoStore(FanoutProgress):
         return self._write_scenes(video_id, revision_tag(current.live if current is not None else ""), scenes)
 
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
-        """Every scene in the buckets that belongs to its video's answering revision: the blocks'
-        cell maps, one Query per run of wanted buckets (all at once), then which revisions answer."""
-        items: list[SceneItem] = self.cells.read(buckets)
-        live = self.live_tags(item.video for item in items)
-        return [self._candidate(item) for item in items if live.get(item.video) == item.rev]
+        """Every scene in the buckets, of any revision (each with its tag): the blocks' cell maps,
+        then one Query per run of wanted buckets, all at once. Which revision answers is not read
+        here: a search asks ``answering_videos`` only for the videos it may answer with."""
+        return [self._candidate(item) for item in self.cells.read(buckets)]
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
         return self.scenes_in(video_id, [(start, end)])
 
-    def scenes_in(self, video_id: str, spans: Sequence[tuple[float, float]]) -> list[Candidate]:
-        """The answering revision (one GetItem), then one by_video Query per span, all at once
-        (each by time, span after span)."""
-        current = self._video_item(video_id, "live")
-        if current is None or not current.live or not spans:
+    def scenes_in(
+        self, video_id: str, spans: Sequence[tuple[float, float]], revision: str | None = None
+    ) -> list[Candidate]:
+        """One by_video Query per span of the live revision, all at once (each by time, span after
+        span); the live revision read first (one GetItem) unless ``revision`` names it."""
+        if revision is None:
+            current = self._video_item(video_id, "live")
+            revision = revision_tag(current.live) if current is not None and current.live else ""
+        if not revision or not spans:
             return []
-        tag = revision_tag(current.live)
+        tag = revision
 
         def query(span: tuple[float, float]) -> list[SceneItem]:
             lo, hi = (sort_key(video_id, tag, max(0.0, t)) for t in span)
@@ -157,6 +162,21 @@ class DynamoStore(FanoutProgress):
 
         items = [item for part in in_parallel(get, chunks(ids)) for item in part]
         return {item.id: self._to_record(item) for item in items if item.status != REMOVED}
+
+    def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
+        """The records and live revision tags of the videos that have one: BatchGetItem, strongly
+        consistent (a revision made live a moment ago is seen), 100 a request, all at once."""
+        ids = sorted(set(video_ids))
+
+        def get(part: Sequence[str]) -> list[VideoItem]:
+            return list(self.Video.batch_get(part, consistent_read=True))
+
+        items = [item for part in in_parallel(get, chunks(ids)) for item in part]
+        return {
+            item.id: (self._to_record(item), revision_tag(item.live))
+            for item in items
+            if item.live and item.status != REMOVED
+        }
 
     def remove_video(self, video_id: str) -> bool:
         deleted = self._delete_scenes(video_id)

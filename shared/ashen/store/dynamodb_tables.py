@@ -23,7 +23,6 @@ from ashen.store.dynamodb_models import (
     cell_key,
     listing_string,
     make_models,
-    revision_tag,
     sort_key,
 )
 
@@ -152,6 +151,7 @@ class DynamoTables:
             bytes(item.sig),
             bytes(item.luma or b""),
             bool(item.cut),
+            item.rev or "",
         )
 
     # videos
@@ -196,11 +196,3 @@ class DynamoTables:
         except DoesNotExist:
             return None
         return None if item.status == REMOVED else item
-
-    def live_tags(self, video_ids: Iterable[str]) -> dict[str, str]:
-        """The revision tag that answers for each video that has one (one BatchGetItem per 100)."""
-        ids = list(dict.fromkeys(video_ids))
-        if not ids:
-            return {}
-        items = self.Video.batch_get(ids, consistent_read=True, attributes_to_get=["id", "live"])
-        return {item.id: revision_tag(item.live) for item in items if item.live}

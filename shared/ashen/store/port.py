@@ -32,17 +32,28 @@ class SceneStore(Protocol):
         """Write scenes of one video (idempotent: the same scene twice is stored once)."""
 
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
-        """Every stored scene in the given buckets."""
+        """Every stored scene in the given buckets, each with its ``revision``. Where a video is
+        indexed in revisions (DynamoDB), scenes of a revision that does not answer may be among
+        them (while the video is indexed again): only those whose revision ``answering_videos``
+        names may answer a search."""
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
         """The stored scenes of one video that start in [start, end] (seconds), by time."""
 
-    def scenes_in(self, video_id: str, spans: Sequence[tuple[float, float]]) -> list[Candidate]:
+    def scenes_in(
+        self, video_id: str, spans: Sequence[tuple[float, float]], revision: str | None = None
+    ) -> list[Candidate]:
         """``scenes_between`` of each (start, end) span, span after span, read together (on
-        DynamoDB: in one round of requests)."""
+        DynamoDB: in one round of requests). ``revision``: the live revision's tag, when the
+        caller has it from ``answering_videos`` (DynamoDB then does not read it again)."""
 
     def get_videos(self, video_ids: Iterable[str]) -> dict[str, VideoRecord]:
         """The records of those of ``video_ids`` that exist, read together (one BatchGetItem)."""
+
+    def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
+        """The record and live revision tag of those of ``video_ids`` whose scenes answer
+        searches, read together and up to date (DynamoDB: one strongly consistent BatchGetItem
+        per 100); a candidate of any other revision, or of a video not named, must not answer."""
 
     def remove_video(self, video_id: str) -> bool:
         """Delete a video and all its scenes; False if it was not there."""
