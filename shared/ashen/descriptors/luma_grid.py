@@ -65,20 +65,19 @@ def grid_distances(query: npt.NDArray[np.floating], stored: npt.NDArray[np.float
 def _median_centred_differences(
     query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating], shown: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.float64]:
-    """Per cell |query - stored| of one (16, 16) query grid and (n, 16, 16) stored ones after
-    centring each on its median over the ``shown`` cells (inf elsewhere): an overlay over a tenth
-    of the picture (a bright sign on a dark shot) moves the mean of every cell, not the median."""
-    q = query[shown].astype(np.float64)
-    s = stored[:, shown].astype(np.float64)
-    d = np.abs((q - np.median(q))[None, :] - (s - np.median(s, axis=1, keepdims=True)))
+    """Per cell |query - stored| of one (16, 16) query grid and (n, 16, 16) stored ones, less the
+    median of those differences over the ``shown`` cells (inf elsewhere): a brightness shift is
+    taken out as the mean is, but an overlay over a sixth of the picture (a title card, a bright
+    sign on a dark shot) moves the mean of every cell, not the median."""
+    d = query[shown].astype(np.float64)[None, :] - stored[:, shown].astype(np.float64)
     out = np.full(stored.shape, np.inf)
-    out[:, shown] = d
+    out[:, shown] = np.abs(d - np.median(d, axis=1, keepdims=True))
     return out
 
 
 def explained_cells(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
     """The (16, 16) cells of ``query`` (NaN: not shown) that one of the EXPLAINING_SCENES closest
-    of the (n, 16, 16) ``stored`` grids misses by under OVERLAY_LUMA, each centred on its median;
+    of the (n, 16, 16) ``stored`` grids misses by under OVERLAY_LUMA, the median difference taken out;
     closest by the mean of their KEPT_SHARE smallest cell differences, so that an overlay does
     not choose them. Not any stored grid: among the hundreds of scenes of a fixed camera's shot,
     one or another happens to be as bright as a title card's letters in almost every cell, and
