@@ -64,15 +64,24 @@ def grid_distances(query: npt.NDArray[np.floating], stored: npt.NDArray[np.float
 
 def _median_centred_differences(
     query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating], shown: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.float64]:
+) -> npt.NDArray[np.float32]:
     """Per cell |query - stored| of one (16, 16) query grid and (n, 16, 16) stored ones, less the
     median of those differences over the ``shown`` cells (inf elsewhere): a brightness shift is
     taken out as the mean is, but an overlay over a sixth of the picture (a title card, a bright
-    sign on a dark shot) moves the mean of every cell, not the median."""
-    d = query[shown].astype(np.float64)[None, :] - stored[:, shown].astype(np.float64)
-    out = np.full(stored.shape, np.inf)
-    out[:, shown] = np.abs(d - np.median(d, axis=1, keepdims=True))
-    return out
+    sign on a dark shot) moves the mean of every cell, not the median. (The upper median, by a
+    partition: ``np.median`` costs ten times as much over hundreds of contenders.)"""
+    cells = shown.reshape(-1)
+    d = (
+        np.asarray(query, dtype=np.float32).reshape(-1)[cells][None, :]
+        - np.asarray(stored, dtype=np.float32).reshape(len(stored), -1)[:, cells]
+    )
+    middle = d.shape[1] // 2
+    d = np.abs(d - np.partition(d, middle, axis=1)[:, middle : middle + 1])
+    if cells.all():
+        return d.reshape(stored.shape)
+    out = np.full((len(stored), cells.size), np.inf, dtype=np.float32)
+    out[:, cells] = d
+    return out.reshape(stored.shape)
 
 
 def explained_cells(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
