@@ -78,7 +78,7 @@ def _median_centred_differences(
     middle = d.shape[1] // 2
     d = np.abs(d - np.partition(d, middle, axis=1)[:, middle : middle + 1])
     if cells.all():
-        return d.reshape(stored.shape)
+        return np.asarray(d.reshape(stored.shape), dtype=np.float32)
     out = np.full((len(stored), cells.size), np.inf, dtype=np.float32)
     out[:, cells] = d
     return out.reshape(stored.shape)
