@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import tempfile
@@ -19,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
 from ashen.media.probe import ffmpeg_exe, probe
+from ashen.query.images import load_rgb
 
 _PTS = re.compile(rb"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*-?\d+ pts_time:(-?[\d.e+-]+)")
 RGB = npt.NDArray[np.uint8]
@@ -77,9 +76,12 @@ def _seek_run(video: Path, t: float, output: list[str]) -> bytes:
 
 
 def export_frame(video: Path, t: float) -> RGB:
-    """The first frame at or after ``t`` (seconds from the start), exported as a full-size PNG."""
+    """The first frame at or after ``t`` (seconds from the start), exported as a full-size PNG and
+    decoded as an uploaded PNG is (``load_rgb``): a transparent GIF's frame is laid over the one
+    background the index lays it over (Pillow's ``convert("RGB")`` would keep the colour under
+    transparent pixels, a picture the index never saw)."""
     png = _seek_run(video, t, ["-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"])
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.uint8)
+    return load_rgb(png)
 
 
 def clip(video: Path, t0: float, seconds: float = 2.0, step: float = 0.25) -> list[tuple[float, RGB]]:

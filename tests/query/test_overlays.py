@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
+from ashen.descriptors.buckets import bucket_key, deep_buckets
 from ashen.descriptors.color_layout import color_layout
 from ashen.descriptors.signature import distances
 from ashen.query.overlays import dark_overlay, painted_over
@@ -56,3 +57,13 @@ def test_a_mist_under_film_grain_is_still_found(picture):
     assert mask is not None and 0.1 < mask.mean() < 0.5
     night = np.clip((picture // 3) + grain, 0, 255).astype(np.uint8)
     assert dark_overlay(misted(night, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))) is None  # still no night scene
+
+
+@pytest.mark.parametrize("box", [(0.2, 0.15, 0.6, 0.8), (0.45, 0.1, 0.9, 0.7), (0.05, 0.3, 0.5, 0.95)])
+def test_the_painted_guess_stays_within_the_deep_probe_of_the_picture(picture, box):
+    """The cloud's soft edge is painted over with it: a fill taken from the darkened ring around
+    the dark core guesses a picture too dark, whose bucket the deep probe does not reach."""
+    h, w = picture.shape[:2]
+    query = misted(picture, (w * box[0], h * box[1], w * box[2], h * box[3]))
+    paint = next(r for r in query_readings(query) if r.name == "paint")
+    assert bucket_key(color_layout(picture)) in deep_buckets(paint.values)

@@ -12,6 +12,7 @@ from ashen.descriptors.buckets import bucket_key, query_buckets
 from ashen.descriptors.color_layout import block_means
 from ashen.descriptors.luma_grid import (
     GRID_BYTES,
+    explained_cells,
     grid_distances,
     luma_of,
     overlay_free_distances,
@@ -145,6 +146,24 @@ def test_an_overlay_no_scene_shows_does_not_decide_the_moment() -> None:
     assert np.allclose(same, grid_distances(np.stack([moment, moment]), stored), atol=0.3)
 
 
+def test_a_title_card_is_left_out_even_where_some_other_moment_is_as_bright() -> None:
+    """A fixed camera's shot has hundreds of contending scenes; one of them (the dancer in the
+    middle, say) is bright where a title card's letters are. Cells are explained by the closest
+    scenes, not by any one: the card is left out and the moment is the query's."""
+    rng = np.random.default_rng(7)
+    moment = rng.uniform(40, 120, (16, 16)).astype(np.float32)
+    near = [moment + rng.normal(0, 0.7, (16, 16)).astype(np.float32) for _ in range(10)]  # the moments around it
+    bright = moment + rng.normal(0, 3.0, (16, 16)).astype(np.float32)  # another moment of the shot...
+    bright[6:10, 3:13] = 245  # ...with something bright in the middle
+    query = moment.copy()
+    query[6:10, 3:13] = 250  # two lines of a title card
+    stored = np.stack([*near, bright])
+    explained = explained_cells(query, stored)
+    assert not explained[6:10, 3:13].any() and explained.sum() == 256 - 40
+    free = overlay_free_distances(query, stored)
+    assert int(np.argmin(free)) < len(near)  # a moment of the query's, not the bright one
+
+
 def test_other_videos_scenes_do_not_change_the_moment_chosen() -> None:
     """Overlays and plausible readings are judged among one video's scenes: brute force, which
     reads more of other videos, must choose the moment the buckets choose."""
@@ -250,8 +269,10 @@ def test_bars_added_to_a_video_with_its_own_bars_are_cut_to_the_video_shape(tmp_
     query = np.pad(framed[1], ((0, 0), (48, 48), (0, 0)))  # two lines typed; pillarbox bars added
     for best in (search_image(store, query).matches[0], search_clip(store, [(0.0, query)]).matches[0]):
         assert (best.at, best.reading) == (5.0, "fit")  # (the API and CLI search one image as a clip)
-    # Without the video's shape, the offset layouts choose the moment with one line typed.
-    assert search_readings(store, query_readings(query)).matches[0].at == 1.0
+    # Without the video's shape, the picture as given still tells the moments apart: the added
+    # bars are cells none of the closest scenes explains, and are left out.
+    plain = search_readings(store, query_readings(query)).matches[0]
+    assert (plain.at, plain.reading) == (5.0, "original")
     # No cut when the query already has the video's shape, nor where it would leave out picture.
     assert fitted_readings(framed[1], 320 / 256) == []
     noisy = np.random.default_rng(2).integers(0, 256, (256, 48, 3), dtype=np.uint8)
