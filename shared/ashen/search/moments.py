@@ -23,6 +23,11 @@ from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, reading_distances
 
+Grid = npt.NDArray[np.float32]
+# A warp is taken only when it lines the query up with what a video's contending moments share
+# this much better than the picture as it is (a scrolling shot shares little: its median is a blur).
+WARP_GAIN = 0.8
+
 
 def scene_grid_distances(
     readings: Sequence[Reading], scenes: Sequence[Candidate], values: npt.NDArray[np.uint8], margin: float
@@ -46,9 +51,27 @@ def scene_grid_distances(
     best = np.full(len(kept), np.inf)
     for r, near in zip(gridded, closest, strict=True):
         if (near <= closest.min() + margin or r.name == AS_GIVEN) and r.luma is not None:
-            best = np.minimum(best, overlay_free_distances(r.luma, stored))
+            grid = r.luma if r.warped is None else aligned(r.luma, r.warped.grids, stored)
+            best = np.minimum(best, overlay_free_distances(grid, stored))
     out[ok] = best
     return out
+
+
+def aligned(luma: Grid, warped: Grid, stored: Grid) -> Grid:
+    """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
+    ``stored`` grids of a video's contending moments share (their median, each centred on its
+    mean over the cells the warp shows): one warp for all of them, so that no moment wins by a
+    warp of its own; ``luma`` itself unless a warp fits clearly better."""
+    reference = np.median(stored, axis=0)
+    shown = ~np.isnan(warped)
+    count = np.maximum(shown.sum(axis=(1, 2)), 1)
+    w = np.where(shown, warped, 0.0)
+    r = np.where(shown, reference, 0.0)
+    w -= (w.sum(axis=(1, 2)) / count)[:, None, None]
+    r -= (r.sum(axis=(1, 2)) / count)[:, None, None]
+    cost = np.where(shown, np.abs(w - r), 0.0).sum(axis=(1, 2)) / count
+    best = int(np.argmin(cost))
+    return luma if not cost[best] < WARP_GAIN * cost[0] else np.asarray(warped[best], dtype=np.float32)
 
 
 def scene_grid_distances_per_video(

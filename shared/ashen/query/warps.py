@@ -1,0 +1,80 @@
+"""Warped grids: a picture's 16x16 luma grid as it would show the master after a small turn or
+re-frame (a rotated release with its black corners cut, a tilted phone photo of a screen).
+
+Such a picture shows the master moved by a fraction of a grid cell near its edges. Between two
+moments of a fixed camera's shot the grids differ by less than that misalignment costs, so the
+moment would be chosen by noise. Each hypothesis resamples the picture (its 32x32 block means,
+not its 16x16 grid): every cell of the master is averaged over 2x2 points where the rotation and
+the zoom put them in the picture. Search lines the grids up with what a video's contending
+moments share and compares them under the one warp that fits best (ashen.search.moments).
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from ashen.descriptors.luma_grid import GRID_SIDE, LUMA_WEIGHTS
+from ashen.query.means import fine_means
+
+# Rotations (degrees) and the zoom of each axis that cutting the turned corners leaves (a 2-degree
+# turn of a 16:9 picture cut to its largest upright box: about 1.02 across and 1.07 down).
+ANGLES = (-2.0, -1.0, 0.0, 1.0, 2.0)
+ZOOMS = (1.0, 1.025, 1.05, 1.075)
+POINTS = 2  # samples per cell side
+SIDE = GRID_SIDE * POINTS
+
+
+def warps() -> list[tuple[float, float, float]]:
+    """(angle, zoom across, zoom down) of every hypothesis, the picture as it is first."""
+    return sorted(itertools.product(ANGLES, ZOOMS, ZOOMS), key=lambda w: w != (0.0, 1.0, 1.0))
+
+
+def _bilinear(
+    luma: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Samples of ``luma`` at pixel coordinates (x, y) (pixel centres at integers), clamped."""
+    h, w = luma.shape
+    x, y = np.clip(x, 0, w - 1), np.clip(y, 0, h - 1)
+    x0, y0 = np.minimum(x.astype(np.intp), max(w - 2, 0)), np.minimum(y.astype(np.intp), max(h - 2, 0))
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = x - x0, y - y0
+    top = luma[y0, x0] * (1 - fx) + luma[y0, x1] * fx
+    bottom = luma[y1, x0] * (1 - fx) + luma[y1, x1] * fx
+    return np.asarray(top * (1 - fy) + bottom * fy)
+
+
+def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
+    """(W, 16, 16) luma grids of the picture ``rgb`` under each hypothesis of ``warps()``; a cell
+    whose points fall partly outside the picture is NaN."""
+    h, w = rgb.shape[:2]
+    aspect = w / h
+    luma = fine_means(rgb, SIDE) @ LUMA_WEIGHTS  # area means first: samples of it average like pixels
+    h = w = SIDE
+    t = (np.arange(SIDE) + 0.5) / SIDE - 0.5  # master coordinates, centred, in picture widths / heights
+    dx, dy = np.meshgrid(t * aspect, t)  # in picture heights
+    out = []
+    for angle, zx, zy in warps():
+        c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+        u = ((c * dx - s * dy) * zx / aspect + 0.5) * w - 0.5
+        v = ((s * dx + c * dy) * zy + 0.5) * h - 0.5
+        inside = (u >= -0.5) & (u <= w - 0.5) & (v >= -0.5) & (v <= h - 0.5)
+        values = np.where(inside, _bilinear(luma, u, v), np.nan)
+        cells = values.reshape(GRID_SIDE, POINTS, GRID_SIDE, POINTS).mean(axis=(1, 3))
+        out.append(cells)
+    return np.stack(out).astype(np.float32)
+
+
+class Warps:
+    """The warped grids of one picture, made the first time search asks for them: only a query
+    whose video has several contending moments needs them."""
+
+    def __init__(self, rgb: npt.NDArray[np.integer]) -> None:
+        self.rgb = rgb
+
+    @cached_property
+    def grids(self) -> npt.NDArray[np.float32]:
+        return warped_grids(self.rgb)
