@@ -90,3 +90,20 @@ def test_a_turned_fixed_camera_shot_keeps_its_moment(seed: int) -> None:
     dist = np.zeros(len(candidates))
     picked, _ = next(moments([reading], candidates, candidate_values(candidates), dist, 3.5))
     assert candidates[picked].at == truth
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_pan_and_scan_crop_keeps_its_moment(seed: int) -> None:
+    """A 4:3 release of a 16:9 master keeps 3/4 of its width, panned anywhere: its plain grid
+    compares the wrong places; under the pan that lines it up, the moment is the right one."""
+    shots = [shot(seed, y) for y in HEIGHTS]
+    sig = Signature.of_image(shots[0]).to_bytes()
+    candidates = [
+        Candidate("v", float(i), float(i), float(i), sig, bytes(grid(s).astype(np.uint8))) for i, s in enumerate(shots)
+    ]
+    truth = HEIGHTS.index(60)
+    x = [0, 25, 50, 70][seed]  # the figure (x 76-104) stays in the picture
+    reading = as_given(shots[truth][:, x : x + 384])
+    dist = np.zeros(len(candidates))
+    picked, _ = next(moments([reading], candidates, candidate_values(candidates), dist, 3.5))
+    assert candidates[picked].at == truth

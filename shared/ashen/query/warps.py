@@ -1,5 +1,6 @@
 """Warped grids: a picture's 16x16 luma grid as it would show the master after a small turn or
-re-frame (a rotated release with its black corners cut, a tilted phone photo of a screen).
+re-frame (a rotated release with its black corners cut, a tilted phone photo of a screen, a 4:3
+pan-and-scan of a 16:9 master).
 
 Such a picture shows the master moved by a fraction of a grid cell near its edges. Between two
 moments of a fixed camera's shot the grids differ by less than that misalignment costs, so the
@@ -24,13 +25,21 @@ from ashen.query.means import fine_means
 # turn of a 16:9 picture cut to its largest upright box: about 1.02 across and 1.07 down).
 ANGLES = (-2.0, -1.0, 0.0, 1.0, 2.0)
 ZOOMS = (1.0, 1.025, 1.05, 1.075)
+# A pan-and-scan release keeps 3/4 of the master's width (16:9 -> 4:3) anywhere across it: the
+# kept part's middle this far (in master widths) from the master's, in steps of a quarter cell.
+PAN_KEPT = 0.75
+PANS = tuple(np.linspace(-(1 - PAN_KEPT) / 2, (1 - PAN_KEPT) / 2, 17).tolist())
 POINTS = 2  # samples per cell side
 SIDE = GRID_SIDE * POINTS
 
+Warp = tuple[float, float, float, float]  # angle (degrees), zoom across, zoom down, pan (widths)
 
-def warps() -> list[tuple[float, float, float]]:
-    """(angle, zoom across, zoom down) of every hypothesis, the picture as it is first."""
-    return sorted(itertools.product(ANGLES, ZOOMS, ZOOMS), key=lambda w: w != (0.0, 1.0, 1.0))
+
+def warps() -> list[Warp]:
+    """Every hypothesis, the picture as it is first."""
+    turns = [(a, zx, zy, 0.0) for a, zx, zy in itertools.product(ANGLES, ZOOMS, ZOOMS)]
+    pans = [(0.0, 1 / PAN_KEPT, 1.0, p) for p in PANS]
+    return sorted(turns, key=lambda w: w != (0.0, 1.0, 1.0, 0.0)) + pans
 
 
 def _bilinear(
@@ -57,9 +66,9 @@ def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
     t = (np.arange(SIDE) + 0.5) / SIDE - 0.5  # master coordinates, centred, in picture widths / heights
     dx, dy = np.meshgrid(t * aspect, t)  # in picture heights
     out = []
-    for angle, zx, zy in warps():
+    for angle, zx, zy, pan in warps():
         c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
-        u = ((c * dx - s * dy) * zx / aspect + 0.5) * w - 0.5
+        u = (((c * dx - s * dy) / aspect - pan) * zx + 0.5) * w - 0.5
         v = ((s * dx + c * dy) * zy + 0.5) * h - 0.5
         inside = (u >= -0.5) & (u <= w - 0.5) & (v >= -0.5) & (v <= h - 0.5)
         values = np.where(inside, _bilinear(luma, u, v), np.nan)
