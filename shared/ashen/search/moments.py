@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpack_grids
+from ashen.descriptors.luma_grid import GRID_BYTES, grid_distances, overlay_free_distances, unpack_grids
 from ashen.query.readings import AS_GIVEN, Reading
 from ashen.records import Candidate
 from ashen.search.options import Tuning
@@ -27,6 +27,9 @@ Grid = npt.NDArray[np.float32]
 # A warp is taken only when it lines the query up with what a video's contending moments share
 # this much better than the picture as it is (a scrolling shot shares little: its median is a blur).
 WARP_GAIN = 0.8
+# ... judged against the median of this many contenders closest by the plain grid: a fixed
+# camera's moments all share the still part; of a scrolling shot, only those around its moment do.
+WARP_REFERENCE = 8
 
 
 def scene_grid_distances(
@@ -59,9 +62,13 @@ def scene_grid_distances(
 
 def aligned(luma: Grid, warped: Grid, stored: Grid) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
-    ``stored`` grids of a video's contending moments share (their median, each centred on its
-    mean over the cells the warp shows): one warp for all of them, so that no moment wins by a
-    warp of its own; ``luma`` itself unless a warp fits clearly better."""
+    ``stored`` grids of a video's contending moments share (the median of the WARP_REFERENCE
+    closest to the plain grid, each centred on its mean over the cells the warp shows): one warp
+    for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless a warp
+    fits clearly better."""
+    if len(stored) > WARP_REFERENCE:
+        plain = grid_distances(np.broadcast_to(luma, stored.shape), stored)
+        stored = stored[np.argsort(plain, kind="stable")[:WARP_REFERENCE]]
     reference = np.median(stored, axis=0)
     shown = ~np.isnan(warped)
     count = np.maximum(shown.sum(axis=(1, 2)), 1)
