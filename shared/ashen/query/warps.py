@@ -65,16 +65,14 @@ def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
     h = w = SIDE
     t = (np.arange(SIDE) + 0.5) / SIDE - 0.5  # master coordinates, centred, in picture widths / heights
     dx, dy = np.meshgrid(t * aspect, t)  # in picture heights
-    out = []
-    for angle, zx, zy, pan in warps():
-        c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
-        u = (((c * dx - s * dy) / aspect - pan) * zx + 0.5) * w - 0.5
-        v = ((s * dx + c * dy) * zy + 0.5) * h - 0.5
-        inside = (u >= -0.5) & (u <= w - 0.5) & (v >= -0.5) & (v <= h - 0.5)
-        values = np.where(inside, _bilinear(luma, u, v), np.nan)
-        cells = values.reshape(GRID_SIDE, POINTS, GRID_SIDE, POINTS).mean(axis=(1, 3))
-        out.append(cells)
-    return np.stack(out).astype(np.float32)
+    angle, zx, zy, pan = (np.array(p)[:, None, None] for p in zip(*warps(), strict=True))
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    u = (((c * dx - s * dy) / aspect - pan) * zx + 0.5) * w - 0.5  # (W, SIDE, SIDE): all at once
+    v = ((s * dx + c * dy) * zy + 0.5) * h - 0.5
+    inside = (u >= -0.5) & (u <= w - 0.5) & (v >= -0.5) & (v <= h - 0.5)
+    values = np.where(inside, _bilinear(luma, u, v), np.nan)
+    cells = values.reshape(-1, GRID_SIDE, POINTS, GRID_SIDE, POINTS).mean(axis=(2, 4))
+    return np.asarray(cells, dtype=np.float32)
 
 
 class Warps:

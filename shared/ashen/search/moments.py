@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import GRID_BYTES, grid_distances, overlay_free_distances, unpack_grids
+from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpack_grids
 from ashen.query.readings import AS_GIVEN, Reading
 from ashen.records import Candidate
 from ashen.search.options import Tuning
@@ -54,21 +54,29 @@ def scene_grid_distances(
     best = np.full(len(kept), np.inf)
     for r, near in zip(gridded, closest, strict=True):
         if (near <= closest.min() + margin or r.name == AS_GIVEN) and r.luma is not None:
-            grid = r.luma if r.warped is None else aligned(r.luma, r.warped.grids, stored)
-            best = np.minimum(best, overlay_free_distances(grid, stored))
+            best = np.minimum(best, _warped_distances(r, r.luma, stored))
     out[ok] = best
     return out
 
 
+def _warped_distances(reading: Reading, luma: Grid, stored: Grid) -> Floats:
+    """``overlay_free_distances`` of the reading's grid to each of ``stored``, under the warp
+    ``aligned`` chooses when the reading has warped grids, fitted to the WARP_REFERENCE grids
+    closest to the plain grid (of a fixed camera's shot, any of them; of a scrolling one, those
+    around the query's moment)."""
+    plain = overlay_free_distances(luma, stored)
+    if reading.warped is None or len(stored) < 2:
+        return plain
+    near = stored[np.argsort(plain, kind="stable")[:WARP_REFERENCE]]
+    grid = aligned(luma, reading.warped.grids, near)
+    return plain if grid is luma else overlay_free_distances(grid, stored)
+
+
 def aligned(luma: Grid, warped: Grid, stored: Grid) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
-    ``stored`` grids of a video's contending moments share (the median of the WARP_REFERENCE
-    closest to the plain grid, each centred on its mean over the cells the warp shows): one warp
-    for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless a warp
-    fits clearly better."""
-    if len(stored) > WARP_REFERENCE:
-        plain = grid_distances(np.broadcast_to(luma, stored.shape), stored)
-        stored = stored[np.argsort(plain, kind="stable")[:WARP_REFERENCE]]
+    ``stored`` grids of a video's contending moments share (their median, each centred on its
+    mean over the cells the warp shows): one warp for all of them, so that no moment wins by a
+    warp of its own; ``luma`` itself unless a warp fits clearly better."""
     reference = np.median(stored, axis=0)
     shown = ~np.isnan(warped)
     count = np.maximum(shown.sum(axis=(1, 2)), 1)
