@@ -13,7 +13,7 @@ moments share and compares them under the one warp that fits best (ashen.search.
 from __future__ import annotations
 
 import itertools
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -42,35 +42,39 @@ def warps() -> list[Warp]:
     return sorted(turns, key=lambda w: w != (0.0, 1.0, 1.0, 0.0)) + pans
 
 
-def _bilinear(
-    luma: npt.NDArray[np.float64], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Samples of ``luma`` at pixel coordinates (x, y) (pixel centres at integers), clamped."""
-    h, w = luma.shape
-    x, y = np.clip(x, 0, w - 1), np.clip(y, 0, h - 1)
-    x0, y0 = np.minimum(x.astype(np.intp), max(w - 2, 0)), np.minimum(y.astype(np.intp), max(h - 2, 0))
-    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
-    fx, fy = x - x0, y - y0
-    top = luma[y0, x0] * (1 - fx) + luma[y0, x1] * fx
-    bottom = luma[y1, x0] * (1 - fx) + luma[y1, x1] * fx
-    return np.asarray(top * (1 - fy) + bottom * fy)
+Samples = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
 
 
-def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
-    """(W, 16, 16) luma grids of the picture ``rgb`` under each hypothesis of ``warps()``; a cell
-    whose points fall partly outside the picture is NaN."""
-    h, w = rgb.shape[:2]
-    aspect = w / h
-    luma = fine_means(rgb, SIDE) @ LUMA_WEIGHTS  # area means first: samples of it average like pixels
-    h = w = SIDE
-    t = (np.arange(SIDE) + 0.5) / SIDE - 0.5  # master coordinates, centred, in picture widths / heights
+@lru_cache(maxsize=8)
+def _sampling(aspect: float) -> tuple[Samples, npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Where every hypothesis of ``warps()`` samples a SIDE x SIDE picture ``aspect`` wide per unit
+    of height, all at once: the four neighbours (rows y0, y1, columns x0, x1), the fractions
+    across and down between them, and which samples fall inside the picture. The same for every
+    picture of that shape (the frames of a clip), so kept."""
+    n = SIDE
+    t = (np.arange(n) + 0.5) / n - 0.5  # master coordinates, centred, in picture widths / heights
     dx, dy = np.meshgrid(t * aspect, t)  # in picture heights
     angle, zx, zy, pan = (np.array(p)[:, None, None] for p in zip(*warps(), strict=True))
     c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
-    u = (((c * dx - s * dy) / aspect - pan) * zx + 0.5) * w - 0.5  # (W, SIDE, SIDE): all at once
-    v = ((s * dx + c * dy) * zy + 0.5) * h - 0.5
-    inside = (u >= -0.5) & (u <= w - 0.5) & (v >= -0.5) & (v <= h - 0.5)
-    values = np.where(inside, _bilinear(luma, u, v), np.nan)
+    u = (((c * dx - s * dy) / aspect - pan) * zx + 0.5) * n - 0.5  # (W, SIDE, SIDE)
+    v = ((s * dx + c * dy) * zy + 0.5) * n - 0.5
+    inside = (u >= -0.5) & (u <= n - 0.5) & (v >= -0.5) & (v <= n - 0.5)
+    x, y = np.clip(u, 0, n - 1), np.clip(v, 0, n - 1)
+    x0, y0 = np.minimum(x.astype(np.intp), n - 2), np.minimum(y.astype(np.intp), n - 2)
+    x1, y1 = np.minimum(x0 + 1, n - 1), np.minimum(y0 + 1, n - 1)
+    return (y0, y1, x0, x1), x - x0, y - y0, inside
+
+
+def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
+    """(W, 16, 16) luma grids of the picture ``rgb`` under each hypothesis of ``warps()`` (bilinear
+    samples of its SIDE x SIDE block means, averaged POINTS x POINTS per cell); a cell whose points
+    fall partly outside the picture is NaN."""
+    h, w = rgb.shape[:2]
+    luma = fine_means(rgb, SIDE) @ LUMA_WEIGHTS  # area means first: samples of it average like pixels
+    (y0, y1, x0, x1), fx, fy, inside = _sampling(w / h)
+    top = luma[y0, x0] * (1 - fx) + luma[y0, x1] * fx
+    bottom = luma[y1, x0] * (1 - fx) + luma[y1, x1] * fx
+    values = np.where(inside, top * (1 - fy) + bottom * fy, np.nan)
     cells = values.reshape(-1, GRID_SIDE, POINTS, GRID_SIDE, POINTS).mean(axis=(2, 4))
     return np.asarray(cells, dtype=np.float32)
 
