@@ -34,6 +34,7 @@ from ashen.descriptors.luma_grid import GRID_SIDE, luma_of
 from ashen.query.borders import MIN_BORDER_PX, PictureBoxes, aspect_boxes, picture_boxes, symmetric_box
 from ashen.query.means import Means, Pad, is_colourless, means_of, mirrored, padded_means, reduced, tones_undone
 from ashen.query.overlays import dark_overlay, grid_mask, painted_over
+from ashen.query.warps import Warps
 
 # Padding as shares of the visible size, undoing common crops.
 UNCROP: dict[str, Pad] = {
@@ -81,6 +82,9 @@ class Reading:
     penalty: float
     luma: npt.NDArray[np.float32] | None = None  # (16, 16)
     luma_only: bool = False
+    # (W, 16, 16): the luma grid under small turns and re-framings (ashen.query.warps), of the
+    # picture as given, the trimmed picture and the fitted one; None for the other readings
+    warped: Warps | None = None
 
     @property
     def painted(self) -> bool:
@@ -213,8 +217,13 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
         if base is not rgb:
             named += [(f"trim-{n}", m, TONE_PENALTY) for n, m in tones_undone(base, trimmed[0][1])]
         named += [(n, m, TONE_PENALTY) for n, m in tones_undone(rgb, named[0][1])]
-    readings = _quantised(named)
+    readings = _with_warps(_quantised(named), {AS_GIVEN: rgb, "trim": base})
     return readings + luma_readings(readings) if image.colourless else readings
+
+
+def _with_warps(readings: list[Reading], pictures: dict[str, npt.NDArray[np.uint8]]) -> list[Reading]:
+    """``readings`` with the warped grids (ashen.query.warps) of those named in ``pictures``."""
+    return [replace(r, warped=Warps(pictures[r.name])) if r.name in pictures else r for r in readings]
 
 
 def luma_readings(readings: list[Reading]) -> list[Reading]:
@@ -271,4 +280,5 @@ def fitted_readings(image: npt.NDArray[np.uint8] | QueryImage, ratio: float, *, 
         named.append(("fit-mirror", mirrored(means), FIT_PENALTY + MIRROR_PENALTY))
     values = from_block_means(np.stack([m8 for _, (m8, _), _ in named]))
     fitted = [Reading(n, v, p, luma_of(m16)) for (n, (_, m16), p), v in zip(named, values, strict=True)]
+    fitted = _with_warps(fitted, {"fit": fit.of(image.rgb)})
     return fitted + luma_readings(fitted) if image.colourless else fitted

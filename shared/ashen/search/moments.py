@@ -23,6 +23,14 @@ from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, reading_distances
 
+Grid = npt.NDArray[np.float32]
+# A warp is taken only when it lines the query up with what a video's contending moments share
+# this much better than the picture as it is (a scrolling shot shares little: its median is a blur).
+WARP_GAIN = 0.8
+# ... judged against the median of this many contenders closest by the plain grid: a fixed
+# camera's moments all share the still part; of a scrolling shot, only those around its moment do.
+WARP_REFERENCE = 8
+
 
 def scene_grid_distances(
     readings: Sequence[Reading], scenes: Sequence[Candidate], values: npt.NDArray[np.uint8], margin: float
@@ -46,9 +54,39 @@ def scene_grid_distances(
     best = np.full(len(kept), np.inf)
     for r, near in zip(gridded, closest, strict=True):
         if (near <= closest.min() + margin or r.name == AS_GIVEN) and r.luma is not None:
-            best = np.minimum(best, overlay_free_distances(r.luma, stored))
+            best = np.minimum(best, _warped_distances(r, r.luma, stored))
     out[ok] = best
     return out
+
+
+def _warped_distances(reading: Reading, luma: Grid, stored: Grid) -> Floats:
+    """``overlay_free_distances`` of the reading's grid to each of ``stored``, under the warp
+    ``aligned`` chooses when the reading has warped grids, fitted to the WARP_REFERENCE grids
+    closest to the plain grid (of a fixed camera's shot, any of them; of a scrolling one, those
+    around the query's moment)."""
+    plain = overlay_free_distances(luma, stored)
+    if reading.warped is None or len(stored) < 2:
+        return plain
+    near = stored[np.argsort(plain, kind="stable")[:WARP_REFERENCE]]
+    grid = aligned(luma, reading.warped.grids, near)
+    return plain if grid is luma else overlay_free_distances(grid, stored)
+
+
+def aligned(luma: Grid, warped: Grid, stored: Grid) -> Grid:
+    """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
+    ``stored`` grids of a video's contending moments share (their median, each centred on its
+    mean over the cells the warp shows): one warp for all of them, so that no moment wins by a
+    warp of its own; ``luma`` itself unless a warp fits clearly better."""
+    reference = np.median(stored, axis=0)
+    shown = ~np.isnan(warped)
+    count = np.maximum(shown.sum(axis=(1, 2)), 1)
+    w = np.where(shown, warped, 0.0)
+    r = np.where(shown, reference, 0.0)
+    w -= (w.sum(axis=(1, 2)) / count)[:, None, None]
+    r -= (r.sum(axis=(1, 2)) / count)[:, None, None]
+    cost = np.where(shown, np.abs(w - r), 0.0).sum(axis=(1, 2)) / count
+    best = int(np.argmin(cost))
+    return luma if not cost[best] < WARP_GAIN * cost[0] else np.asarray(warped[best], dtype=np.float32)
 
 
 def scene_grid_distances_per_video(

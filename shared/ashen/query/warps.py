@@ -1,0 +1,91 @@
+"""Warped grids: a picture's 16x16 luma grid as it would show the master after a small turn or
+re-frame (a rotated release with its black corners cut, a tilted phone photo of a screen, a 4:3
+pan-and-scan of a 16:9 master).
+
+Such a picture shows the master moved by a fraction of a grid cell near its edges. Between two
+moments of a fixed camera's shot the grids differ by less than that misalignment costs, so the
+moment would be chosen by noise. Each hypothesis resamples the picture (its 32x32 block means,
+not its 16x16 grid): every cell of the master is averaged over 2x2 points where the rotation and
+the zoom put them in the picture. Search lines the grids up with what a video's contending
+moments share and compares them under the one warp that fits best (ashen.search.moments).
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cached_property, lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from ashen.descriptors.luma_grid import GRID_SIDE, LUMA_WEIGHTS
+from ashen.query.means import fine_means
+
+# Rotations (degrees) and the zoom of each axis that cutting the turned corners leaves (a 2-degree
+# turn of a 16:9 picture cut to its largest upright box: about 1.02 across and 1.07 down).
+ANGLES = (-2.0, -1.0, 0.0, 1.0, 2.0)
+ZOOMS = (1.0, 1.025, 1.05, 1.075)
+# A pan-and-scan release keeps 3/4 of the master's width (16:9 -> 4:3) anywhere across it: the
+# kept part's middle this far (in master widths) from the master's, in steps of a quarter cell.
+PAN_KEPT = 0.75
+PANS = tuple(np.linspace(-(1 - PAN_KEPT) / 2, (1 - PAN_KEPT) / 2, 17).tolist())
+POINTS = 2  # samples per cell side
+SIDE = GRID_SIDE * POINTS
+
+Warp = tuple[float, float, float, float]  # angle (degrees), zoom across, zoom down, pan (widths)
+
+
+def warps() -> list[Warp]:
+    """Every hypothesis, the picture as it is first."""
+    turns = [(a, zx, zy, 0.0) for a, zx, zy in itertools.product(ANGLES, ZOOMS, ZOOMS)]
+    pans = [(0.0, 1 / PAN_KEPT, 1.0, p) for p in PANS]
+    return sorted(turns, key=lambda w: w != (0.0, 1.0, 1.0, 0.0)) + pans
+
+
+Samples = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+
+
+@lru_cache(maxsize=8)
+def _sampling(aspect: float) -> tuple[Samples, npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Where every hypothesis of ``warps()`` samples a SIDE x SIDE picture ``aspect`` wide per unit
+    of height, all at once: the four neighbours (rows y0, y1, columns x0, x1), the fractions
+    across and down between them, and which samples fall inside the picture. The same for every
+    picture of that shape (the frames of a clip), so kept."""
+    n = SIDE
+    t = (np.arange(n) + 0.5) / n - 0.5  # master coordinates, centred, in picture widths / heights
+    dx, dy = np.meshgrid(t * aspect, t)  # in picture heights
+    angle, zx, zy, pan = (np.array(p)[:, None, None] for p in zip(*warps(), strict=True))
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    u = (((c * dx - s * dy) / aspect - pan) * zx + 0.5) * n - 0.5  # (W, SIDE, SIDE)
+    v = ((s * dx + c * dy) * zy + 0.5) * n - 0.5
+    inside = (u >= -0.5) & (u <= n - 0.5) & (v >= -0.5) & (v <= n - 0.5)
+    x, y = np.clip(u, 0, n - 1), np.clip(v, 0, n - 1)
+    x0, y0 = np.minimum(x.astype(np.intp), n - 2), np.minimum(y.astype(np.intp), n - 2)
+    x1, y1 = np.minimum(x0 + 1, n - 1), np.minimum(y0 + 1, n - 1)
+    return (y0, y1, x0, x1), x - x0, y - y0, inside
+
+
+def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
+    """(W, 16, 16) luma grids of the picture ``rgb`` under each hypothesis of ``warps()`` (bilinear
+    samples of its SIDE x SIDE block means, averaged POINTS x POINTS per cell); a cell whose points
+    fall partly outside the picture is NaN."""
+    h, w = rgb.shape[:2]
+    luma = fine_means(rgb, SIDE) @ LUMA_WEIGHTS  # area means first: samples of it average like pixels
+    (y0, y1, x0, x1), fx, fy, inside = _sampling(w / h)
+    top = luma[y0, x0] * (1 - fx) + luma[y0, x1] * fx
+    bottom = luma[y1, x0] * (1 - fx) + luma[y1, x1] * fx
+    values = np.where(inside, top * (1 - fy) + bottom * fy, np.nan)
+    cells = values.reshape(-1, GRID_SIDE, POINTS, GRID_SIDE, POINTS).mean(axis=(2, 4))
+    return np.asarray(cells, dtype=np.float32)
+
+
+class Warps:
+    """The warped grids of one picture, made the first time search asks for them: only a query
+    whose video has several contending moments needs them."""
+
+    def __init__(self, rgb: npt.NDArray[np.integer]) -> None:
+        self.rgb = rgb
+
+    @cached_property
+    def grids(self) -> npt.NDArray[np.float32]:
+        return warped_grids(self.rgb)
