@@ -22,7 +22,12 @@ One run, from a fixed seed:
    to benchmarks/out/robustness.json.
 
     .venv/bin/python benchmarks/robustness.py [--seed 0] [--per-video 12] [--film] [--unseen] [--heldout] [--fresh]
-        [--quick] [--edits grayscale,mist | --edits release] [--stills]
+        [--quick] [--edits grayscale,mist | --edits release] [--stills] [--store dynamodb]
+
+``--store dynamodb`` also copies the library into the template's DynamoDB tables (moto) and asks
+every query through the buckets there, through the real adapter; it prints, query by query, how
+many answers are identical to SQLite's and DynamoDB's requests per query
+(benchmarks/robustness_dynamo.py).
 
 ``--stills`` runs the stills set instead (benchmarks/robustness_stills.py): frames of six shared
 clips and the shared photos indexed as still images beside the other clips, each queried with
@@ -47,8 +52,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -666,6 +673,35 @@ def record_json(r: Record) -> dict[str, object]:
     return d
 
 
+def add_store(kind: str, setup: Setup, path: Path, stack: ExitStack, log: Callable[[str], None]) -> Any:
+    """``--store dynamodb``: the SQLite library at ``path`` copied into DynamoDB (moto, alive as
+    long as ``stack``) and searched through its buckets too, as one more method; None for sqlite."""
+    if kind != "dynamodb":
+        return None
+    from robustness_dynamo import open_dynamo  # moto: only for this option
+
+    method = open_dynamo(setup.store, path, stack, log)
+    setup.methods.append(method)
+    setup.clip_methods.append(method)
+    return method
+
+
+def store_comparison(method: Any, records: Sequence[Record], scenes: int) -> dict[str, object]:
+    """The DynamoDB records compared with SQLite's, query by query (``--store dynamodb``)."""
+    if method is None:
+        return {}
+    from robustness_dynamo import compare
+
+    return {"dynamodb": compare(records, method, scenes)}
+
+
+def print_store_comparison(summary: dict[str, object]) -> None:
+    if "dynamodb" in summary:
+        from robustness_dynamo import print_comparison
+
+        print_comparison(summary["dynamodb"])  # type: ignore[arg-type]
+
+
 def chosen_edits(spec: str | None) -> frozenset[str] | None:
     """The edits ``--edits`` names (``release``: every release difference), or None for all."""
     if not spec:
@@ -713,6 +749,13 @@ def main() -> None:
         help="the stills set instead (benchmarks/robustness_stills.py): frames of some shared clips and the "
         "shared photos indexed as stills beside the other clips, queried with every image edit",
     )
+    ap.add_argument(
+        "--store",
+        choices=("sqlite", "dynamodb"),
+        default="sqlite",
+        help="dynamodb: also copy the library into the template's DynamoDB tables (moto) and ask every query "
+        "through the buckets there (method 'ashen dynamodb'), compared query by query with SQLite's",
+    )
     ap.add_argument("--examples", action="store_true", help=f"save the first sample's edited copies to {EXAMPLES}")
     ap.add_argument("--json", type=Path, default=OUT / "robustness.json")
     args = ap.parse_args()
@@ -728,11 +771,16 @@ def main() -> None:
 
     log(f"search API: {describe_api()}")
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, SqliteStore(Path(tmp) / "robustness.sqlite3") as store:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        SqliteStore(Path(tmp) / "robustness.sqlite3") as store,
+        ExitStack() as stack,
+    ):
         setup = build(store, args.film, {"unseen": args.unseen, "heldout": args.heldout, "fresh": args.fresh}, log)
         setup.only = chosen_edits(args.edits)
+        dynamo = add_store(args.store, setup, Path(tmp) / "robustness.sqlite3", stack, log)
         records = run(setup, per_video, rng, args.examples, log)
-        summary = summarise(setup, records)
+        summary = summarise(setup, records) | store_comparison(dynamo, records, setup.scenes)
     elapsed = time.perf_counter() - began
     pos = sum(r.positive for r in records if r.method == "ashen buckets" and r.kind == "image")
     neg = sum(not r.positive for r in records if r.method == "ashen buckets" and r.kind == "image")
@@ -748,6 +796,7 @@ def main() -> None:
         f"(thumbnail PSNR >= {IDENTICAL_PSNR:g} dB); an answer there counts as right",
     ]
     print_report(summary, header)
+    print_store_comparison(summary)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "seed": args.seed,

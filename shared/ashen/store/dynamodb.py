@@ -148,8 +148,11 @@ class DynamoStore(FanoutProgress):
         tag = revision
 
         def query(span: tuple[float, float]) -> list[SceneItem]:
+            # The key holds the start to the millisecond, so the key range also holds the scenes
+            # of the ends' milliseconds outside the span: kept out by their exact start, as SQLite does.
             lo, hi = (sort_key(video_id, tag, max(0.0, t)) for t in span)
-            return list(self.Scene.by_video.query(video_id, range_key_condition=self.Scene.vsk.between(lo, hi)))
+            items = self.Scene.by_video.query(video_id, range_key_condition=self.Scene.vsk.between(lo, hi))
+            return [item for item in items if span[0] <= item.start <= span[1]]
 
         return [self._candidate(item) for part in in_parallel(query, list(spans)) for item in part]
 
