@@ -32,7 +32,7 @@ MAP_ITEM_BYTES = 20  # a cell map item's keys and attribute names; each bucket l
 PAGE_BYTES = 1 << 20  # a Query answers at most 1 MB a page
 HOT_SHARDS = 8  # template.yaml's default HotShards
 LIKELIEST = 11  # videos whose records and live revisions a search reads together (SearchOptions.limit + 1)
-GRID_ITEM_BYTES = 262  # the luma grid's share of a scene item: attribute name "layout" and 256 bytes
+GRID_ITEM_BYTES = 257  # the luma grid's share of a lean scene item: attribute name "l" and 256 bytes
 LIVE_READ_PER_VIDEO = False  # this layout: no live-revision read per video among the scenes (issue 19)
 
 

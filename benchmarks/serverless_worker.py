@@ -85,11 +85,13 @@ def videos() -> list[Path]:
 
 def scene_item_bytes(dynamo: DynamoStore) -> dict[str, float]:
     """Mean size of the scenes table's items as DynamoDB counts them (names and values), per kind:
-    the items a probe reads (those with a signature) and the rest (cell maps)."""
+    the items a probe reads (those with a signature, under the name the side's model stores it
+    as) and the rest (cell maps)."""
     sizes: dict[str, list[int]] = {}
+    sig = dynamo.Scene.sig.attr_name
     pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=dynamo.Scene.Meta.table_name)
     for item in (i for page in pages for i in page["Items"]):
-        sizes.setdefault("probe" if "sig" in item else "other", []).append(item_size(item))
+        sizes.setdefault("probe" if sig in item else "other", []).append(item_size(item))
     return {k: float(np.mean(v)) for k, v in sizes.items()}
 
 

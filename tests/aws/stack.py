@@ -165,7 +165,7 @@ def items_of(cloud: Cloud, video_id: str) -> list[dict[str, Any]]:
     """Every scene item of one video, as stored (keys and attributes)."""
     rows = []
     for item in cloud.store.Scene.scan(cloud.store.Scene.video == video_id):
-        data = item.attribute_values.copy()
+        data = item.attribute_values | {"bucket": item.bucket, "rev": item.rev}  # these two read from the keys
         rows.append({k: (v.hex() if isinstance(v, bytes) else v) for k, v in data.items()})
     return sorted(rows, key=lambda r: (r["block"], r["sk"]))
 

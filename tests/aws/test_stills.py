@@ -80,7 +80,7 @@ def test_an_uploaded_image_is_indexed_as_a_still_without_the_fan_out(
     assert cloud.store.get_video(video.id) is None
     assert video.id not in [r["videoId"] for r in search(cloud, jpeg(other))]
     # The clean-ups took the buckets they emptied out of their cell maps, and only those.
-    held = {item.bucket for item in cloud.store.Scene.scan(cloud.store.Scene.bucket.exists())}
+    held = {item.bucket for item in cloud.store.Scene.scan(cloud.store.Scene.sig.exists())}
     listed = {b for cells in cloud.store.cells.maps(mine).values() for b in cells} & mine
     assert mine - held and listed == mine & held
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -130,6 +131,32 @@ def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> Non
     assert len(dynamo.candidates([black])) == 40
     assert dynamo.bucket_sizes() == {black: 40}
     assert dynamo.remove_video("vid5") and not list(dynamo.Scene.scan(dynamo.Scene.video.exists()))
+
+
+def test_a_scene_item_is_lean_and_reads_back_its_bucket_and_revision_from_its_keys(dynamo: DynamoStore) -> None:
+    """Lean items (issue 19: a probe's cost is the bytes it reads): one-letter names, the video id
+    stored in the sort key and the index's hash key only, the bucket and revision tag in the keys
+    only; a read gives them back from there."""
+    bucket, scene = scenes_for(3, 2)[1]  # detailed (not hot), with a luma grid
+    dynamo.replace_video(record(3), [(bucket, replace(scene, cut=True))])
+    raw = [i for i in boto3.client("dynamodb").scan(TableName="scenes")["Items"] if "g" in i]
+    assert len(raw) == 1 and set(raw[0]) == {"b", "k", "t", "v", "s", "a", "e", "f", "g", "l", "c"}
+    stored_bucket, video, tag, start = raw[0]["k"]["S"].split("#")
+    assert (stored_bucket, video, raw[0]["v"]["S"]) == (bucket, "vid3", "vid3")
+    assert raw[0]["t"]["S"] == f"{tag}#{start}" and len(tag) == 8  # by_video's range key: no video id
+    (read,) = dynamo.candidates([bucket])
+    (ranged,) = dynamo.scenes_between("vid3", 0.0, 10.0)
+    live = dynamo.answering_videos(["vid3"])["vid3"][1]
+    for c in (read, ranged):
+        assert (c.video_id, c.start, c.signature, c.luma, c.cut, c.revision) == (
+            "vid3",
+            scene.start,
+            scene.signature,
+            scene.luma,
+            True,
+            live,
+        )
+    assert live == tag and dynamo.bucket_sizes() == {bucket: 1}
 
 
 def test_progress_is_idempotent(dynamo: DynamoStore) -> None:

@@ -26,7 +26,7 @@ def listed(store: DynamoStore, buckets: Iterable[str]) -> set[str]:
 def holding(store: DynamoStore, buckets: Iterable[str]) -> set[str]:
     """The buckets that hold a scene item (read through a full scan, not through the maps)."""
     wanted = set(buckets)
-    return {item.bucket for item in store.Scene.scan(store.Scene.bucket.exists())} & wanted
+    return {item.bucket for item in store.Scene.scan(store.Scene.sig.exists())} & wanted
 
 
 def write_one(store: DynamoStore, bucket: str, scene: Scene) -> None:

@@ -7,10 +7,10 @@ Two tables:
   neighbouring buckets of a block are one Query, and cell maps (sort key ``#map``) list the
   buckets that hold scenes: a search reads the maps, then one Query per run of wanted buckets,
   all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video``
-  (``video``, ``vsk`` = ``<video id>#<revision tag>#<start>``) lists one video's entries without a
-  scan, to delete or replace them, and, as it carries the times, signature and luma grid
-  (attribute ``layout``), serves ``scenes_between`` and ``scenes_in`` (time ranges of one video)
-  with one Query per range.
+  (``video``, ``vsk`` = ``<revision tag>#<start>``) lists one video's entries without a
+  scan, to delete or replace them, and, as it carries the times, signature and luma grid, serves
+  ``scenes_between`` and ``scenes_in`` (time ranges of one video) with one Query per range.
+  Items are lean: one-letter stored names, each part once (ashen.store.dynamodb_models).
 * videos: one item per video: metadata, status (indexing | indexed | failed), progress
   (``segments_planned``, ``segments_done`` and the string set ``done`` of finished segment
   indexes, which makes marking a segment done idempotent), the S3 revision being indexed
@@ -62,6 +62,7 @@ from ashen.store.dynamodb_models import (
     listing_string,
     revision_tag,
     sort_key,
+    stored,
 )
 from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, conditional_failed, is_hot
 
@@ -150,7 +151,7 @@ class DynamoStore(FanoutProgress):
         def query(span: tuple[float, float]) -> list[SceneItem]:
             # The key holds the start to the millisecond, so the key range also holds the scenes
             # of the ends' milliseconds outside the span: kept out by their exact start, as SQLite does.
-            lo, hi = (sort_key(video_id, tag, max(0.0, t)) for t in span)
+            lo, hi = (sort_key(tag, max(0.0, t)) for t in span)
             items = self.Scene.by_video.query(video_id, range_key_condition=self.Scene.vsk.between(lo, hi))
             return [item for item in items if span[0] <= item.start <= span[1]]
 
@@ -223,7 +224,8 @@ class DynamoStore(FanoutProgress):
     def bucket_sizes(self) -> dict[str, int]:
         """Scenes per bucket. A full scan: for occupancy reports, not for the request path."""
         sizes: dict[str, int] = {}
-        for item in self.Scene.scan(self.Scene.bucket.exists(), attributes_to_get=["bucket"]):
+        S = self.Scene
+        for item in S.scan(S.sig.exists(), attributes_to_get=stored(S.block, S.sk)):  # scenes, not cell maps
             sizes[item.bucket] = sizes.get(item.bucket, 0) + 1
         return sizes
 

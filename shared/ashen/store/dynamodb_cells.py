@@ -38,7 +38,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from ashen.descriptors.buckets import block_key, is_hot_bucket
-from ashen.store.dynamodb_models import MAP_KEY, READ_CONNECTIONS, CellMapItem, SceneItem
+from ashen.store.dynamodb_models import MAP_KEY, READ_CONNECTIONS, CellMapItem, SceneItem, stored
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -134,7 +134,8 @@ class CellReader:
         keys = [(m, MAP_KEY) for m in sorted({map_key(b) for b in buckets})]
 
         def get(part: Sequence[tuple[str, str]]) -> list[CellMapItem]:
-            return list(self.cell_map.batch_get(part, attributes_to_get=["block", "cells"]))
+            M = self.cell_map
+            return list(M.batch_get(part, attributes_to_get=stored(M.block, M.cells)))
 
         by_block: dict[str, set[str]] = {}
         for part in in_parallel(get, chunks(keys)):

@@ -4,21 +4,28 @@ Scene items live in the partition of their bucket's **block** (``block``: a coar
 bucket cells, ashen.descriptors.buckets.block_key), and their sort key leads with the bucket:
 ``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the neighbouring buckets of one
 block are one sort-key range. Every scene item belongs to one revision of its video (one upload
-of the S3 object): ``vsk`` = ``<video id>#<revision tag>#<start>`` is the range key of the
-``by_video`` index, so two revisions of a video never overwrite each other's items and one
-revision's items of a video sort by time there. A video item names the revision whose scenes
-answer searches (``live``); items of any other revision are ignored by reads and deleted by
-clean-up. **Cell map** items (partition ``<scheme>m-<cells / 4>``, sort key ``#map``) list the
-buckets that hold scenes in a region of 2^6 blocks, which tells a reader which ranges to ask for
-(ashen.store.dynamodb_cells).
+of the S3 object): ``vsk`` = ``<revision tag>#<start>`` is the range key of the ``by_video``
+index (whose hash key is the video), so two revisions of a video never overwrite each other's
+items and one revision's items of a video sort by time there.
+
+Items are **lean** (issue 19: a search's cost is the bytes of the items its probe reads): each
+part is stored once (the bucket is read from ``sk``, the revision tag from ``vsk``) and every
+attribute has a one-letter name (``attr_name``; the Python names stay).
+
+A video item names the revision whose scenes answer searches (``live``); items of any other
+revision are ignored by reads and deleted by clean-up. **Cell map** items (partition
+``<scheme>m-<cells / 4>``, sort key ``#map``) list the buckets that hold scenes in a region of
+2^6 blocks, which tells a reader which ranges to ask for (ashen.store.dynamodb_cells).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 from pynamodb.attributes import (
+    Attribute,
     BinaryAttribute,
     BooleanAttribute,
     NumberAttribute,
@@ -28,8 +35,9 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-# What the by_video index carries besides its keys: enough to make a Candidate (and its revision).
-BY_VIDEO_ATTRIBUTES = ["start", "at", "end", "sig", "layout", "rev", "cut"]
+# What the by_video index carries besides its keys (stored names): enough to make a Candidate (its
+# revision is in the index's range key): start, at, end, signature, luma grid, shot start.
+BY_VIDEO_ATTRIBUTES = ["s", "a", "e", "g", "l", "c"]
 READ_CONNECTIONS = 32  # requests in flight at once when a search reads (and HTTP connections kept)
 REMOVED = "removed"  # the status of a tombstone: the object was deleted (see DynamoStore.remove_upload)
 
@@ -39,15 +47,31 @@ def revision_tag(revision: str) -> str:
     return hashlib.sha1(revision.encode()).hexdigest()[:8]
 
 
-def sort_key(video_id: str, tag: str, start: float) -> str:
-    """A scene's key in the by_video index (``vsk``): one revision of a video, by time."""
-    return f"{video_id}#{tag}#{start:012.3f}"
+def sort_key(tag: str, start: float) -> str:
+    """A scene's range key in the by_video index (``vsk``; the video is the index's hash key): one
+    revision of a video, by time."""
+    return f"{tag}#{start:012.3f}"
 
 
 def cell_key(bucket: str, video_id: str, tag: str, start: float) -> str:
     """A scene's sort key in its block's partition: its bucket first, so a bucket (and a run of
     neighbouring buckets) is a sort-key range."""
-    return f"{bucket}#{sort_key(video_id, tag, start)}"
+    return f"{bucket}#{video_id}#{sort_key(tag, start)}"
+
+
+def bucket_of(sk: str) -> str:
+    """The bucket of a scene item, from its sort key (``cell_key``: the bucket leads)."""
+    return sk.split("#", 1)[0]
+
+
+def stored(*attributes: Attribute[Any]) -> list[str]:
+    """The stored names of model attributes, for ``attributes_to_get`` (which takes them as given)."""
+    return [a.attr_name for a in attributes]
+
+
+def tag_of(vsk: str) -> str:
+    """The revision tag of a scene item, from its by_video range key (``sort_key``)."""
+    return vsk.split("#", 1)[0]
 
 
 MAP_KEY = "#map"  # the sort key of a cell map item (in a partition of its own)
@@ -65,28 +89,36 @@ class ByVideo(GlobalSecondaryIndex["SceneItem"]):  # type: ignore[no-untyped-cal
         index_name = "by_video"
         projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
 
-    video = UnicodeAttribute(hash_key=True)
-    vsk = UnicodeAttribute(range_key=True)
+    video = UnicodeAttribute(hash_key=True, attr_name="v")
+    vsk = UnicodeAttribute(range_key=True, attr_name="t")
 
 
 class SceneItem(Model):
     """One scene of one revision of a video, in its block's partition. Unbound: ``make_models``
-    gives each store a subclass naming its table (pynamodb copies the index onto it)."""
+    gives each store a subclass naming its table (pynamodb copies the index onto it). Stored
+    names are one letter (an item's size counts them); ``bucket`` and ``rev`` are read from the keys."""
 
-    block = UnicodeAttribute(hash_key=True)  # the block partition (hot buckets: <block>#<shard>)
-    sk = UnicodeAttribute(range_key=True)  # cell_key
-    vsk = UnicodeAttribute()  # sort_key: by_video's range key
-    video = UnicodeAttribute()
-    rev = UnicodeAttribute(default="")  # revision_tag of the upload the scene was hashed from
-    bucket = UnicodeAttribute()
-    start = NumberAttribute()
-    at = NumberAttribute()
-    end = NumberAttribute()
-    frames = NumberAttribute()
-    sig = BinaryAttribute(legacy_encoding=False)
-    luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="layout")
-    cut = BooleanAttribute(null=True)  # the scene starts a shot (absent: written before shots were recorded)
+    block = UnicodeAttribute(hash_key=True, attr_name="b")  # the block partition (hot buckets: <block>#<shard>)
+    sk = UnicodeAttribute(range_key=True, attr_name="k")  # cell_key
+    vsk = UnicodeAttribute(attr_name="t")  # sort_key: by_video's range key
+    video = UnicodeAttribute(attr_name="v")  # by_video's hash key
+    start = NumberAttribute(attr_name="s")
+    at = NumberAttribute(attr_name="a")
+    end = NumberAttribute(attr_name="e")
+    frames = NumberAttribute(attr_name="f")
+    sig = BinaryAttribute(legacy_encoding=False, attr_name="g")
+    luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="l")
+    cut = BooleanAttribute(null=True, attr_name="c")  # the scene starts a shot (absent: it does not)
     by_video = ByVideo()
+
+    @property
+    def bucket(self) -> str:
+        return bucket_of(self.sk)
+
+    @property
+    def rev(self) -> str:
+        """The revision_tag of the upload the scene was hashed from."""
+        return tag_of(self.vsk)
 
 
 class CellMapItem(Model):
@@ -94,8 +126,8 @@ class CellMapItem(Model):
     scenes are written; taken out once emptied, ashen.store.dynamodb_cells.CellReader.shrink).
     Same table as the scenes, sort key ``MAP_KEY``. Unbound, as SceneItem."""
 
-    block = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default=MAP_KEY)
+    block = UnicodeAttribute(hash_key=True, attr_name="b")
+    sk = UnicodeAttribute(range_key=True, default=MAP_KEY, attr_name="k")
     cells = UnicodeSetAttribute(null=True)
     writers = UnicodeSetAttribute(null=True)  # "<epoch s>#<uuid>" of each writer between note and done
     version = NumberAttribute(null=True)  # +1 at each writer's note and done: a shrink's condition

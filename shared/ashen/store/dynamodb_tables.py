@@ -24,6 +24,7 @@ from ashen.store.dynamodb_models import (
     listing_string,
     make_models,
     sort_key,
+    stored,
 )
 
 DEFAULT_HOT_SHARDS = 8
@@ -103,10 +104,8 @@ class DynamoTables:
         return self.Scene(
             self.partition_of(bucket, video_id, scene.start),
             cell_key(bucket, video_id, tag, scene.start),
-            vsk=sort_key(video_id, tag, scene.start),
+            vsk=sort_key(tag, scene.start),
             video=video_id,
-            rev=tag,
-            bucket=bucket,
             start=scene.start,
             at=scene.at,
             end=scene.end,
@@ -133,10 +132,11 @@ class DynamoTables:
         buckets emptied leave their cell maps."""
         count, emptied = 0, set()
         with self.Scene.batch_write() as batch:
-            for key in self.Scene.by_video.query(video_id, attributes_to_get=["block", "sk", "rev"]):
+            S = self.Scene
+            for key in S.by_video.query(video_id, attributes_to_get=stored(S.block, S.sk, S.vsk)):
                 if keep is None or key.rev != keep:
-                    batch.delete(self.Scene(key.block, key.sk))
-                    emptied.add(key.sk.split("#", 1)[0])  # cell_key: the bucket leads
+                    batch.delete(S(key.block, key.sk))
+                    emptied.add(key.bucket)
                     count += 1
         self.cells.shrink(emptied)
         return count
@@ -151,7 +151,7 @@ class DynamoTables:
             bytes(item.sig),
             bytes(item.luma or b""),
             bool(item.cut),
-            item.rev or "",
+            item.rev,
         )
 
     # videos
