@@ -22,7 +22,8 @@ PIP_PURE = $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-com
 # of the query function's import time (docs/benchmarks.md). Needs a local python$(LAMBDA_PY) (or
 # PYC_PYTHON=...); without one the layer ships as before, source only. unchecked-hash: the .pyc
 # holds no source mtime to compare, so it stays valid however the zip dates the files.
-PYC_PYTHON ?= $(shell command -v python$(LAMBDA_PY) 2>/dev/null)
+# The interpreter as it reports itself: a pyenv shim for a version not selected exists but fails.
+PYC_PYTHON ?= $(shell python$(LAMBDA_PY) -c 'import sys; print(sys.executable)' 2>/dev/null)
 define compile
 	$(if $(PYC_PYTHON),$(PYC_PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(1) > /dev/null,@echo "no python$(LAMBDA_PY) found: $(1) ships without bytecode")
 endef
