@@ -11,7 +11,6 @@ from pathlib import Path
 import boto3
 import numpy as np
 import pytest
-from moto import mock_aws
 
 from ashen.descriptors.buckets import bucket_key
 from ashen.descriptors.signature import pack
@@ -22,19 +21,10 @@ from ashen.store.sqlite import SqliteStore
 
 
 @pytest.fixture()
-def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
-    for k, v in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        store = DynamoStore("scenes", "videos", hot_shards=4)
-        store.create_tables()
-        yield store
+def dynamo(fake_aws: None) -> Iterator[DynamoStore]:
+    store = DynamoStore("scenes", "videos", hot_shards=4)
+    store.create_tables()
+    yield store
 
 
 def sig(values: list[int]) -> bytes:

@@ -10,7 +10,6 @@ from pathlib import Path
 import botocore.client
 import numpy as np
 import pytest
-from moto import mock_aws
 
 from ashen.descriptors.buckets import block_key, bucket_key, query_buckets
 from ashen.query.readings import Reading
@@ -72,14 +71,10 @@ def test_a_signature_probe_is_a_few_queries() -> None:
 
 
 @pytest.fixture()
-def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
-    for k, v in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        store = DynamoStore("scenes", "videos", hot_shards=4)
-        store.create_tables()
-        yield store
+def dynamo(fake_aws: None) -> Iterator[DynamoStore]:
+    store = DynamoStore("scenes", "videos", hot_shards=4)
+    store.create_tables()
+    yield store
 
 
 @pytest.mark.slow  # seconds of indexing or moto: the full suite runs it, not the fast one

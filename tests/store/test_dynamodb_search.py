@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from moto import mock_aws
 from PIL import Image
 
 from ashen.descriptors.buckets import bucket_key
@@ -30,19 +29,10 @@ from tests.support import CLIP
 
 
 @pytest.fixture()
-def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
-    for k, v in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        store = DynamoStore("scenes", "videos")
-        store.create_tables()
-        yield store
+def dynamo(fake_aws: None) -> Iterator[DynamoStore]:
+    store = DynamoStore("scenes", "videos")
+    store.create_tables()
+    yield store
 
 
 def video(video_id: str) -> VideoRecord:
