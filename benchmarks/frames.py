@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ashen.media.alpha import scale_options
 from ashen.media.probe import ffmpeg_exe, probe
 from ashen.query.images import load_rgb
 
@@ -88,7 +89,9 @@ def clip(video: Path, t0: float, seconds: float = 2.0, step: float = 0.25) -> li
     """Frames every ``step`` seconds of [t0, t0 + seconds], full size, as (offset from t0, rgb)."""
     info = probe(str(video))
     w, h = info.width, info.height
-    output = ["-t", f"{seconds + step / 2:.3f}", "-map", "0:v:0", "-vf", f"fps={1 / step:g}:round=near"]
+    # laid over the index's background as the upload path lays a transparent GIF (media/alpha.py)
+    vf = f"fps={1 / step:g}:round=near,scale=iw:ih:{scale_options('area')}"
+    output = ["-t", f"{seconds + step / 2:.3f}", "-map", "0:v:0", "-vf", vf]
     raw = _seek_run(video, t0, [*output, "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
     n = len(raw) // (w * h * 3)
     frames = np.frombuffer(raw[: n * w * h * 3], np.uint8).reshape(n, h, w, 3)
