@@ -147,7 +147,10 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "warp size": _set("frames.0.warps.0.size", [0, 320]),
     "warped index": _set("frames.0.readings.0.warped", 99),
     "warped type": _set("frames.0.readings.0.warped", "0"),
-    "warps in version 1": _set("version", 1),  # a reading of it names a warp version 1 has not
+    "warps in version 1": _set("version", 1),
+    "warps on a mirror": lambda doc: next(
+        r.update(warped=0) for r in doc["frames"][0]["readings"] if r["name"] == "mirror"
+    ),  # a reading of it names a warp version 1 has not
     "a name twice": lambda doc: doc["frames"][0]["readings"].append(dict(doc["frames"][0]["readings"][0])),
     "two painted": lambda doc: doc["frames"][0]["readings"].extend(
         [dict(doc["frames"][0]["readings"][0], name=name) for name in ("paint", "paint-again")]

@@ -38,7 +38,15 @@ from ashen.box import Box
 from ashen.descriptors.luma_grid import GRID_SIDE
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
-from ashen.query.readings import QueryImage, Reading, ReadingOptions, fit_box, fitted_readings, query_readings
+from ashen.query.readings import (
+    AS_GIVEN,
+    QueryImage,
+    Reading,
+    ReadingOptions,
+    fit_box,
+    fitted_readings,
+    query_readings,
+)
 from ashen.query.warps import SIDE as WARP_SIDE
 from ashen.query.warps import Warps
 
@@ -58,6 +66,9 @@ MAX_PENALTY = 100.0
 GRID_BYTES = GRID_SIDE * GRID_SIDE * 4  # float32
 WARP_BYTES = WARP_SIDE * WARP_SIDE * 4  # float32
 MAX_WARPS = 2 + 2 * len(FIT_RATIOS)  # a frame's pictures that get warps: as given, trimmed, one per fit
+# The readings an upload gives warps (ashen.query.readings), and their luma-only forms: no other may
+# carry them, so that a descriptor's warps cost what a picture's would.
+WARPED_READINGS = (AS_GIVEN, "trim", "fit")
 _NAME = re.compile(r"[a-z0-9-]{1,40}")
 
 
@@ -252,10 +263,12 @@ def _warps(doc: object) -> Warps:
     return Warps(luma=means, size=(size[0], size[1]))
 
 
-def _warped(doc: object, warps: Sequence[Warps]) -> Warps | None:
+def _warped(doc: object, warps: Sequence[Warps], name: str) -> Warps | None:
     index = doc.get("warped") if isinstance(doc, dict) else None
     if index is not None and (type(index) is not int or not 0 <= index < len(warps)):
         raise DescriptorError("descriptor: a reading's warped is the index of one of its frame's warps")
+    if index is not None and name.removeprefix("luma-") not in WARPED_READINGS:
+        raise DescriptorError(f"descriptor: only readings {', '.join(WARPED_READINGS)} (and luma-) have warps")
     return None if index is None else warps[index]
 
 
@@ -277,7 +290,7 @@ def _reading(doc: object, grids: Sequence[npt.NDArray[np.float32]], warps: Seque
     if not isinstance(flip, bool):
         raise DescriptorError("descriptor: a reading's flip is true or false")
     luma = None if grid is None else grids[grid][:, ::-1].copy() if flip else grids[grid]
-    return Reading(name, signature.array, float(penalty), luma, bool(luma_only), _warped(doc, warps))
+    return Reading(name, signature.array, float(penalty), luma, bool(luma_only), _warped(doc, warps, name))
 
 
 def _check_readings(readings: Sequence[Reading]) -> None:
