@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 
 from ashen.api.app import create_app
@@ -43,3 +45,12 @@ def test_a_descriptor_is_answered_as_its_picture(store: SqliteStore) -> None:  #
 def test_a_bad_descriptor_body_is_refused(store: SqliteStore, body: bytes, status: int) -> None:  # noqa: F811
     got, answer = post(create_app(store), DESCRIPTOR, body)
     assert got == status and answer["error"].strip(), answer
+
+
+def test_warp_means_of_the_wrong_shape_are_a_400_with_the_reason(store: SqliteStore) -> None:  # noqa: F811
+    doc = to_json(describe([(0.0, picture(1))]))
+    frame = doc["frames"][0]  # type: ignore[index]
+    assert frame["warps"]
+    frame["warps"][0]["means"] = base64.b64encode(np.zeros((16, 16), "<f4").tobytes()).decode()  # not 32x32
+    status, answer = post(create_app(store), DESCRIPTOR, json.dumps({"descriptor": doc}).encode())
+    assert status == 400 and "warped picture's means is 4096 bytes" in answer["error"], answer

@@ -121,8 +121,10 @@ def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
 
 
 BAD_GRID = base64.b64encode(np.full(256, 999, "<f4").tobytes()).decode()
+NAN_MEANS = base64.b64encode(np.full(32 * 32, np.nan, "<f4").tobytes()).decode()
+GRID_AS_MEANS = base64.b64encode(np.zeros((16, 16), "<f4").tobytes()).decode()  # 16x16: the wrong shape
 CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
-    "version": _set("version", 2),
+    "version": _set("version", 3),
     "no frames": _set("frames", []),
     "too many frames": lambda doc: doc.update(frames=doc["frames"] * 17),
     "values": _set("frames.0.readings.0.values", "zz" * 21),
@@ -137,6 +139,18 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "no readings": _set("frames.0.readings", []),
     "fit box": _set("frames.0.fits", [{"box": [0, 1, 2], "readings": []}]),
     "flip": _set("frames.0.readings.0.flip", "yes"),
+    "no warps": lambda doc: doc["frames"][0].pop("warps"),
+    "too many warps": lambda doc: doc["frames"][0].update(warps=doc["frames"][0]["warps"] * 15),
+    "warp means shape": _set("frames.0.warps.0.means", GRID_AS_MEANS),
+    "warp means values": _set("frames.0.warps.0.means", NAN_MEANS),
+    "warp means text": _set("frames.0.warps.0.means", 7),
+    "warp size": _set("frames.0.warps.0.size", [0, 320]),
+    "warped index": _set("frames.0.readings.0.warped", 99),
+    "warped type": _set("frames.0.readings.0.warped", "0"),
+    "warps in version 1": _set("version", 1),
+    "warps on a mirror": lambda doc: next(
+        r.update(warped=0) for r in doc["frames"][0]["readings"] if r["name"] == "mirror"
+    ),  # a reading of it names a warp version 1 has not
     "a name twice": lambda doc: doc["frames"][0]["readings"].append(dict(doc["frames"][0]["readings"][0])),
     "two painted": lambda doc: doc["frames"][0]["readings"].extend(
         [dict(doc["frames"][0]["readings"][0], name=name) for name in ("paint", "paint-again")]

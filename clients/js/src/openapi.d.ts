@@ -403,6 +403,8 @@ export interface components {
             flip: boolean;
             /** @description compared on its Y values alone (a picture with no colour) */
             lumaOnly: boolean;
+            /** @description index of its picture's entry in its frame's warps (the picture as given, trimmed or fitted, and their luma-only readings; version 2); null or absent: compared without warps */
+            warped?: number | null;
         };
         DescribedFrame: {
             /** @description seconds into the clip (0 for a screenshot) */
@@ -412,6 +414,16 @@ export interface components {
             /** @description lines of border found from the top, bottom, left and right (null when borders were not looked for) */
             depths: number[] | null;
             grids: string[];
+            /** @description version 2, required there: the pictures that get warps (as given, trimmed, fitted), from which the server makes their luma grids under small turns, zooms and pans as it would of the picture (docs/how-search-works.md) */
+            warps?: {
+                /** @description height and width of that picture */
+                size: number[];
+                /**
+                 * Format: byte
+                 * @description its 32x32 luma block means: 1024 little-endian float32 from 0 to 255, base64 (ashen.query.warps.warp_means)
+                 */
+                means: string;
+            }[];
             /** @description every reading of the frame, each name once, at most one painted-over (paint) */
             readings: components["schemas"]["DescribedReading"][];
             /** @description the picture cut to common video shapes, used once the likeliest video is known */
@@ -420,10 +432,10 @@ export interface components {
                 readings: components["schemas"]["DescribedReading"][];
             }[];
         };
-        /** @description A query hashed on the client (ashen.query.descriptor, version 1): every frame's readings with their luma grids. At most 4 MiB; a malformed one answers 400. */
+        /** @description A query hashed on the client (ashen.query.descriptor, version 2): every frame's readings with their luma grids, and the 32x32 luma means its warps are made of. Version 1 (no warps) is still read, its readings compared without warps. At most 4 MiB; a malformed one answers 400. */
         Descriptor: {
             /** @enum {integer} */
-            version: 1;
+            version: 1 | 2;
             frames: components["schemas"]["DescribedFrame"][];
         };
     };

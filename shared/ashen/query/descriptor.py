@@ -6,14 +6,20 @@ with its signature, penalty and luma grid, plus the fitted readings for common v
 server knows which video a query likeliest shows only once it has searched; ``DescribedFrame.fitted``
 answers from them). ``to_json`` / ``from_json`` carry it over HTTP, version-tagged, bounded and
 validated (``DescriptorError``, a 400 at the API); the picture itself never leaves the machine.
+The pictures that get warps (as given, trimmed, fitted: ashen.query.warps) carry their 32x32 luma
+means (``warp_means``), from which the server makes their warped grids as it would of the picture.
 
-JSON form (version 1)::
+JSON form (version 2)::
 
-    {"version": 1, "frames": [{"offset": 0.0, "size": [h, w], "depths": [t, b, l, r] | null,
+    {"version": 2, "frames": [{"offset": 0.0, "size": [h, w], "depths": [t, b, l, r] | null,
       "grids": ["<base64 of 256 float32, little-endian>", ...],
+      "warps": [{"size": [h, w], "means": "<base64 of 32x32 float32, little-endian>"}, ...],
       "readings": [{"name": "original", "values": "<42 hex digits>", "penalty": 0.0,
-                    "grid": 0 | null, "flip": false, "lumaOnly": false}, ...],
+                    "grid": 0 | null, "flip": false, "lumaOnly": false, "warped": 0 | null}, ...],
       "fits": [{"box": [t, b, l, r], "readings": [...]}]}]}
+
+Version 1 (no ``warps``, no ``warped``: the SDK before warps) is still read; its readings are
+compared without warps, as they were.
 """
 
 from __future__ import annotations
@@ -32,9 +38,20 @@ from ashen.box import Box
 from ashen.descriptors.luma_grid import GRID_SIDE
 from ashen.descriptors.signature import Signature
 from ashen.errors import AshenError
-from ashen.query.readings import QueryImage, Reading, ReadingOptions, fit_box, fitted_readings, query_readings
+from ashen.query.readings import (
+    AS_GIVEN,
+    QueryImage,
+    Reading,
+    ReadingOptions,
+    fit_box,
+    fitted_readings,
+    query_readings,
+)
+from ashen.query.warps import SIDE as WARP_SIDE
+from ashen.query.warps import Warps
 
-DESCRIPTOR_VERSION = 1
+DESCRIPTOR_VERSION = 2
+VERSIONS = (1, 2)  # read: version 1 carries no warps (its readings are compared without them)
 # Common video shapes (width / height) the fitted readings are made for: 4:3, 16:9 and film's.
 FIT_RATIOS = (4 / 3, 16 / 9, 1.85, 2.0, 2.35, 2.39)
 # A video of another shape takes the fit whose box is nearest, if no edge is further off than this
@@ -47,6 +64,11 @@ MAX_SIDE = 4096  # the working picture is about 360 on its short side
 MAX_OFFSET_S = 3600.0
 MAX_PENALTY = 100.0
 GRID_BYTES = GRID_SIDE * GRID_SIDE * 4  # float32
+WARP_BYTES = WARP_SIDE * WARP_SIDE * 4  # float32
+MAX_WARPS = 2 + 2 * len(FIT_RATIOS)  # a frame's pictures that get warps: as given, trimmed, one per fit
+# The readings an upload gives warps (ashen.query.readings), and their luma-only forms: no other may
+# carry them, so that a descriptor's warps cost what a picture's would.
+WARPED_READINGS = (AS_GIVEN, "trim", "fit")
 _NAME = re.compile(r"[a-z0-9-]{1,40}")
 
 
@@ -126,9 +148,20 @@ def describe(
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def _reading_json(reading: Reading, grids: dict[bytes, int]) -> dict[str, object]:
+def _warp_index(warped: Warps | None, warps: list[Warps]) -> int | None:
+    """The index of ``warped`` in ``warps`` (the same object: one picture's), added if not there."""
+    if warped is None:
+        return None
+    index = next((i for i, w in enumerate(warps) if w is warped), len(warps))
+    if index == len(warps):
+        warps.append(warped)
+    return index
+
+
+def _reading_json(reading: Reading, grids: dict[bytes, int], warps: list[Warps]) -> dict[str, object]:
     """A reading's JSON; its luma grid is added to ``grids`` unless it is there already, as it
-    is or mirrored (a mirror reading's grid is its picture's, flipped: ``"flip": true``)."""
+    is or mirrored (a mirror reading's grid is its picture's, flipped: ``"flip": true``), and its
+    picture's warps to ``warps`` (a luma-only reading shares its reading's)."""
     grid, flip = None, False
     if reading.luma is not None:
         luma = np.asarray(reading.luma, dtype="<f4")
@@ -142,21 +175,29 @@ def _reading_json(reading: Reading, grids: dict[bytes, int]) -> dict[str, object
         "grid": grid,
         "flip": flip,
         "lumaOnly": reading.luma_only,
+        "warped": _warp_index(reading.warped, warps),
     }
 
 
 def _frame_json(frame: DescribedFrame) -> dict[str, object]:
     grids: dict[bytes, int] = {}
-    readings = [_reading_json(r, grids) for r in frame.readings]
-    fits = [{"box": list(f.box), "readings": [_reading_json(r, grids) for r in f.readings]} for f in frame.fits]
+    warps: list[Warps] = []
+    readings = [_reading_json(r, grids, warps) for r in frame.readings]
+    fits = [{"box": list(f.box), "readings": [_reading_json(r, grids, warps) for r in f.readings]} for f in frame.fits]
     return {
         "offset": frame.offset,
         "size": list(frame.size),
         "depths": list(frame.depths) if frame.depths is not None else None,
         "grids": [base64.b64encode(raw).decode("ascii") for raw in grids],
+        "warps": [_warps_json(w) for w in warps],
         "readings": readings,
         "fits": fits,
     }
+
+
+def _warps_json(warps: Warps) -> dict[str, object]:
+    means = np.asarray(warps.luma, dtype="<f4").tobytes()
+    return {"size": list(warps.size), "means": base64.b64encode(means).decode("ascii")}
 
 
 def to_json(descriptor: Descriptor) -> dict[str, object]:
@@ -188,15 +229,21 @@ def _ints(doc: object, key: str, count: int, most: int) -> tuple[int, ...]:
     return tuple(int(v) for v in values)  # type: ignore[call-overload]  # checked ints
 
 
-def _grid(text: object) -> npt.NDArray[np.float32]:
-    if not isinstance(text, str) or len(text) > 2 * GRID_BYTES:
-        raise DescriptorError("descriptor: a grid is base64 text")
+def _decoded(text: object, size: int, what: str) -> bytes:
+    """The ``size`` bytes of base64 ``text`` (``what`` names it in the error)."""
+    if not isinstance(text, str) or len(text) > 2 * size:
+        raise DescriptorError(f"descriptor: {what} is base64 text")
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise DescriptorError("descriptor: a grid is not valid base64") from None
-    if len(raw) != GRID_BYTES:
-        raise DescriptorError(f"descriptor: a grid is {GRID_BYTES} bytes (256 float32)")
+        raise DescriptorError(f"descriptor: {what} is not valid base64") from None
+    if len(raw) != size:
+        raise DescriptorError(f"descriptor: {what} is {size} bytes ({size // 4} float32)")
+    return raw
+
+
+def _grid(text: object) -> npt.NDArray[np.float32]:
+    raw = _decoded(text, GRID_BYTES, "a grid")
     grid = np.frombuffer(raw, dtype="<f4").reshape(GRID_SIDE, GRID_SIDE).astype(np.float32)
     shown = grid[~np.isnan(grid)]
     if not np.all((shown >= 0) & (shown <= 255)):
@@ -204,7 +251,28 @@ def _grid(text: object) -> npt.NDArray[np.float32]:
     return grid
 
 
-def _reading(doc: object, grids: Sequence[npt.NDArray[np.float32]]) -> Reading:
+def _warps(doc: object) -> Warps:
+    """A picture's warps: its size and its ``warp_means`` (luma from 0 to 255, every one shown)."""
+    size = _ints(doc, "size", 2, MAX_SIDE)
+    if min(size) < 1:
+        raise DescriptorError("descriptor: a warped picture's size is at least 1 by 1")
+    raw = _decoded(doc.get("means") if isinstance(doc, dict) else None, WARP_BYTES, "a warped picture's means")
+    means = np.frombuffer(raw, dtype="<f4").reshape(WARP_SIDE, WARP_SIDE).astype(np.float32)
+    if not np.all((means >= 0) & (means <= 255)):  # NaN fails too
+        raise DescriptorError("descriptor: a warped picture's means are luma from 0 to 255")
+    return Warps(luma=means, size=(size[0], size[1]))
+
+
+def _warped(doc: object, warps: Sequence[Warps], name: str) -> Warps | None:
+    index = doc.get("warped") if isinstance(doc, dict) else None
+    if index is not None and (type(index) is not int or not 0 <= index < len(warps)):
+        raise DescriptorError("descriptor: a reading's warped is the index of one of its frame's warps")
+    if index is not None and name.removeprefix("luma-") not in WARPED_READINGS:
+        raise DescriptorError(f"descriptor: only readings {', '.join(WARPED_READINGS)} (and luma-) have warps")
+    return None if index is None else warps[index]
+
+
+def _reading(doc: object, grids: Sequence[npt.NDArray[np.float32]], warps: Sequence[Warps] = ()) -> Reading:
     name, values, penalty = _field(doc, "name", str), _field(doc, "values", str), _field(doc, "penalty", (int, float))
     assert isinstance(name, str) and isinstance(values, str) and isinstance(penalty, int | float)
     if not _NAME.fullmatch(name):
@@ -222,7 +290,7 @@ def _reading(doc: object, grids: Sequence[npt.NDArray[np.float32]]) -> Reading:
     if not isinstance(flip, bool):
         raise DescriptorError("descriptor: a reading's flip is true or false")
     luma = None if grid is None else grids[grid][:, ::-1].copy() if flip else grids[grid]
-    return Reading(name, signature.array, float(penalty), luma, bool(luma_only))
+    return Reading(name, signature.array, float(penalty), luma, bool(luma_only), _warped(doc, warps, name))
 
 
 def _check_readings(readings: Sequence[Reading]) -> None:
@@ -236,7 +304,7 @@ def _check_readings(readings: Sequence[Reading]) -> None:
         raise DescriptorError(f"descriptor: at most {MAX_PAINTED} painted-over reading a frame")
 
 
-def _frame(doc: object) -> DescribedFrame:
+def _frame(doc: object, version: int) -> DescribedFrame:
     offset = _field(doc, "offset", (int, float))
     assert isinstance(offset, int | float)
     if not (math.isfinite(offset) and 0 <= offset <= MAX_OFFSET_S):
@@ -244,21 +312,22 @@ def _frame(doc: object) -> DescribedFrame:
     size = _ints(doc, "size", 2, MAX_SIDE)
     depths = None if _field(doc, "depths", (list, type(None))) is None else _ints(doc, "depths", 4, MAX_SIDE)
     grids = [_grid(g) for g in _list(doc, "grids", 2 * MAX_READINGS)]
-    readings = tuple(_reading(r, grids) for r in _list(doc, "readings", MAX_READINGS))
+    warps = [_warps(w) for w in _list(doc, "warps", MAX_WARPS)] if version >= 2 else []
+    readings = tuple(_reading(r, grids, warps) for r in _list(doc, "readings", MAX_READINGS))
     _check_readings(readings)
     fits = []
     for fit in _list(doc, "fits", len(FIT_RATIOS) * 2):
         box = Box(*_ints(fit, "box", 4, MAX_SIDE))
-        fits.append(Fit(box, tuple(_reading(r, grids) for r in _list(fit, "readings", MAX_READINGS))))
+        fits.append(Fit(box, tuple(_reading(r, grids, warps) for r in _list(fit, "readings", MAX_READINGS))))
     return DescribedFrame(float(offset), readings, (size[0], size[1]), depths, tuple(fits))  # type: ignore[arg-type]
 
 
 def from_json(doc: object) -> Descriptor:
     """The descriptor of a JSON object (``to_json``'s form); DescriptorError if it is not one."""
     version = _field(doc, "version", int)
-    if version != DESCRIPTOR_VERSION:
-        raise DescriptorError(f"descriptor: version {version} is not known (this server reads {DESCRIPTOR_VERSION})")
+    if version not in VERSIONS:
+        raise DescriptorError(f"descriptor: version {version} is not known (this server reads 1 and 2)")
     frames = _list(doc, "frames", MAX_FRAMES)
     if not frames:
         raise DescriptorError("descriptor: at least one frame")
-    return Descriptor(tuple(_frame(f) for f in frames))
+    return Descriptor(tuple(_frame(f, int(version)) for f in frames))

@@ -4,10 +4,11 @@ pan-and-scan of a 16:9 master).
 
 Such a picture shows the master moved by a fraction of a grid cell near its edges. Between two
 moments of a fixed camera's shot the grids differ by less than that misalignment costs, so the
-moment would be chosen by noise. Each hypothesis resamples the picture (its 32x32 block means,
-not its 16x16 grid): every cell of the master is averaged over 2x2 points where the rotation and
-the zoom put them in the picture. Search lines the grids up with what a video's contending
-moments share and compares them under the one warp that fits best (ashen.search.moments).
+moment would be chosen by noise. Each hypothesis resamples the picture (its 32x32 luma block
+means, not its 16x16 grid: ``warp_means``, which a query descriptor carries): every cell of the
+master is averaged over 2x2 points where the rotation and the zoom put them in the picture. Search
+lines the grids up with what a video's contending moments share and compares them under the one
+warp that fits best (ashen.search.moments).
 """
 
 from __future__ import annotations
@@ -65,13 +66,18 @@ def _sampling(aspect: float) -> tuple[Samples, npt.NDArray[np.float64], npt.NDAr
     return (y0, y1, x0, x1), x - x0, y - y0, inside
 
 
-def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
-    """(W, 16, 16) luma grids of the picture ``rgb`` under each hypothesis of ``warps()`` (bilinear
-    samples of its SIDE x SIDE block means, averaged POINTS x POINTS per cell); a cell whose points
-    fall partly outside the picture is NaN."""
-    h, w = rgb.shape[:2]
-    luma = fine_means(rgb, SIDE) @ LUMA_WEIGHTS  # area means first: samples of it average like pixels
-    (y0, y1, x0, x1), fx, fy, inside = _sampling(w / h)
+def warp_means(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
+    """The SIDE x SIDE luma block means of ``rgb`` every hypothesis samples (area means first:
+    samples of them average like pixels), as float32: what a query descriptor carries of a picture
+    that gets warps (ashen.query.descriptor), so that both paths sample the very same numbers."""
+    return np.asarray(fine_means(rgb, SIDE) @ LUMA_WEIGHTS, dtype=np.float32)
+
+
+def warped_grids_of(luma: npt.NDArray[np.float32], aspect: float) -> npt.NDArray[np.float32]:
+    """(W, 16, 16) luma grids under each hypothesis of ``warps()`` of a picture ``aspect`` wide per
+    unit of height whose ``warp_means`` are ``luma`` (bilinear samples, averaged POINTS x POINTS per
+    cell); a cell whose points fall partly outside the picture is NaN."""
+    (y0, y1, x0, x1), fx, fy, inside = _sampling(aspect)
     top = luma[y0, x0] * (1 - fx) + luma[y0, x1] * fx
     bottom = luma[y1, x0] * (1 - fx) + luma[y1, x1] * fx
     values = np.where(inside, top * (1 - fy) + bottom * fy, np.nan)
@@ -79,13 +85,39 @@ def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
     return np.asarray(cells, dtype=np.float32)
 
 
-class Warps:
-    """The warped grids of one picture, made the first time search asks for them: only a query
-    whose video has several contending moments needs them."""
+def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
+    """``warped_grids_of`` the picture ``rgb``."""
+    h, w = rgb.shape[:2]
+    return warped_grids_of(warp_means(rgb), w / h)
 
-    def __init__(self, rgb: npt.NDArray[np.integer]) -> None:
-        self.rgb = rgb
+
+class Warps:
+    """The warped grids of one picture of ``size`` (height, width), made the first time search
+    asks for them (only a query whose video has several contending moments needs them): of its
+    pixels (an upload), or of its ``warp_means`` as a query descriptor carries them."""
+
+    def __init__(
+        self,
+        rgb: npt.NDArray[np.integer] | None = None,
+        *,
+        luma: npt.NDArray[np.float32] | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        if rgb is not None:
+            size = (int(rgb.shape[0]), int(rgb.shape[1]))
+        if size is None or (rgb is None) == (luma is None):
+            raise ValueError("Warps takes a picture, or its luma means and size")
+        self.rgb, self._luma, self.size = rgb, luma, size
+
+    @cached_property
+    def luma(self) -> npt.NDArray[np.float32]:
+        """The picture's ``warp_means``."""
+        if self._luma is not None:
+            return self._luma
+        assert self.rgb is not None
+        return warp_means(self.rgb)
 
     @cached_property
     def grids(self) -> npt.NDArray[np.float32]:
-        return warped_grids(self.rgb)
+        h, w = self.size
+        return warped_grids_of(self.luma, w / h)
