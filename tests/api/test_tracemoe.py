@@ -85,7 +85,8 @@ def test_a_vector_is_a_signature_as_numbers_or_base64() -> None:
     assert vector_signature(base64.b64encode(bytes(values)).decode()) == SIG7
     assert vector_signature(base64.b64encode(bytes([21, 6, *values])).decode()) == SIG7
     assert json_input(json.dumps({"vector": values}).encode()) == SIG7
-    for bad in (values[:32], [values], [*values[:32], 1.5], "not base64!", 7, [*values[:32], True]):
+    huge = ([*values[:32], 2**70], [*values[:32], -(10**400)], [*values[:32], 1e300])  # past int64 and float
+    for bad in (values[:32], [values], [*values[:32], 1.5], "not base64!", 7, [*values[:32], True], *huge):
         with pytest.raises(BadRequest):
             vector_signature(bad)
 

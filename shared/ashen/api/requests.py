@@ -337,6 +337,12 @@ def vector_input(vector: object) -> Signature | SignatureBatch:
     return vector_signature(vector)
 
 
+def _whole(v: object) -> bool:
+    """A whole number as JSON gives one: an int (not a bool) or a float with no fraction (a huge
+    int is not turned into a float, which would overflow)."""
+    return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+
+
 def vector_signature(vector: object) -> Signature:
     """trace.moe's Color Layout ``vector`` (21 Y, 6 Cb, 6 Cr coefficients, the order of Ashen's
     33 signature values): a list of 33 whole numbers, or base64 of them (with or without the
@@ -350,7 +356,7 @@ def vector_signature(vector: object) -> Signature:
         raise BadRequest("vector must be a list of 33 numbers or their base64")
     if any(isinstance(v, list) for v in values):
         raise BadRequest("a vector is 33 numbers (a batch is a list of vectors, each of them)")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer() for v in values):
+    if not all(_whole(v) for v in values):
         raise BadRequest("vector values must be whole numbers")
     try:
         return Signature(int(v) for v in values)  # type: ignore[call-overload]  # checked numbers above

@@ -96,7 +96,10 @@ class Signature:
     __slots__ = ("_values",)
 
     def __init__(self, values: Iterable[int]) -> None:
-        arr = np.array(list(values), dtype=np.int64)
+        try:
+            arr = np.array(list(values), dtype=np.int64)
+        except OverflowError:  # a number past int64 is out of every value's range
+            raise ValueError("a signature value is out of range") from None
         if arr.shape != (VALUE_COUNT,):
             raise ValueError(f"a signature has {VALUE_COUNT} values, got {arr.shape[0] if arr.ndim else 0}")
         pack(arr)  # validates ranges
