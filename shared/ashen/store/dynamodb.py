@@ -157,16 +157,6 @@ class DynamoStore(FanoutProgress):
 
         return [self._candidate(item) for part in in_parallel(query, list(spans)) for item in part]
 
-    def get_videos(self, video_ids: Iterable[str]) -> dict[str, VideoRecord]:
-        """The records of the videos there are (BatchGetItem, 100 a request, all at once)."""
-        ids = sorted(set(video_ids))
-
-        def get(part: Sequence[str]) -> list[VideoItem]:  # eventually consistent: what a match shows
-            return list(self.Video.batch_get(part))
-
-        items = [item for part in in_parallel(get, chunks(ids)) for item in part]
-        return {item.id: self._to_record(item) for item in items if item.status != REMOVED}
-
     def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
         """The records and live revision tags of the videos that have one: BatchGetItem, strongly
         consistent (a revision made live a moment ago is seen), 100 a request, all at once."""

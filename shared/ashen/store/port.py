@@ -47,9 +47,6 @@ class SceneStore(Protocol):
         DynamoDB: in one round of requests). ``revision``: the live revision's tag, when the
         caller has it from ``answering_videos`` (DynamoDB then does not read it again)."""
 
-    def get_videos(self, video_ids: Iterable[str]) -> dict[str, VideoRecord]:
-        """The records of those of ``video_ids`` that exist, read together (one BatchGetItem)."""
-
     def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
         """The record and live revision tag of those of ``video_ids`` whose scenes answer
         searches, read together and up to date (DynamoDB: one strongly consistent BatchGetItem

@@ -254,18 +254,15 @@ class SqliteStore:
     ) -> list[Candidate]:
         return [c for lo, hi in spans for c in self.scenes_between(video_id, lo, hi)]
 
-    def get_videos(self, video_ids: Iterable[str]) -> dict[str, VideoRecord]:
+    def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
+        """Every video's scenes answer (a replace is one transaction): its record, revision ""."""
         ids, rows = sorted(set(video_ids)), []
         with self._guard() as db:
             for i in range(0, len(ids), _KEYS_PER_STATEMENT):
                 chunk = tuple(ids[i : i + _KEYS_PER_STATEMENT])
                 marks = ",".join("?" * len(chunk))
                 rows += db.execute(f"SELECT id, record FROM videos WHERE id IN ({marks})", chunk).fetchall()
-        return {video_id: _video(record) for video_id, record in rows}
-
-    def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
-        """Every video's scenes answer (a replace is one transaction): its record, revision ""."""
-        return {video_id: (video, "") for video_id, video in self.get_videos(video_ids).items()}
+        return {video_id: (_video(record), "") for video_id, record in rows}
 
     def remove_video(self, video_id: str) -> bool:
         """Delete the video, its scenes and its files' entries; in a store made with incremental
