@@ -59,12 +59,13 @@ from ashen.store.dynamodb_models import (
     REMOVED,
     SceneItem,
     VideoItem,
+    conditional_failed,
     listing_string,
     revision_tag,
     sort_key,
     stored,
 )
-from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, conditional_failed, is_hot
+from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, is_hot
 
 __all__ = ["BY_VIDEO_ATTRIBUTES", "DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
 

@@ -26,7 +26,8 @@ from pynamodb.models import Model
 
 from ashen.accounts.keys import ApiKey, KeyExists, Role
 from ashen.accounts.port import Reservation, Window
-from ashen.store.dynamodb_tables import conditional_failed, connect
+from ashen.store.dynamodb_models import conditional_failed
+from ashen.store.dynamodb_tables import connect
 
 KEYS_TABLE_ENV = "ASHEN_KEYS_TABLE"
 _KEEP_S = 2 * 86400

@@ -38,7 +38,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from ashen.descriptors.buckets import block_key, is_hot_bucket
-from ashen.store.dynamodb_models import MAP_KEY, READ_CONNECTIONS, CellMapItem, SceneItem, stored
+from ashen.store.dynamodb_models import MAP_KEY, READ_CONNECTIONS, CellMapItem, SceneItem, conditional_failed, stored
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,6 +47,14 @@ MAP_FACTOR = 4  # a cell map covers the bucket grid four times as coarse: 2^6 bl
 # A writer's token older than this is taken for a writer that died between note and done (a
 # Lambda runs at most 15 minutes; a write of one video's scenes takes seconds to minutes).
 WRITER_LEASE_S = 3600
+
+
+def _by_map(buckets: Iterable[str]) -> dict[str, set[str]]:
+    """``buckets`` grouped by the cell map that lists them (``map_key``)."""
+    by_map: dict[str, set[str]] = {}
+    for b in buckets:
+        by_map.setdefault(map_key(b), set()).add(b)
+    return by_map
 
 
 def map_key(bucket: str) -> str:
@@ -161,9 +169,7 @@ class CellReader:
         """Around a write of scenes into ``buckets``: add them to their cell maps first (so a
         reader that sees a scene also sees its bucket listed) with this writer's token, and take
         the token back when the block ends. A shrink leaves alone a map with a writer in flight."""
-        by_map: dict[str, set[str]] = {}
-        for b in buckets:
-            by_map.setdefault(map_key(b), set()).add(b)
+        by_map = _by_map(buckets)
         token = {f"{time.time():.0f}#{uuid.uuid4().hex}"}
         M = self.cell_map
 
@@ -201,10 +207,7 @@ class CellReader:
         changes the version, so its bucket stays; one that noted before is in flight (skipped) or
         done, and then its scenes were there for the Queries: a bucket holding scenes is never
         missing from its map."""
-        by_map: dict[str, set[str]] = {}
-        for b in buckets:
-            by_map.setdefault(map_key(b), set()).add(b)
-        return sum(in_parallel(self._shrink_map, sorted(by_map.items())))
+        return sum(in_parallel(self._shrink_map, sorted(_by_map(buckets).items())))
 
     def _shrink_map(self, entry: tuple[str, set[str]]) -> int:
         key, asked = entry
@@ -226,7 +229,7 @@ class CellReader:
         try:
             M(key, MAP_KEY).update(actions=actions, condition=same)
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not conditional_failed(exc):
                 raise
             return 0  # a writer came by: its buckets stay listed; a later removal shrinks the map
         return len(gone)

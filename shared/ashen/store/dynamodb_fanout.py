@@ -18,8 +18,16 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ashen.records import Scene, VideoRecord, VideoStatus, listing_key
-from ashen.store.dynamodb_models import REMOVED, VideoItem, cell_key, listing_string, revision_tag, sequencer_order
-from ashen.store.dynamodb_tables import DynamoTables, conditional_failed
+from ashen.store.dynamodb_models import (
+    REMOVED,
+    VideoItem,
+    cell_key,
+    conditional_failed,
+    listing_string,
+    revision_tag,
+    sequencer_order,
+)
+from ashen.store.dynamodb_tables import DynamoTables
 from ashen.store.port import Begun
 
 TOMBSTONE_S = 14 * 86400  # a deleted object's marker outlives any late event about it

@@ -64,6 +64,11 @@ def bucket_of(sk: str) -> str:
     return sk.split("#", 1)[0]
 
 
+def conditional_failed(exc: Exception) -> bool:
+    """A write refused by its condition (pynamodb's PutError, UpdateError, DeleteError)."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 def stored(*attributes: Attribute[Any]) -> list[str]:
     """The stored names of model attributes, for ``attributes_to_get`` (which takes them as given)."""
     return [a.attr_name for a in attributes]

@@ -58,10 +58,6 @@ def connect(*models: type[Model]) -> None:
             assert connection.client is not None  # made now, from the shared session
 
 
-def conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 class DynamoTables:
     """The two tables of one store and the item plumbing its parts share."""
 
