@@ -11,7 +11,7 @@ from ashen.descriptors.color_layout import block_means
 from ashen.descriptors.luma_grid import grid_distances, luma_of
 from ashen.descriptors.signature import Signature
 from ashen.query.readings import AS_GIVEN, Reading, query_readings
-from ashen.query.warps import warped_grids
+from ashen.query.warps import Warps
 from ashen.records import Candidate
 from ashen.search.moments import aligned, moments
 from ashen.search.ranking import candidate_values
@@ -50,7 +50,7 @@ def as_given(rgb: np.ndarray) -> Reading:
 
 def test_the_first_warp_is_the_picture_as_it_is() -> None:
     rgb = shot(0, 60)
-    grids = warped_grids(rgb)
+    grids = Warps(rgb).grids
     assert grids.shape[1:] == (16, 16) and len(grids) > 1
     assert np.abs(grids[0] - grid(rgb)).max() < 2.0
     assert np.isnan(grids[1:]).any()  # a turned or zoomed master shows cells the picture does not

@@ -85,12 +85,6 @@ def warped_grids_of(luma: npt.NDArray[np.float32], aspect: float) -> npt.NDArray
     return np.asarray(cells, dtype=np.float32)
 
 
-def warped_grids(rgb: npt.NDArray[np.integer]) -> npt.NDArray[np.float32]:
-    """``warped_grids_of`` the picture ``rgb``."""
-    h, w = rgb.shape[:2]
-    return warped_grids_of(warp_means(rgb), w / h)
-
-
 class Warps:
     """The warped grids of one picture of ``size`` (height, width), made the first time search
     asks for them (only a query whose video has several contending moments needs them): of its
