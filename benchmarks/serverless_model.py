@@ -32,7 +32,6 @@ MAP_ITEM_BYTES = 20  # a cell map item's keys and attribute names; each bucket l
 PAGE_BYTES = 1 << 20  # a Query answers at most 1 MB a page
 HOT_SHARDS = 8  # template.yaml's default HotShards
 LIKELIEST = 11  # videos whose records and live revisions a search reads together (SearchOptions.limit + 1)
-GRID_ITEM_BYTES = 257  # the luma grid's share of a lean scene item: attribute name "l" and 256 bytes
 LIVE_READ_PER_VIDEO = False  # this layout: no live-revision read per video among the scenes (issue 19)
 
 
@@ -120,8 +119,6 @@ class Library:
             new_u += max(1, math.ceil(size / 4096)) * 0.5
         old_live = float(len(films))  # one strongly consistent read of every video's live revision
         new_live = float(len(films)) if LIVE_READ_PER_VIDEO else 0.0
-        grids = max(0.0, item_bytes[1] - GRID_ITEM_BYTES)
-        without_grids = sum(max(1, math.ceil(n * grids / 4096)) * 0.5 for n in self._span_items(spans, sizes))
         return {
             "items": sum(sizes.values()),
             "films": len(films),
@@ -129,22 +126,9 @@ class Library:
             "new": (
                 [math.ceil(len(maps) / 100), new_q] + ([live] if LIVE_READ_PER_VIDEO else []),
                 map_u + new_u + new_live,
-                {
-                    "maps": map_u,
-                    "scenes": new_u,
-                    "live": new_live,
-                    "what-if: scenes, items without grid": without_grids,
-                },
+                {"maps": map_u, "scenes": new_u, "live": new_live},
             ),
         }
-
-    def _span_items(self, spans: list[Any], sizes: dict[str, int]) -> list[float]:
-        """Scenes read by each span (a hot span: its share of one shard)."""
-        out = []
-        for s in spans:
-            present = [b for b in self.maps[block_key(s.first)] if s.first <= b <= s.last and b in sizes]
-            out.append(sum(sizes[b] for b in present) / (HOT_SHARDS if s.partition.count("#") else 1))
-        return out
 
 
 def _rescaled(record: dict[str, Any], probes: list[dict[str, Any]], side: str) -> dict[str, Any]:

@@ -85,13 +85,13 @@ def videos() -> list[Path]:
 
 def scene_item_bytes(dynamo: DynamoStore) -> dict[str, float]:
     """Mean size of the scenes table's items as DynamoDB counts them (names and values), per kind:
-    the items a probe reads (those with a signature, under the name the side's model stores it
-    as) and the rest (cell maps)."""
+    the items a probe reads (those naming their video, under the name the side's model stores it
+    as) and the rest (cell maps, timeline items)."""
     sizes: dict[str, list[int]] = {}
-    sig = dynamo.Scene.sig.attr_name
+    video = dynamo.Scene.video.attr_name
     pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=dynamo.Scene.Meta.table_name)
     for item in (i for page in pages for i in page["Items"]):
-        sizes.setdefault("probe" if sig in item else "other", []).append(item_size(item))
+        sizes.setdefault("probe" if video in item else "other", []).append(item_size(item))
     return {k: float(np.mean(v)) for k, v in sizes.items()}
 
 
@@ -183,10 +183,12 @@ def main() -> None:
         work = queries(Path(tmp), ARGS.seed)
         calls = Calls()
         calls.install()
-        for module in ("ashen.store.dynamodb_cells", "ashen.store.dynamodb"):  # the new layout's rounds
+        # the new layout's rounds
+        for module in ("ashen.store.dynamodb_cells", "ashen.store.dynamodb", "ashen.store.dynamodb_timeline"):
             if module in sys.modules:
                 calls.mark_rounds(sys.modules[module])
-        for name in ("candidates", "scenes_between", "scenes_in", "get_video", "get_videos", "answering_videos"):
+        names = ("candidates", "scenes_between", "scenes_in", "get_video", "get_videos", "answering_videos")
+        for name in (*names, "luma_grids"):  # (a side whose scene items carry their grids has no luma_grids)
             calls.wrap(store, name)
         records = []
         for q in work:

@@ -86,7 +86,11 @@ def test_same_semantics_as_sqlite(dynamo: DynamoStore, tmp_path: Path) -> None:
     def view(store: DynamoStore | SqliteStore) -> tuple:
         buckets = sorted({b for b, _ in scenes_for(1, 12) + scenes_for(2, 6)})
         read = store.candidates(buckets)
-        cands = sorted((c.video_id, c.start, c.at, c.end, c.signature, c.luma, c.cut) for c in read)
+        # each candidate's grid as luma_grids gives it (DynamoDB's candidates come without)
+        grids = store.luma_grids(read)
+        cands = sorted(
+            (c.video_id, c.start, c.at, c.end, c.signature, g, c.cut) for c, g in zip(read, grids, strict=True)
+        )
         # a time range of one video, ends included, in time order (hot-bucket shards and all)
         ranged = store.scenes_between("vid2", 2.0, 8.0)
         between = [(c.video_id, c.start, c.end, c.signature, c.luma, c.cut) for c in ranged]
@@ -126,18 +130,23 @@ def test_hot_buckets_are_sharded_and_read_back_whole(dynamo: DynamoStore) -> Non
 def test_a_scene_item_is_lean_and_reads_back_its_bucket_and_revision_from_its_keys(dynamo: DynamoStore) -> None:
     """Lean items (issue 19: a probe's cost is the bytes it reads): one-letter names, the video id
     stored in the sort key and the index's hash key only, the bucket and revision tag in the keys
-    only; a read gives them back from there."""
+    only, and the luma grid in the scene's timeline item alone; a read gives them back from there."""
     bucket, scene = scenes_for(3, 2)[1]  # detailed (not hot), with a luma grid
     dynamo.replace_video(record(3), [(bucket, replace(scene, cut=True))])
-    raw = [i for i in boto3.client("dynamodb").scan(TableName="scenes")["Items"] if "g" in i]
-    assert len(raw) == 1 and set(raw[0]) == {"b", "k", "t", "v", "s", "a", "e", "f", "g", "l", "c"}
+    items = boto3.client("dynamodb").scan(TableName="scenes")["Items"]
+    raw = [i for i in items if "v" in i]
+    assert len(raw) == 1 and set(raw[0]) == {"b", "k", "t", "v", "s", "a", "e", "f", "g", "c"}
+    (timeline,) = [i for i in items if i["b"]["S"].startswith("@")]
+    assert timeline["b"]["S"] == "@vid3" and timeline["k"]["S"] == raw[0]["t"]["S"]
+    assert set(timeline) == {"b", "k", "s", "a", "e", "g", "l", "c"} and timeline["l"]["B"] == scene.luma
     stored_bucket, video, tag, start = raw[0]["k"]["S"].split("#")
     assert (stored_bucket, video, raw[0]["v"]["S"]) == (bucket, "vid3", "vid3")
     assert raw[0]["t"]["S"] == f"{tag}#{start}" and len(tag) == 8  # by_video's range key: no video id
     (read,) = dynamo.candidates([bucket])
     (ranged,) = dynamo.scenes_between("vid3", 0.0, 10.0)
     live = dynamo.answering_videos(["vid3"])["vid3"][1]
-    for c in (read, ranged):
+    assert read.luma == b"" and dynamo.luma_grids([read]) == [scene.luma]
+    for c in (replace(read, luma=scene.luma), ranged):
         assert (c.video_id, c.start, c.signature, c.luma, c.cut, c.revision) == (
             "vid3",
             scene.start,

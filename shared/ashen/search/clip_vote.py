@@ -38,19 +38,26 @@ class Evidence:
     fine: Floats
 
 
+def _frame_need(pool: Pool, f: int, vids: Ints, tuning: Tuning) -> tuple[Ints, Ints, Ints]:
+    """For frame ``f``: its scenes within the margin of its best in each video, its top-K by CLD,
+    and the candidates whose grids it compares (of the videos in contention for this frame:
+    grids choose among a video's moments, not between videos)."""
+    dist, margin = pool.rankings[f].dist, tuning.moment_margin
+    video_closest = -video_best(vids, -dist)[vids]
+    near = np.flatnonzero(dist <= video_closest + margin)
+    closest_cld = np.argsort(dist, kind="stable")[: tuning.clip_top_k]
+    need = np.union1d(near, closest_cld)
+    return near, closest_cld, need[video_closest[need] <= dist.min() + margin]
+
+
 def _frame_evidence(pool: Pool, f: int, vids: Ints, tuning: Tuning) -> tuple[Ints, Floats]:
     """The candidates that take part for frame ``f``, and their grid distances: its top-K by
     CLD, and its scenes within the margin of its best in each video whose grids are closest (a
     still shot can tie more scenes than K, and the right one need not be among the first K)."""
-    frame, dist, margin = pool.frames[f], pool.rankings[f].dist, tuning.moment_margin
-    video_closest = -video_best(vids, -dist)[vids]
-    near = np.flatnonzero(dist <= video_closest + margin)
-    closest_cld = np.argsort(dist, kind="stable")[: tuning.clip_top_k]
+    frame, margin = pool.frames[f], tuning.moment_margin
+    near, closest_cld, need = _frame_need(pool, f, vids, tuning)
+    pool.need_grids(need)  # (read already by ``evidence``, for every frame at once)
     fine = np.full(len(pool.candidates), np.inf)
-    # Grid distances only for the videos in contention for this frame: grids choose among a
-    # video's moments, not between videos.
-    need = np.union1d(near, closest_cld)
-    need = need[video_closest[need] <= dist.min() + margin]
     scenes = [pool.candidates[i] for i in need]
     fine[need] = scene_grid_distances_per_video(frame.readings, scenes, pool.values[need], margin)
     closest = near[np.argsort(fine[near], kind="stable")[: tuning.clip_top_k]]
@@ -59,7 +66,8 @@ def _frame_evidence(pool: Pool, f: int, vids: Ints, tuning: Tuning) -> tuple[Int
 
 
 def evidence(pool: Pool, vids: Ints, tuning: Tuning) -> Evidence:
-    """The evidence of every frame of the clip."""
+    """The evidence of every frame of the clip (the grids every frame compares read together first)."""
+    pool.need_grids(i for f in range(len(pool.frames)) for i in _frame_need(pool, f, vids, tuning)[2])
     starts = np.array([c.start for c in pool.candidates])
     ends = np.array([c.end for c in pool.candidates])
     parts: list[tuple[Ints, Floats, Floats, Floats, Ints, Floats]] = []

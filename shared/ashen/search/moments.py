@@ -11,7 +11,7 @@ Those contenders lie next to each other in time, so the scenes around them are r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,19 +134,35 @@ def moments(
     values: npt.NDArray[np.uint8],
     dist: Floats,
     margin: float,
+    need_grids: Callable[[Ints], None] | None = None,
 ) -> Iterator[tuple[int, float]]:
     """One (candidate, distance) per video, closest video first: among the video's contenders,
     the one whose luma grid is closest to the query's; the distance is that of the video's
     closest scene (how surely the video is the one; the grid says when). Lazy: grids are
-    compared only for the videos a caller goes on to ask for."""
+    compared only for the videos a caller goes on to ask for (``need_grids`` first makes those
+    ``candidates`` carry their grids: ashen.search.ranking.Pool.need_grids)."""
     vid, _ = video_codes(candidates)
     closest = -video_best(vid, -dist)
     for v in np.argsort(closest, kind="stable"):
         near = contenders(vid == v, dist, margin)
         if len(near) > 1:
+            if need_grids is not None:
+                need_grids(near)
             fine = scene_grid_distances(readings, [candidates[i] for i in near], values[near], margin)
             near = near[np.lexsort((dist[near], fine))]  # by grid distance, then by CLD distance
         yield int(near[0]), float(closest[v])
+
+
+def leading_contenders(candidates: Sequence[Candidate], dist: Floats, margin: float, count: int) -> Ints:
+    """The contenders ``moments`` compares on the grid for the ``count`` videos closest by
+    ``dist``: those of each such video with more than one (their grids are read together)."""
+    if not len(candidates):
+        return np.zeros(0, dtype=np.intp)
+    vid, _ = video_codes(candidates)
+    closest = -video_best(vid, -dist)
+    near = (dist <= closest[vid] + margin) & np.isin(vid, np.argsort(closest, kind="stable")[:count])
+    several = np.bincount(vid[near], minlength=len(closest)) > 1
+    return np.flatnonzero(near & several[vid])
 
 
 @dataclass

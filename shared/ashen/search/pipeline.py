@@ -33,7 +33,14 @@ from ashen.query.files import frames_of_file
 from ashen.query.readings import QueryImage, Reading, fitted_readings, query_readings
 from ashen.records import Candidate, VideoRecord
 from ashen.search.clip_vote import Vote, clip_span, times, vote
-from ashen.search.moments import contenders, moment_margin, moments, neighbour_ranges, scene_grid_distances
+from ashen.search.moments import (
+    contenders,
+    leading_contenders,
+    moment_margin,
+    moments,
+    neighbour_ranges,
+    scene_grid_distances,
+)
 from ashen.search.options import SearchOptions
 from ashen.search.probe import first_buckets, guess_buckets, most_promising, searchable, wide_buckets
 from ashen.search.ranking import Frame, Pool, reading_best
@@ -93,11 +100,17 @@ class _Still:
         order = np.argsort(pool.rankings[0].dist, kind="stable")
         return next((v for i in order if (v := videos.get(pool.candidates[i].video_id)) is not None), None)
 
+    def read_grids(self) -> None:
+        """Read together the grids ``matches`` will compare: the contenders of the closest videos."""
+        pool = self.pool
+        margin = moment_margin(pool.frames[0].readings, self.options.tuning)
+        pool.need_grids(leading_contenders(pool.candidates, pool.rankings[0].dist, margin, self.options.limit))
+
     def matches(self) -> Iterator[Match]:
         pool, tuning, videos = self.pool, self.options.tuning, self.videos
         frame, ranking = pool.frames[0], pool.rankings[0]
         margin = moment_margin(frame.readings, tuning)
-        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, margin):
+        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, margin, pool.need_grids):
             c, sim = pool.candidates[i], float(similarity_of(d))
             if sim < tuning.min_similarity:
                 return
@@ -113,6 +126,9 @@ class _Clip:
     def __init__(self, pool: Pool, options: SearchOptions, videos: Videos) -> None:
         self.pool, self.options, self.videos = pool, options, videos
         self._vote: tuple[int, Vote | None] | None = None
+
+    def read_grids(self) -> None:
+        """Nothing ahead: each count of the vote reads the grids it compares (ashen.search.clip_vote)."""
 
     def _counted(self) -> Vote | None:
         if self._vote is None or self._vote[0] != self.pool.version:
@@ -213,10 +229,11 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions,
     """Read the scenes of video ``top`` around the moments its answer is chosen from, in each
     frame where several contend (ashen.search.moments.neighbour_ranges)."""
     tuning, mine = options.tuning, pool.mask(top)
+    margins = [moment_margin(frame.readings, tuning) for frame in pool.frames]
+    nears = [contenders(mine, ranking.dist, m) for ranking, m in zip(pool.rankings, margins, strict=True)]
+    pool.need_grids(i for near in nears if len(near) > 1 for i in near)
     contending = []
-    for frame, ranking in zip(pool.frames, pool.rankings, strict=True):
-        margin = moment_margin(frame.readings, tuning)
-        near = contenders(mine, ranking.dist, margin)
+    for frame, near, margin in zip(pool.frames, nears, margins, strict=True):
         if len(near) > 1:
             scenes = [pool.candidates[i] for i in near]
             fine = scene_grid_distances(frame.readings, scenes, pool.values[near], margin)
@@ -238,7 +255,7 @@ def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOpt
     kept = [f for f in kept if f.readings]
     if not kept:
         return SearchResult(0, 0, [], flat=bool(frames))
-    pool, videos, probed = Pool(kept), Videos(store, options.title, options.anilist_id), set[str]()
+    pool, videos, probed = Pool(kept, store.luma_grids), Videos(store, options.title, options.anilist_id), set[str]()
     pool.buckets = first_buckets(store, (r for f in kept for r in f.readings), options.brute_force, options.tuning)
     pool.add(store.candidates(pool.buckets))
     while True:
@@ -277,6 +294,7 @@ def _answer(
     top = decision.top()
     if top is not None:
         _fit(pool, top, options)
+        decision.read_grids()
         if not options.brute_force:
             _neighbours(store, pool, top.id, options, videos.live.get(top.id))
     matches = list(itertools.islice(decision.matches(), options.limit))
@@ -286,7 +304,7 @@ def _answer(
 def _without(pool: Pool, frames: Sequence[Frame], stale: Sequence[bool]) -> Pool:
     """The pool again without the stale candidates (scenes of a revision that does not answer),
     ranked afresh against the query's own readings (a fitted reading is made again)."""
-    fresh = Pool(frames)
+    fresh = Pool(frames, pool.read_grids)
     fresh.add([c for c, s in zip(pool.candidates, stale, strict=True) if not s])
     fresh.buckets, fresh.ranges = pool.buckets, pool.ranges
     return fresh

@@ -8,8 +8,8 @@ on it alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,7 @@ from ashen.records import Candidate
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
+GridReader = Callable[[Sequence[Candidate]], list[bytes]]  # SceneStore.luma_grids
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,15 @@ class Frame:
 
 
 class Pool:
-    """The candidates read for a query, one Ranking per frame, and what was read."""
+    """The candidates read for a query, one Ranking per frame, and what was read. Candidates may
+    come without their luma grid (ashen.store.port.SceneStore.luma_grids): ``need_grids`` reads
+    those of the candidates about to be compared on the grid, through ``read_grids``."""
 
-    def __init__(self, frames: Sequence[Frame]) -> None:
+    def __init__(self, frames: Sequence[Frame], read_grids: GridReader | None = None) -> None:
         self.frames = list(frames)
+        self.read_grids = read_grids
         self.candidates: list[Candidate] = []
+        self.gridded = np.zeros(0, dtype=bool)  # per candidate: its grid is here (came with it, or read)
         self.values = candidate_values([])  # (N, 33) signature values of the candidates, unpacked once
         self.rankings = [Ranking.empty() for _ in self.frames]
         self.buckets: list[str] = []
@@ -103,7 +108,21 @@ class Pool:
         self.rankings = [r.joined(rank(f.readings, values)) for f, r in zip(self.frames, self.rankings, strict=True)]
         self.candidates += candidates
         self.values = np.concatenate((self.values, values))
+        self.gridded = np.concatenate((self.gridded, np.array([len(c.luma) > 0 for c in candidates], dtype=bool)))
         self.version += 1
+
+    def need_grids(self, indices: Iterable[int]) -> None:
+        """Make the candidates at ``indices`` carry their luma grids: those that came without one
+        are read together, each once (a candidate whose store holds no grid stays without)."""
+        missing = sorted({int(i) for i in indices if not self.gridded[i]})
+        if not missing:
+            return
+        self.gridded[missing] = True
+        if self.read_grids is None:
+            return
+        for i, grid in zip(missing, self.read_grids([self.candidates[i] for i in missing]), strict=True):
+            if grid:
+                self.candidates[i] = replace(self.candidates[i], luma=grid)
 
     def mask(self, video_id: str) -> npt.NDArray[np.bool_]:
         """Which candidates are scenes of ``video_id``."""

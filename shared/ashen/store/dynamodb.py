@@ -8,9 +8,12 @@ Two tables:
   buckets that hold scenes: a search reads the maps, then one Query per run of wanted buckets,
   all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video``
   (``video``, ``vsk`` = ``<revision tag>#<start>``) lists one video's entries without a
-  scan, to delete or replace them, and, as it carries the times, signature and luma grid, serves
-  ``scenes_between`` and ``scenes_in`` (time ranges of one video) with one Query per range.
-  Items are lean: one-letter stored names, each part once (ashen.store.dynamodb_models).
+  scan, to delete or replace them. Items are lean: one-letter stored names, each part once, and
+  no luma grid (ashen.store.dynamodb_models). Each scene is also a timeline item in its video's
+  **timeline** partition (``@<video id>``, sort key ``vsk``) with its times, signature and luma
+  grid: ``scenes_between`` and ``scenes_in`` (time ranges of one video) are one Query of it per
+  range, and ``luma_grids`` reads the grids a search compares from there
+  (ashen.store.dynamodb_timeline).
 * videos: one item per video: metadata, status (indexing | indexed | failed), progress
   (``segments_planned``, ``segments_done`` and the string set ``done`` of finished segment
   indexes, which makes marking a segment done idempotent), the S3 revision being indexed
@@ -57,7 +60,6 @@ from ashen.store.dynamodb_fanout import FanoutProgress
 from ashen.store.dynamodb_models import (
     BY_VIDEO_ATTRIBUTES,
     REMOVED,
-    SceneItem,
     VideoItem,
     conditional_failed,
     listing_string,
@@ -140,23 +142,20 @@ class DynamoStore(FanoutProgress):
     def scenes_in(
         self, video_id: str, spans: Sequence[tuple[float, float]], revision: str | None = None
     ) -> list[Candidate]:
-        """One by_video Query per span of the live revision, all at once (each by time, span after
-        span); the live revision read first (one GetItem) unless ``revision`` names it."""
+        """One Query of the video's timeline per span of the live revision, all at once (each by
+        time, span after span); the live revision read first (one GetItem) unless ``revision``
+        names it."""
         if revision is None:
             current = self._video_item(video_id, "live")
             revision = revision_tag(current.live) if current is not None and current.live else ""
         if not revision or not spans:
             return []
-        tag = revision
+        return self.timelines.between(video_id, revision, spans)
 
-        def query(span: tuple[float, float]) -> list[SceneItem]:
-            # The key holds the start to the millisecond, so the key range also holds the scenes
-            # of the ends' milliseconds outside the span: kept out by their exact start, as SQLite does.
-            lo, hi = (sort_key(tag, max(0.0, t)) for t in span)
-            items = self.Scene.by_video.query(video_id, range_key_condition=self.Scene.vsk.between(lo, hi))
-            return [item for item in items if span[0] <= item.start <= span[1]]
-
-        return [self._candidate(item) for part in in_parallel(query, list(spans)) for item in part]
+    def luma_grids(self, candidates: Sequence[Candidate]) -> list[bytes]:
+        """The grids of candidates from the probe (whose items leave them out), read from their
+        timelines: one round of Queries of nearby starts and BatchGetItems of lone ones."""
+        return self.timelines.grids(candidates)
 
     def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
         """The records and live revision tags of the videos that have one: BatchGetItem, strongly
@@ -216,7 +215,7 @@ class DynamoStore(FanoutProgress):
         """Scenes per bucket. A full scan: for occupancy reports, not for the request path."""
         sizes: dict[str, int] = {}
         S = self.Scene
-        for item in S.scan(S.sig.exists(), attributes_to_get=stored(S.block, S.sk)):  # scenes, not cell maps
+        for item in S.scan(S.video.exists(), attributes_to_get=stored(S.block, S.sk)):  # not cell maps or timelines
             sizes[item.bucket] = sizes.get(item.bucket, 0) + 1
         return sizes
 

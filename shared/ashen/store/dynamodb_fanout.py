@@ -82,8 +82,9 @@ class FanoutProgress(DynamoTables):
     def take_back_scenes(self, video_id: str, revision: str, scenes: Iterable[tuple[str, Scene]]) -> None:
         """Delete the items ``put_scenes`` wrote for these scenes (by key: no index lag)."""
         tag = revision_tag(revision)
-        with self.Scene.batch_write() as batch:
+        with self.Scene.batch_write() as batch, self.Timeline.batch_write() as timeline:
             for bucket, scene in scenes:
+                timeline.delete(self.timelines.key(video_id, tag, scene.start))
                 batch.delete(
                     self.Scene(
                         self.partition_of(bucket, video_id, scene.start), cell_key(bucket, video_id, tag, scene.start)

@@ -12,6 +12,13 @@ Items are **lean** (issue 19: a search's cost is the bytes of the items its prob
 part is stored once (the bucket is read from ``sk``, the revision tag from ``vsk``) and every
 attribute has a one-letter name (``attr_name``; the Python names stay).
 
+The luma grids live apart from the probe's items (issue 19: 257 of a scene item's 407 bytes
+were its grid, read with every scene a probe touched, though a search compares the grids of a
+few dozen scenes): each scene is also a **timeline item** in its video's **timeline** partition
+(``@<video id>``, sort key ``vsk``), with its times, signature and luma grid. One Query of a
+timeline reads a time range of one revision (neighbour ranges; ~12 grids per 4 KB read unit),
+and search reads the grids of the scenes it compares from there (ashen.store.dynamodb_timeline).
+
 A video item names the revision whose scenes answer searches (``live``); items of any other
 revision are ignored by reads and deleted by clean-up. **Cell map** items (partition
 ``<scheme>m-<cells / 4>``, sort key ``#map``) list the buckets that hold scenes in a region of
@@ -112,7 +119,7 @@ class SceneItem(Model):
     end = NumberAttribute(attr_name="e")
     frames = NumberAttribute(attr_name="f")
     sig = BinaryAttribute(legacy_encoding=False, attr_name="g")
-    luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="l")
+    luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="l")  # written before timelines only
     cut = BooleanAttribute(null=True, attr_name="c")  # the scene starts a shot (absent: it does not)
     by_video = ByVideo()
 
@@ -123,6 +130,37 @@ class SceneItem(Model):
     @property
     def rev(self) -> str:
         """The revision_tag of the upload the scene was hashed from."""
+        return tag_of(self.vsk)
+
+
+TIMELINE = "@"  # leads a timeline partition's key: no block or cell map key holds it
+
+
+def timeline_key(video_id: str) -> str:
+    """The partition of a video's timeline items (every revision's)."""
+    return f"{TIMELINE}{video_id}"
+
+
+class TimelineItem(Model):
+    """One scene of one revision of a video in its video's timeline (same table as the scenes,
+    partition ``timeline_key``, sort key ``sort_key``): its times, signature and luma grid, which
+    the probe's scene items do not carry. Unbound, as SceneItem."""
+
+    timeline = UnicodeAttribute(hash_key=True, attr_name="b")
+    vsk = UnicodeAttribute(range_key=True, attr_name="k")  # sort_key: revision tag, then time
+    start = NumberAttribute(attr_name="s")
+    at = NumberAttribute(attr_name="a")
+    end = NumberAttribute(attr_name="e")
+    sig = BinaryAttribute(legacy_encoding=False, attr_name="g")
+    luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="l")
+    cut = BooleanAttribute(null=True, attr_name="c")
+
+    @property
+    def video(self) -> str:
+        return self.timeline[len(TIMELINE) :]
+
+    @property
+    def rev(self) -> str:
         return tag_of(self.vsk)
 
 
@@ -183,7 +221,7 @@ class VideoItem(Model):
 
 def make_models(
     scenes_table: str, videos_table: str, *, region: str | None = None, host: str | None = None
-) -> tuple[type[SceneItem], type[CellMapItem], type[VideoItem]]:
+) -> tuple[type[SceneItem], type[CellMapItem], type[TimelineItem], type[VideoItem]]:
     """The item models bound to the given table names (set at run time from the environment)."""
     aws_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     endpoint = host
@@ -206,6 +244,15 @@ def make_models(
             if endpoint:
                 host = endpoint
 
+    class Timelines(TimelineItem):
+        class Meta:
+            table_name = scenes_table
+            billing_mode = "PAY_PER_REQUEST"
+            region = aws_region
+            max_pool_connections = READ_CONNECTIONS
+            if endpoint:
+                host = endpoint
+
     class Videos(VideoItem):
         class Meta:
             table_name = videos_table
@@ -214,4 +261,4 @@ def make_models(
             if endpoint:
                 host = endpoint
 
-    return Scenes, CellMaps, Videos
+    return Scenes, CellMaps, Timelines, Videos

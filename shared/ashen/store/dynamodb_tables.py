@@ -26,6 +26,7 @@ from ashen.store.dynamodb_models import (
     sort_key,
     stored,
 )
+from ashen.store.dynamodb_timeline import Timelines
 
 DEFAULT_HOT_SHARDS = 8
 
@@ -70,14 +71,16 @@ class DynamoTables:
         host: str | None = None,
         hot_shards: int = DEFAULT_HOT_SHARDS,
     ) -> None:
-        self.Scene, self.CellMap, self.Video = make_models(scenes_table, videos_table, region=region, host=host)
-        connect(self.Scene, self.CellMap, self.Video)
+        models = make_models(scenes_table, videos_table, region=region, host=host)
+        self.Scene, self.CellMap, self.Timeline, self.Video = models
+        connect(*models)
         self.hot_shards = max(1, hot_shards)
         self.cells = CellReader(self.Scene, self.CellMap, self.hot_shards)
+        self.timelines = Timelines(self.Timeline)
 
     def create_tables(self) -> None:
         """For tests and local use; on AWS the tables come from template.yaml."""
-        for model in (self.Scene, self.Video):
+        for model in (self.Scene, self.Video):  # (cell maps and timelines: items of the scenes table)
             if not model.exists():
                 model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
 
@@ -107,16 +110,18 @@ class DynamoTables:
             end=scene.end,
             frames=scene.frames,
             sig=scene.signature,
-            luma=scene.luma or None,
             cut=scene.cut or None,  # only shot starts carry the attribute
-        )
+        )  # (its luma grid is in its timeline item)
 
     def _write_scenes(self, video_id: str, tag: str, scenes: Iterable[tuple[str, Scene]]) -> int:
-        """Note the buckets in their blocks' cell maps, then write the scene items."""
+        """Note the buckets in their blocks' cell maps, then write the scene items and their
+        timeline items."""
         scenes = list(scenes)
         count = 0
-        with self.cells.writing(bucket for bucket, _ in scenes), self.Scene.batch_write() as batch:
+        buckets = (bucket for bucket, _ in scenes)
+        with self.cells.writing(buckets), self.Scene.batch_write() as batch, self.Timeline.batch_write() as timeline:
             for bucket, scene in scenes:
+                timeline.save(self.timelines.item(video_id, tag, scene))
                 batch.save(self._scene_item(video_id, tag, bucket, scene))
                 count += 1
         return count
@@ -125,7 +130,7 @@ class DynamoTables:
         """Delete the video's scene items of every revision but ``keep`` (a revision tag; None:
         all). Found through the by_video index, which lags writes by a moment: a writer whose
         revision stopped answering also takes back its own items (see FanoutProgress). Then the
-        buckets emptied leave their cell maps."""
+        buckets emptied leave their cell maps, and the timeline items of those revisions go."""
         count, emptied = 0, set()
         with self.Scene.batch_write() as batch:
             S = self.Scene
@@ -135,6 +140,7 @@ class DynamoTables:
                     emptied.add(key.bucket)
                     count += 1
         self.cells.shrink(emptied)
+        self.timelines.delete(video_id, keep)
         return count
 
     @staticmethod

@@ -32,7 +32,8 @@ class SceneStore(Protocol):
         """Write scenes of one video (idempotent: the same scene twice is stored once)."""
 
     def candidates(self, buckets: Sequence[str]) -> list[Candidate]:
-        """Every stored scene in the given buckets, each with its ``revision``. Where a video is
+        """Every stored scene in the given buckets, each with its ``revision``, with or without
+        its luma grid (DynamoDB: without; ``luma_grids`` reads those a search compares). Where a video is
         indexed in revisions (DynamoDB), scenes of a revision that does not answer may be among
         them (while the video is indexed again): only those whose revision ``answering_videos``
         names may answer a search."""
@@ -46,6 +47,11 @@ class SceneStore(Protocol):
         """``scenes_between`` of each (start, end) span, span after span, read together (on
         DynamoDB: in one round of requests). ``revision``: the live revision's tag, when the
         caller has it from ``answering_videos`` (DynamoDB then does not read it again)."""
+
+    def luma_grids(self, candidates: Sequence[Candidate]) -> list[bytes]:
+        """The luma grid of each candidate (b"" where none is stored), read together (DynamoDB:
+        one round, from the videos' timelines). Candidates that came with their grid need not
+        be asked for."""
 
     def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
         """The record and live revision tag of those of ``video_ids`` whose scenes answer

@@ -254,6 +254,10 @@ class SqliteStore:
     ) -> list[Candidate]:
         return [c for lo, hi in spans for c in self.scenes_between(video_id, lo, hi)]
 
+    def luma_grids(self, candidates: Sequence[Candidate]) -> list[bytes]:
+        """Candidates come with their grids here: those without one have none."""
+        return [c.luma for c in candidates]
+
     def answering_videos(self, video_ids: Iterable[str]) -> dict[str, tuple[VideoRecord, str]]:
         """Every video's scenes answer (a replace is one transaction): its record, revision ""."""
         ids, rows = sorted(set(video_ids)), []
