@@ -3,7 +3,8 @@
 One run: both sides index the clips of ../shared/media/video (the vendored Sintel clip when that is
 absent) into SQLite, copy every scene into DynamoDB tables of their own layout (moto, through the
 real adapter, ashen.store.dynamodb), then search the same queries, each in a worker process of its
-own code (the base's ``shared/`` comes from ``git archive``):
+own code (the base's ``shared/`` comes from ``git archive``); the queries are made once, with this
+checkout's package (benchmarks/serverless_queries.py):
 
 * ``screenshot``: frames at seeded random times, each with an edit of benchmarks/edits.py (the
   edits taken in turn), searched with all their readings;
@@ -62,11 +63,17 @@ def export_base(base: str, into: Path) -> Path:
     return into / "shared"
 
 
-def run_side(shared: Path, args: argparse.Namespace, out: Path) -> list[dict[str, Any]]:
-    cmd = [sys.executable, str(HERE / "serverless_worker.py"), "--shared", str(shared), "--out", str(out)]
+def make_queries(args: argparse.Namespace, folder: Path) -> None:
+    """The queries, once, with this checkout's package (benchmarks/serverless_queries.py)."""
+    cmd = [sys.executable, str(HERE / "serverless_queries.py"), "--out", str(folder), "--clips", args.clips]
     cmd += ["--seed", str(args.seed), "--screenshots", str(args.screenshots), "--gifs", str(args.gifs)]
-    cmd += ["--signatures", str(args.signatures), "--photos", str(args.photos), "--clips", args.clips]
+    cmd += ["--signatures", str(args.signatures), "--photos", str(args.photos)]
     subprocess.run(cmd, check=True)
+
+
+def run_side(shared: Path, queries: Path, out: Path) -> list[dict[str, Any]]:
+    cmd = [sys.executable, str(HERE / "serverless_worker.py"), "--shared", str(shared), "--out", str(out)]
+    subprocess.run([*cmd, "--queries", str(queries)], check=True)
     data: list[dict[str, Any]] = json.loads(out.read_text())
     return data
 
@@ -165,8 +172,9 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ashen-serverless-") as tmp:
         base_shared = export_base(args.base, Path(tmp))
-        old = run_side(base_shared, args, Path(tmp) / "old.json")
-        new = run_side(ROOT / "shared", args, Path(tmp) / "new.json")
+        make_queries(args, Path(tmp) / "queries")
+        old = run_side(base_shared, Path(tmp) / "queries", Path(tmp) / "old.json")
+        new = run_side(ROOT / "shared", Path(tmp) / "queries", Path(tmp) / "new.json")
         saved = np.load(Path(tmp) / "new.npz")
         templates = [saved[k] for k in saved.files]
     model = LatencyModel()

@@ -7,7 +7,6 @@ are measured by the same code. Writes one record per query (JSON).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sqlite3
 import sys
@@ -18,21 +17,13 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SHARED_MEDIA = HERE.parents[1] / "shared" / "media"
-FIXTURE = HERE.parent / "tests" / "fixtures" / "sintel-26s-848x480.mp4"
-NEGATIVE_VIDEOS = ("friday-640x480.mp4", "rabbit-320x240.webm")  # kept out of the index, as robustness.py does
 
 
 def parse() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--screenshots", type=int, default=24)
-    ap.add_argument("--photos", type=int, default=11)
-    ap.add_argument("--clips", default="", help="comma-separated file names: cut queries only from these clips")
-    ap.add_argument("--gifs", type=int, default=6)
-    ap.add_argument("--signatures", type=int, default=16)
+    ap.add_argument("--queries", type=Path, required=True, help="the folder benchmarks/serverless_queries.py wrote")
     return ap.parse_args()
 
 
@@ -40,16 +31,13 @@ ARGS = parse()
 sys.path.insert(0, str(ARGS.shared))
 sys.path.insert(1, str(HERE))
 import boto3  # noqa: E402
-import frames  # noqa: E402
 import numpy as np  # noqa: E402
 from dynamo_bench import Calls, copy_into, fake_aws_env, item_size  # noqa: E402
-from edits import EDITS, HARD_EDITS, RELEASE_EDITS, SampleParams, apply  # noqa: E402
 from moto import mock_aws  # noqa: E402
-from PIL import Image  # noqa: E402
+from serverless_worker_media import videos  # noqa: E402
 
 from ashen.descriptors.signature import Signature, unpack_all  # noqa: E402
 from ashen.indexing.indexer import IndexOptions, index_video  # noqa: E402
-from ashen.query.images import load_rgb  # noqa: E402
 from ashen.search.pipeline import search_file, search_image, search_signature  # noqa: E402
 from ashen.store.dynamodb import DynamoStore  # noqa: E402
 from ashen.store.sqlite import SqliteStore  # noqa: E402
@@ -72,15 +60,6 @@ def busy_seconds(requests: list[dict[str, Any]]) -> float:
         total += max(0.0, r["t1"] - max(r["t0"], end))
         end = max(end, r["t1"])
     return total
-
-
-def videos() -> list[Path]:
-    folder = SHARED_MEDIA / "video"
-    if not folder.is_dir():
-        return [FIXTURE]
-    return sorted(
-        p for p in folder.iterdir() if p.suffix in {".mp4", ".webm", ".mpg", ".gif"} and p.name not in NEGATIVE_VIDEOS
-    )
 
 
 def scene_item_bytes(dynamo: DynamoStore) -> dict[str, float]:
@@ -108,42 +87,20 @@ def save_templates(path: Path, out: Path) -> None:
     np.savez(out, *sorted(arrays, key=len, reverse=True))
 
 
-def gif_file(clip: list[tuple[float, np.ndarray]], folder: Path, name: str) -> Path:
-    images = [Image.fromarray(rgb) for _, rgb in clip]
-    buf = io.BytesIO()
-    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=100, loop=0)
-    path = folder / f"{name}.gif"
-    path.write_bytes(buf.getvalue())
-    return path
-
-
-def queries(folder: Path, seed: int) -> list[tuple[str, str, Callable[[Any], Any]]]:
-    """(kind, name, search) of every query, the same on both sides."""
-    rng = np.random.default_rng(seed)
-    chosen = [c for c in ARGS.clips.split(",") if c]
-    clips = [v for v in videos() if not chosen or any(v.name.startswith(c) for c in chosen)]
-    edits = {**EDITS, **RELEASE_EDITS, **HARD_EDITS}
-    names = list(edits)
+def queries(folder: Path) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """(kind, name, search) of every query, as benchmarks/serverless_queries.py wrote them."""
     out: list[tuple[str, str, Callable[[Any], Any]]] = []
-    for i in range(ARGS.screenshots):
-        video, t = clips[i % len(clips)], float(rng.uniform(0.3, 1.7))
-        rgb = apply(edits[names[i % len(names)]], frames.export_frame(video, t), SampleParams.draw(rng))
-        out.append(
-            ("screenshot", f"{video.name}@{t:.2f} {names[i % len(names)]}", lambda s, rgb=rgb: search_image(s, rgb))
-        )
-    photos = sorted(p for p in (SHARED_MEDIA / "images").glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
-    for p in photos[: ARGS.photos]:
-        rgb = load_rgb(p.read_bytes())
-        out.append(("photo", p.name, lambda s, rgb=rgb: search_image(s, rgb)))
-    for i in range(ARGS.gifs):
-        video = [c for c in clips if c.suffix != ".gif"][i % len(clips)]
-        t = float(rng.uniform(0.0, 0.5))
-        path = gif_file(frames.clip(video, t, 3.0, 0.1), folder, f"clip{i}")
-        out.append(("gif", f"{video.name}@{t:.2f}", lambda s, path=path: search_file(s, path)))
-    for i in range(ARGS.signatures):
-        video, t = clips[i % len(clips)], float(rng.uniform(0.3, 1.7))
-        sig = Signature.of_image(frames.export_frame(video, t))
-        out.append(("signature", f"{video.name}@{t:.2f}", lambda s, sig=sig: search_signature(s, sig)))
+    for q in json.loads((folder / "queries.json").read_text()):
+        kind, name = q["kind"], q["name"]
+        if "signature" in q:
+            sig = Signature.from_hex(q["signature"])
+            out.append((kind, name, lambda s, sig=sig: search_signature(s, sig)))
+        elif q["file"].endswith(".npy"):
+            rgb = np.load(folder / q["file"])
+            out.append((kind, name, lambda s, rgb=rgb: search_image(s, rgb)))
+        else:
+            path = folder / q["file"]
+            out.append((kind, name, lambda s, path=path: search_file(s, path)))
     return out
 
 
@@ -180,7 +137,7 @@ def main() -> None:
         item_bytes = scene_item_bytes(store)
         print(f"  {ARGS.out.stem} mean item bytes: {item_bytes}", file=sys.stderr, flush=True)
         save_templates(db, ARGS.out.with_suffix(".npz"))
-        work = queries(Path(tmp), ARGS.seed)
+        work = queries(ARGS.queries)
         calls = Calls()
         calls.install()
         # the new layout's rounds

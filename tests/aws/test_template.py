@@ -231,9 +231,8 @@ def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict
     }
     assert grants(template, "QueryFunction") == {
         ("secretsmanager:GetSecretValue", "PreviewSecret"),  # signs the preview URLs of its answers
-        ("dynamodb:Query", "ScenesTable"),
-        ("dynamodb:Query", "ScenesTable/by_video"),
-        ("dynamodb:BatchGetItem", "ScenesTable"),  # the cell maps of the blocks a search probes
+        ("dynamodb:Query", "ScenesTable"),  # runs of buckets, and time ranges of timelines
+        ("dynamodb:BatchGetItem", "ScenesTable"),  # the cell maps of the blocks a search probes; lone grids
         ("dynamodb:GetItem", videos),
         ("dynamodb:BatchGetItem", videos),
         ("dynamodb:Query", "VideosTable/by_status"),  # the paged listing, not a Scan
@@ -252,7 +251,7 @@ def test_function_policies_grant_exactly_the_calls_the_code_makes(template: dict
         ("s3:PutObject", previews),
         ("s3:ListBucket", "PreviewBucket"),  # a missing preview: 404, not 403
         ("dynamodb:GetItem", videos),
-        ("dynamodb:Query", "ScenesTable/by_video"),
+        ("dynamodb:Query", "ScenesTable"),  # scenes_between: a time range of the video's timeline
     }
     assert grants(template, "UpkeepFunction") == clean_up | {
         *((f"dynamodb:{a}", videos) for a in ("GetItem", "UpdateItem", "Scan")),
