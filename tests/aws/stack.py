@@ -31,6 +31,7 @@ from ashen.indexing.indexer import video_id_for
 from ashen.media.probe import ffmpeg_exe
 from ashen.records import VideoRecord
 from ashen.store.dynamodb import DynamoStore
+from ashen.store.dynamodb_models import timeline_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "fixtures" / "sintel-26s-848x480.mp4"
@@ -170,13 +171,20 @@ def items_of(cloud: Cloud, video_id: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["block"], r["sk"]))
 
 
+def timeline_of(cloud: Cloud, video_id: str) -> list[dict[str, Any]]:
+    """Every timeline item of one video (of every revision), as stored, by revision and time."""
+    found = cloud.store.Timeline.query(timeline_key(video_id), consistent_read=True)
+    rows = [item.attribute_values | {"rev": item.rev} for item in found]
+    return [{k: (v.hex() if isinstance(v, bytes) else v) for k, v in r.items()} for r in rows]
+
+
 def normalised(rows: list[dict[str, Any]], video_id: str) -> list[dict[str, Any]]:
     """Items with the video id and revision blanked out (to compare two uploads of the same bytes)."""
     out = []
     for r in rows:
         sk = r["sk"].replace(video_id, "VID").replace(r["rev"], "REV")
-        vsk = r["vsk"].replace(video_id, "VID").replace(r["rev"], "REV")
-        out.append({**r, "sk": sk, "vsk": vsk, "video": "VID", "rev": "REV", "block": r["block"].split("#")[0]})
+        block = r["block"].replace(video_id, "VID").split("#")[0]
+        out.append({**r, "sk": sk, "video": "VID", "rev": "REV", "block": block})
     return sorted(out, key=lambda r: (r["block"], r["sk"]))
 
 

@@ -37,6 +37,7 @@ from tests.aws.stack import (
     normalised,
     receive_batch,
     s3_event,
+    timeline_of,
 )
 
 pytestmark = pytest.mark.slow  # the whole stack under moto: minutes of CPU on a loaded machine
@@ -56,6 +57,9 @@ def test_upload_to_search_result(cloud: Cloud, sintel: Indexed) -> None:
     assert video.picture == Box(58, 422, 0, 848)  # the same letterbox the local indexer finds
     rows = items_of(cloud, video_id)
     assert len(rows) == video.scenes == cloud.store.scene_count(video_id)
+    # every scene has its timeline item, with its luma grid
+    assert sorted(r["start"] for r in timeline_of(cloud, video_id)) == sorted(r["start"] for r in rows)
+    assert all(len(r["luma"]) == 512 for r in timeline_of(cloud, video_id))  # 256 bytes, in hex
     starts = [r["start"] for r in rows]
     assert len(starts) == len(set(starts)), "a scene is stored twice"
 
@@ -164,6 +168,7 @@ def test_deleting_the_object_removes_every_entry(
     cloud.split.handler(s3_event("s3-delete.json", key, versionId=deleted["VersionId"]), LocalContext())
     assert cloud.store.get_video(video_id) is None
     assert cloud.store.scene_count(video_id) == 0 and items_of(cloud, video_id) == []
+    assert timeline_of(cloud, video_id) == []
     # The other upload is untouched.
     assert items_of(cloud, sintel.video_id) == other_rows and other_rows
     # Its buckets, which the removal emptied of the deleted copy, stay in their cell maps.

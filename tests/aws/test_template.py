@@ -17,7 +17,7 @@ import pytest
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from ashen.store.dynamodb import BY_VIDEO_ATTRIBUTES, DynamoStore
+from ashen.store.dynamodb import DynamoStore
 
 pytestmark = pytest.mark.slow  # cfn-lint and the SAM translator
 
@@ -325,7 +325,8 @@ def test_nothing_stays_indexing_unnoticed(template: dict[str, Any]) -> None:
 def test_the_by_video_index_carries_what_the_store_reads(template: dict[str, Any]) -> None:
     gsi = template["Resources"]["ScenesTable"]["Properties"]["GlobalSecondaryIndexes"][0]
     assert gsi["IndexName"] == "by_video"
-    assert gsi["Projection"]["NonKeyAttributes"] == BY_VIDEO_ATTRIBUTES
+    assert gsi["Projection"] == {"ProjectionType": "KEYS_ONLY"}  # the clean-up's keys; the rest is in timelines
+    assert DynamoStore("scenes", "videos").Scene.by_video._get_schema()["projection"]["ProjectionType"] == "KEYS_ONLY"
 
 
 def test_the_scenes_table_has_the_keys_the_store_writes(template: dict[str, Any]) -> None:
@@ -340,7 +341,7 @@ def test_the_scenes_table_has_the_keys_the_store_writes(template: dict[str, Any]
     schema = table.by_video._get_schema()
     assert props["GlobalSecondaryIndexes"][0]["KeySchema"] == schema["key_schema"]
     defined = {d["AttributeName"] for d in props["AttributeDefinitions"]}
-    assert defined == {"b", "k", "v", "t"}  # block, sk, video, vsk (lean items: one-letter names)
+    assert defined == {"b", "k", "v"}  # block (or timeline), sk (or a timeline's vsk), video: one-letter names
 
 
 def test_previews_expire_and_their_key_is_generated(template: dict[str, Any]) -> None:

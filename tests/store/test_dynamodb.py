@@ -135,13 +135,13 @@ def test_a_scene_item_is_lean_and_reads_back_its_bucket_and_revision_from_its_ke
     dynamo.replace_video(record(3), [(bucket, replace(scene, cut=True))])
     items = boto3.client("dynamodb").scan(TableName="scenes")["Items"]
     raw = [i for i in items if "v" in i]
-    assert len(raw) == 1 and set(raw[0]) == {"b", "k", "t", "v", "s", "a", "e", "f", "g", "c"}
+    assert len(raw) == 1 and set(raw[0]) == {"b", "k", "v", "s", "a", "e", "g", "c"}
     (timeline,) = [i for i in items if i["b"]["S"].startswith("@")]
-    assert timeline["b"]["S"] == "@vid3" and timeline["k"]["S"] == raw[0]["t"]["S"]
-    assert set(timeline) == {"b", "k", "s", "a", "e", "g", "l", "c"} and timeline["l"]["B"] == scene.luma
+    assert timeline["b"]["S"] == "@vid3" and raw[0]["k"]["S"].endswith("#" + timeline["k"]["S"])
+    assert set(timeline) == {"b", "k", "s", "a", "e", "f", "g", "l", "c"} and timeline["l"]["B"] == scene.luma
     stored_bucket, video, tag, start = raw[0]["k"]["S"].split("#")
     assert (stored_bucket, video, raw[0]["v"]["S"]) == (bucket, "vid3", "vid3")
-    assert raw[0]["t"]["S"] == f"{tag}#{start}" and len(tag) == 8  # by_video's range key: no video id
+    assert timeline["k"]["S"] == f"{tag}#{start}" and len(tag) == 8
     (read,) = dynamo.candidates([bucket])
     (ranged,) = dynamo.scenes_between("vid3", 0.0, 10.0)
     live = dynamo.answering_videos(["vid3"])["vid3"][1]

@@ -6,10 +6,10 @@ Two tables:
   buckets), sort key ``sk`` = ``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the
   neighbouring buckets of a block are one Query, and cell maps (sort key ``#map``) list the
   buckets that hold scenes: a search reads the maps, then one Query per run of wanted buckets,
-  all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video``
-  (``video``, ``vsk`` = ``<revision tag>#<start>``) lists one video's entries without a
-  scan, to delete or replace them. Items are lean: one-letter stored names, each part once, and
-  no luma grid (ashen.store.dynamodb_models). Each scene is also a timeline item in its video's
+  all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video`` (``video``,
+  ``sk``; keys only) lists one video's scene items without a scan, to delete or replace them.
+  Items are lean: one-letter stored names, each part once, no luma grid and no frame count
+  (ashen.store.dynamodb_models). Each scene is also a timeline item in its video's
   **timeline** partition (``@<video id>``, sort key ``vsk``) with its times, signature and luma
   grid: ``scenes_between`` and ``scenes_in`` (time ranges of one video) are one Query of it per
   range, and ``luma_grids`` reads the grids a search compares from there
@@ -58,7 +58,6 @@ from ashen.records import (
 from ashen.store.dynamodb_cells import chunks, in_parallel
 from ashen.store.dynamodb_fanout import FanoutProgress
 from ashen.store.dynamodb_models import (
-    BY_VIDEO_ATTRIBUTES,
     REMOVED,
     VideoItem,
     conditional_failed,
@@ -69,7 +68,7 @@ from ashen.store.dynamodb_models import (
 )
 from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, is_hot
 
-__all__ = ["BY_VIDEO_ATTRIBUTES", "DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
+__all__ = ["DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
 
 _RENAME_TRIES = 5
 

@@ -4,18 +4,20 @@ Scene items live in the partition of their bucket's **block** (``block``: a coar
 bucket cells, ashen.descriptors.buckets.block_key), and their sort key leads with the bucket:
 ``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the neighbouring buckets of one
 block are one sort-key range. Every scene item belongs to one revision of its video (one upload
-of the S3 object): ``vsk`` = ``<revision tag>#<start>`` is the range key of the ``by_video``
-index (whose hash key is the video), so two revisions of a video never overwrite each other's
-items and one revision's items of a video sort by time there.
+of the S3 object), whose tag is in the sort key, so two revisions of a video never overwrite each
+other's items. The ``by_video`` index (hash key the video, range key ``sk``, keys only) lists a
+video's scene items, to delete them.
 
 Items are **lean** (issue 19: a search's cost is the bytes of the items its probe reads): each
-part is stored once (the bucket is read from ``sk``, the revision tag from ``vsk``) and every
-attribute has a one-letter name (``attr_name``; the Python names stay).
+part is stored once (the bucket and the revision tag are read from ``sk``), every attribute has a
+one-letter name (``attr_name``; the Python names stay), and what a probe does not need (the luma
+grid, the frame count) is in the scene's timeline item only.
 
 The luma grids live apart from the probe's items (issue 19: 257 of a scene item's 407 bytes
 were its grid, read with every scene a probe touched, though a search compares the grids of a
 few dozen scenes): each scene is also a **timeline item** in its video's **timeline** partition
-(``@<video id>``, sort key ``vsk``), with its times, signature and luma grid. One Query of a
+(``@<video id>``, sort key ``vsk`` = ``<revision tag>#<start>``), with its times, signature,
+frame count and luma grid. One Query of a
 timeline reads a time range of one revision (neighbour ranges; ~12 grids per 4 KB read unit),
 and search reads the grids of the scenes it compares from there (ashen.store.dynamodb_timeline).
 
@@ -39,12 +41,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-# What the by_video index carries besides its keys (stored names): enough to make a Candidate (its
-# revision is in the index's range key): start, at, end, signature, luma grid, shot start.
-BY_VIDEO_ATTRIBUTES = ["s", "a", "e", "g", "l", "c"]
 READ_CONNECTIONS = 32  # requests in flight at once when a search reads (and HTTP connections kept)
 REMOVED = "removed"  # the status of a tombstone: the object was deleted (see DynamoStore.remove_upload)
 
@@ -55,7 +54,7 @@ def revision_tag(revision: str) -> str:
 
 
 def sort_key(tag: str, start: float) -> str:
-    """A scene's range key in the by_video index (``vsk``; the video is the index's hash key): one
+    """A scene's sort key in its video's timeline (``vsk``), and the end of its ``cell_key``: one
     revision of a video, by time."""
     return f"{tag}#{start:012.3f}"
 
@@ -82,8 +81,13 @@ def stored(*attributes: Attribute[Any]) -> list[str]:
 
 
 def tag_of(vsk: str) -> str:
-    """The revision tag of a scene item, from its by_video range key (``sort_key``)."""
+    """The revision tag of a timeline item, from its sort key (``sort_key``)."""
     return vsk.split("#", 1)[0]
+
+
+def cell_tag(sk: str) -> str:
+    """The revision tag of a scene item, from its sort key (``cell_key``: the tag is next to last)."""
+    return sk.rsplit("#", 2)[1]
 
 
 MAP_KEY = "#map"  # the sort key of a cell map item (in a partition of its own)
@@ -99,10 +103,10 @@ def sequencer_order(sequencer: str | None) -> str:
 class ByVideo(GlobalSecondaryIndex["SceneItem"]):  # type: ignore[no-untyped-call]  # pynamodb's __init_subclass__
     class Meta:
         index_name = "by_video"
-        projection = IncludeProjection(BY_VIDEO_ATTRIBUTES)
+        projection = KeysOnlyProjection()
 
     video = UnicodeAttribute(hash_key=True, attr_name="v")
-    vsk = UnicodeAttribute(range_key=True, attr_name="t")
+    sk = UnicodeAttribute(range_key=True, attr_name="k")
 
 
 class SceneItem(Model):
@@ -111,13 +115,11 @@ class SceneItem(Model):
     names are one letter (an item's size counts them); ``bucket`` and ``rev`` are read from the keys."""
 
     block = UnicodeAttribute(hash_key=True, attr_name="b")  # the block partition (hot buckets: <block>#<shard>)
-    sk = UnicodeAttribute(range_key=True, attr_name="k")  # cell_key
-    vsk = UnicodeAttribute(attr_name="t")  # sort_key: by_video's range key
+    sk = UnicodeAttribute(range_key=True, attr_name="k")  # cell_key (and by_video's range key)
     video = UnicodeAttribute(attr_name="v")  # by_video's hash key
     start = NumberAttribute(attr_name="s")
     at = NumberAttribute(attr_name="a")
     end = NumberAttribute(attr_name="e")
-    frames = NumberAttribute(attr_name="f")
     sig = BinaryAttribute(legacy_encoding=False, attr_name="g")
     luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="l")  # written before timelines only
     cut = BooleanAttribute(null=True, attr_name="c")  # the scene starts a shot (absent: it does not)
@@ -130,7 +132,7 @@ class SceneItem(Model):
     @property
     def rev(self) -> str:
         """The revision_tag of the upload the scene was hashed from."""
-        return tag_of(self.vsk)
+        return cell_tag(self.sk)
 
 
 TIMELINE = "@"  # leads a timeline partition's key: no block or cell map key holds it
@@ -151,6 +153,7 @@ class TimelineItem(Model):
     start = NumberAttribute(attr_name="s")
     at = NumberAttribute(attr_name="a")
     end = NumberAttribute(attr_name="e")
+    frames = NumberAttribute(attr_name="f")
     sig = BinaryAttribute(legacy_encoding=False, attr_name="g")
     luma = BinaryAttribute(legacy_encoding=False, null=True, attr_name="l")
     cut = BooleanAttribute(null=True, attr_name="c")

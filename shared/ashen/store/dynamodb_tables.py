@@ -23,7 +23,6 @@ from ashen.store.dynamodb_models import (
     cell_key,
     listing_string,
     make_models,
-    sort_key,
     stored,
 )
 from ashen.store.dynamodb_timeline import Timelines
@@ -103,12 +102,10 @@ class DynamoTables:
         return self.Scene(
             self.partition_of(bucket, video_id, scene.start),
             cell_key(bucket, video_id, tag, scene.start),
-            vsk=sort_key(tag, scene.start),
             video=video_id,
             start=scene.start,
             at=scene.at,
             end=scene.end,
-            frames=scene.frames,
             sig=scene.signature,
             cut=scene.cut or None,  # only shot starts carry the attribute
         )  # (its luma grid is in its timeline item)
@@ -134,7 +131,7 @@ class DynamoTables:
         count, emptied = 0, set()
         with self.Scene.batch_write() as batch:
             S = self.Scene
-            for key in S.by_video.query(video_id, attributes_to_get=stored(S.block, S.sk, S.vsk)):
+            for key in S.by_video.query(video_id, attributes_to_get=stored(S.block, S.sk)):
                 if keep is None or key.rev != keep:
                     batch.delete(S(key.block, key.sk))
                     emptied.add(key.bucket)

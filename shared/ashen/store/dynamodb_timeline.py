@@ -58,6 +58,7 @@ class Timelines:
             start=scene.start,
             at=scene.at,
             end=scene.end,
+            frames=scene.frames,
             sig=scene.signature,
             luma=scene.luma or None,
             cut=scene.cut or None,
