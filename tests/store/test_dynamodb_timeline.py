@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from ashen.descriptors.buckets import bucket_key
+from ashen.descriptors.luma_grid import pack_grid
+from ashen.descriptors.signature import pack
+from ashen.query.readings import AS_GIVEN, QueryImage, query_readings
 from ashen.records import Candidate, Scene, VideoStatus
+from ashen.search import search_image
 from ashen.search.ranking import Pool
 from ashen.store.dynamodb import DynamoStore
 from ashen.store.dynamodb_models import timeline_key
 from ashen.store.dynamodb_timeline import runs
+from ashen.store.sqlite import SqliteStore
 from tests.store.test_dynamodb import record, scenes_for
 
 
@@ -107,3 +114,25 @@ def test_a_pool_reads_only_the_grids_asked_for_each_once() -> None:
     pool.need_grids([0, 1, 2, 3])
     assert asked == [[0.0, 2.0], [1.0]]  # each once; the one that came with its grid never
     assert [c.luma for c in pool.candidates] == [grid(1), grid(2), b"", grid(9)]
+
+
+def test_a_search_on_dynamodb_chooses_the_moment_by_the_stored_grids(dynamo: DynamoStore, tmp_path: Path) -> None:
+    """A still shot: five scenes with the query's signature, one with its luma grid, the others a
+    checkerboard off. The probe's items carry no grid: the search must read the stored ones to
+    answer the moment SQLite answers, the one whose grid is the query's."""
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (6, 8, 3)).repeat(40, 0).repeat(40, 1).astype(np.uint8)
+    (plain,) = [r for r in query_readings(QueryImage.of(rgb)) if r.name == AS_GIVEN]
+    assert plain.luma is not None
+    off = plain.luma + 30 * (np.indices((16, 16)).sum(axis=0) % 2)
+    signature = pack(np.asarray(plain.values, dtype=np.int64)).tobytes()
+    bucket = bucket_key(list(plain.values))
+    scenes = [
+        (bucket, Scene(t, t + 0.5, t + 1.0, 12, signature, pack_grid(plain.luma if t == 4.0 else off)))
+        for t in (0.0, 2.0, 4.0, 6.0, 8.0)
+    ]
+    sqlite = SqliteStore(tmp_path / "ref.sqlite3")
+    for store in (dynamo, sqlite):
+        store.replace_video(record(1), scenes)
+    answers = [search_image(store, rgb).matches[0] for store in (sqlite, dynamo)]
+    assert [(m.video.id, m.start) for m in answers] == [("vid1", 4.0), ("vid1", 4.0)]
