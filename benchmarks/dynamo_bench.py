@@ -74,9 +74,9 @@ class Calls:
         calls = self
 
         def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             response = original(client, operation, params)
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.thread_time()
             marker = getattr(calls.local, "round", None)
             if marker is None and operation == "Query" and calls.phase and calls.phase[0] == "candidates":
                 marker = ("pool", calls.phase)  # the old layout's thread pool of bucket Queries: one round
@@ -89,6 +89,7 @@ class Calls:
                         "round": repr(marker or calls.count),
                         "t0": t0,
                         "t1": t1,
+                        "cpu": c1 - c0 if threading.current_thread() is threading.main_thread() else 0.0,
                         "units": read_units(operation, params, response),
                     }
                 )
