@@ -3,7 +3,7 @@
 Two tables:
 
 * scenes: partition key ``block`` = the block of the scene's bucket (plus a shard suffix for hot
-  buckets), sort key ``sk`` = ``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the
+  buckets), sort key ``sk`` = ``<bucket>#<video id>#<revision tag>#<start in ms, base 36>``, so the
   neighbouring buckets of a block are one Query, and cell maps (sort key ``#map``) list the
   buckets that hold scenes: a search reads the maps, then one Query per run of wanted buckets,
   all at once (ashen.store.dynamodb_cells). A global secondary index ``by_video`` (``video``,

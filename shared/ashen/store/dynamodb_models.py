@@ -2,7 +2,7 @@
 
 Scene items live in the partition of their bucket's **block** (``block``: a coarser grid of the
 bucket cells, ashen.descriptors.buckets.block_key), and their sort key leads with the bucket:
-``<bucket>#<video id>#<revision tag>#<start, zero padded>``, so the neighbouring buckets of one
+``<bucket>#<video id>#<revision tag>#<start in ms, base 36>``, so the neighbouring buckets of one
 block are one sort-key range. Every scene item belongs to one revision of its video (one upload
 of the S3 object), whose tag is in the sort key, so two revisions of a video never overwrite each
 other's items. The ``by_video`` index (hash key the video, range key ``sk``, keys only) lists a
