@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ashen.descriptors.luma_grid import OVERLAY_CELLS, explained_cells, overlay_free_distances, shows_overlay
+from ashen.descriptors.luma_grid import OVERLAY_CELLS, shows_overlay
 from ashen.descriptors.signature import Signature
 from ashen.query.readings import Reading
 from ashen.records import Candidate
@@ -62,23 +62,3 @@ def test_under_an_overlay_a_moment_further_by_cld_contends_and_is_chosen() -> No
         # keeps the plain margin (that moment does not contend; CLD says the others are closer).
         assert (candidates[picked].at == 50.0) == overlaid
         assert len(near) == (5 if overlaid else 4)
-
-
-def test_the_scenes_that_explain_a_title_card_are_judged_on_every_cell_not_the_card() -> None:
-    """A screen recording: every moment shows the same screen but for a panel that one of them
-    shows. Under a title card the closest scenes must still be told by the panel (each cell's
-    difference capped, the card costing every moment alike), or the panel's cells count as an
-    overlay and any moment is the answer."""
-    rng = np.random.default_rng(2)
-    screen = np.rint(rng.uniform(40, 200, (16, 16))).astype(np.float32)  # stored grids are whole levels
-    frame = screen.copy()
-    frame[4:6, 8:10] += 50  # the panel, only at this moment
-    query = frame + rng.normal(0, 0.5, (16, 16)).astype(np.float32)
-    query[7:10, 2:14] = 250  # two lines of a title card
-    shown = frame.copy()
-    shown[12:14, 0:10] += 1  # the moment's scene, averaged over its frames, is a level off in places
-    others = [screen] * 30  # the screen without the panel: a closer match for most of the query's cells
-    stored = np.stack([*others, shown])
-    explained = explained_cells(query, stored)
-    assert explained[4:6, 8:10].all() and not explained[7:10, 2:14].any()
-    assert int(np.argmin(overlay_free_distances(query, stored))) == len(others)

@@ -21,6 +21,7 @@ GRID_BYTES = GRID_SIDE * GRID_SIDE
 OVERLAY_LUMA = 8.0  # cell difference no scene explains: an overlay (re-encoding noise moves a cell ~1)
 MIN_EXPLAINED_CELLS = 64  # a quarter of the grid
 OVERLAY_CELLS = 8  # unexplained cells that show an overlay: a sign over 5% of the picture covers 13
+KEPT_SHARE = 0.75  # the closest scenes are chosen by their closest three quarters of cells
 EXPLAINING_SCENES = 8  # a cell is explained by one of the closest few scenes, not by any of hundreds
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # BT.601 R, G, B: the weights CLD's Y uses
 
@@ -84,29 +85,21 @@ def _median_centred_differences(
     return out.reshape(stored.shape)
 
 
-def capped_distances(diff: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-    """Per stored grid, the sum of its (n, 16, 16) cell differences ``diff`` (inf: not shown),
-    each capped at OVERLAY_LUMA: an overlay's cells cost every scene about the same, so they do
-    not choose the closest, while the cells where moments differ still count. Not the smallest
-    three quarters of cells: on a screen recording every moment matches most of the screen, and
-    the few cells where they differ (a panel shown or not) fell among the quarter left out, so
-    the closest were any eight moments, and the cells that told the right one were counted as
-    an overlay."""
-    d = diff.reshape(len(diff), -1)
-    return np.asarray(np.where(np.isinf(d), 0.0, np.minimum(d, OVERLAY_LUMA)).sum(axis=1), dtype=np.float64)
-
-
 def explained_cells(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
     """The (16, 16) cells of ``query`` (NaN: not shown) that one of the EXPLAINING_SCENES closest
     of the (n, 16, 16) ``stored`` grids misses by under OVERLAY_LUMA, the median difference taken out;
-    closest by ``capped_distances``. Not any stored grid: among the hundreds of scenes of a fixed
-    camera's shot, one or another happens to be as bright as a title card's letters in almost
-    every cell, and the card would then count as picture."""
+    closest by the mean of their KEPT_SHARE smallest cell differences, so that an overlay does
+    not choose them. Not any stored grid: among the hundreds of scenes of a fixed camera's shot,
+    one or another happens to be as bright as a title card's letters in almost every cell, and
+    the card would then count as picture."""
     shown = ~np.isnan(query)
     if not shown.any():
         return np.asarray(shown, dtype=bool)
     diff = _median_centred_differences(query, stored, shown)
-    closest = np.argsort(capped_distances(diff), kind="stable")[:EXPLAINING_SCENES]
+    cells = diff.reshape(len(diff), -1)
+    kept = max(1, int(shown.sum() * KEPT_SHARE))
+    whole = np.partition(cells, kept - 1, axis=1)[:, :kept].sum(axis=1)
+    closest = np.argsort(whole, kind="stable")[:EXPLAINING_SCENES]
     return np.asarray(shown & (diff[closest].min(axis=0) < OVERLAY_LUMA), dtype=bool)
 
 
