@@ -20,6 +20,7 @@ GRID_SIDE = 16  # blocks per side: each is a 4x4 patch of the index path's 64x64
 GRID_BYTES = GRID_SIDE * GRID_SIDE
 OVERLAY_LUMA = 8.0  # cell difference no scene explains: an overlay (re-encoding noise moves a cell ~1)
 MIN_EXPLAINED_CELLS = 64  # a quarter of the grid
+OVERLAY_CELLS = 8  # unexplained cells that show an overlay: a sign over 5% of the picture covers 13
 KEPT_SHARE = 0.75  # the closest scenes are chosen by their closest three quarters of cells
 EXPLAINING_SCENES = 8  # a cell is explained by one of the closest few scenes, not by any of hundreds
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # BT.601 R, G, B: the weights CLD's Y uses
@@ -100,6 +101,14 @@ def explained_cells(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floa
     whole = np.partition(cells, kept - 1, axis=1)[:, :kept].sum(axis=1)
     closest = np.argsort(whole, kind="stable")[:EXPLAINING_SCENES]
     return np.asarray(shown & (diff[closest].min(axis=0) < OVERLAY_LUMA), dtype=bool)
+
+
+def shows_overlay(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]) -> bool:
+    """Whether OVERLAY_CELLS or more shown cells of the (16, 16) ``query`` grid are ones that none
+    of the (n, 16, 16) ``stored`` grids explains (``explained_cells``): something laid over the
+    picture (a sign, a title card, subtitles, a logo), not a moment any of them shows."""
+    shown = ~np.isnan(query)
+    return int((shown & ~explained_cells(query, stored)).sum()) >= OVERLAY_CELLS
 
 
 def overlay_free_distances(

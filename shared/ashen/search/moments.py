@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpack_grids
+from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, shows_overlay, unpack_grids
 from ashen.query.readings import AS_GIVEN, Reading
 from ashen.records import Candidate
 from ashen.search.options import Tuning
@@ -128,23 +128,52 @@ def contenders(mine: npt.NDArray[np.bool_], dist: Floats, margin: float) -> Ints
     return np.flatnonzero(mine & (dist <= dist[mine].min() + margin))
 
 
+def moment_contenders(
+    readings: Sequence[Reading],
+    candidates: Sequence[Candidate],
+    mine: npt.NDArray[np.bool_],
+    dist: Floats,
+    margin: float,
+    wider: float = 0.0,
+    need_grids: Callable[[Ints], None] | None = None,
+) -> Ints:
+    """A video's ``contenders`` within ``margin``, or within ``wider`` when the picture as given
+    shows an overlay that none of the video's scenes within it explains (ashen.descriptors.
+    luma_grid.shows_overlay): a sign or a title card moves the CLD of the picture, so the right
+    moment can lie further from the closest than the margin (a bright board over scrolling
+    credits: 4.7 further, behind 640 other moments of the same white-on-blue)."""
+    near = contenders(mine, dist, margin)
+    wide = contenders(mine, dist, wider) if wider > margin else near
+    given = next((r.luma for r in readings if r.name == AS_GIVEN and r.luma is not None), None)
+    if len(wide) == len(near) or given is None:
+        return near
+    if need_grids is not None:
+        need_grids(wide)  # (``need_grids``: as in ``moments``)
+    grids = [candidates[i].luma for i in wide if len(candidates[i].luma) == GRID_BYTES]
+    if not grids:
+        return near
+    return wide if shows_overlay(given, unpack_grids(grids)) else near
+
+
 def moments(
     readings: Sequence[Reading],
     candidates: Sequence[Candidate],
     values: npt.NDArray[np.uint8],
     dist: Floats,
     margin: float,
+    wider: float = 0.0,
     need_grids: Callable[[Ints], None] | None = None,
 ) -> Iterator[tuple[int, float]]:
     """One (candidate, distance) per video, closest video first: among the video's contenders,
     the one whose luma grid is closest to the query's; the distance is that of the video's
     closest scene (how surely the video is the one; the grid says when). Lazy: grids are
-    compared only for the videos a caller goes on to ask for (``need_grids`` first makes those
-    ``candidates`` carry their grids: ashen.search.ranking.Pool.need_grids)."""
+    compared only for the videos a caller goes on to ask for. ``wider``: see ``moment_contenders``;
+    ``need_grids`` first makes the ``candidates`` compared carry their grids (ashen.search.
+    ranking.Pool.need_grids)."""
     vid, _ = video_codes(candidates)
     closest = -video_best(vid, -dist)
     for v in np.argsort(closest, kind="stable"):
-        near = contenders(vid == v, dist, margin)
+        near = moment_contenders(readings, candidates, vid == v, dist, margin, wider, need_grids)
         if len(near) > 1:
             if need_grids is not None:
                 need_grids(near)

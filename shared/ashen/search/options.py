@@ -41,6 +41,9 @@ class Tuning:
     # ... and this far for a frame with a dark overlay painted over (censorship mist): a third of
     # the picture is a guess, so its CLD says which video but only roughly when.
     painted_moment_margin: float = 6.0
+    # ... and this far for a picture showing an overlay no contending scene explains (a sign, a
+    # title card): it moves the picture's CLD, the right moment's further than others'.
+    overlay_moment_margin: float = 6.0
     # Neighbour ranges: the top video's scenes this close (seconds) to its contending moments are
     # read too, in at most this many ranges, each at most this long.
     neighbour_s: float = 2.0

@@ -36,6 +36,7 @@ from ashen.search.clip_vote import Vote, clip_span, times, vote
 from ashen.search.moments import (
     contenders,
     leading_contenders,
+    moment_contenders,
     moment_margin,
     moments,
     neighbour_ranges,
@@ -103,14 +104,16 @@ class _Still:
     def read_grids(self) -> None:
         """Read together the grids ``matches`` will compare: the contenders of the closest videos."""
         pool = self.pool
-        margin = moment_margin(pool.frames[0].readings, self.options.tuning)
+        tuning = self.options.tuning
+        margin = max(moment_margin(pool.frames[0].readings, tuning), tuning.overlay_moment_margin)  # moment_contenders
         pool.need_grids(leading_contenders(pool.candidates, pool.rankings[0].dist, margin, self.options.limit))
 
     def matches(self) -> Iterator[Match]:
         pool, tuning, videos = self.pool, self.options.tuning, self.videos
         frame, ranking = pool.frames[0], pool.rankings[0]
         margin = moment_margin(frame.readings, tuning)
-        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, margin, pool.need_grids):
+        wider = tuning.overlay_moment_margin
+        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, margin, wider, pool.need_grids):
             c, sim = pool.candidates[i], float(similarity_of(d))
             if sim < tuning.min_similarity:
                 return
@@ -229,9 +232,15 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions,
     """Read the scenes of video ``top`` around the moments its answer is chosen from, in each
     frame where several contend (ashen.search.moments.neighbour_ranges)."""
     tuning, mine = options.tuning, pool.mask(top)
-    margins = [moment_margin(frame.readings, tuning) for frame in pool.frames]
-    nears = [contenders(mine, ranking.dist, m) for ranking, m in zip(pool.rankings, margins, strict=True)]
-    pool.need_grids(i for near in nears if len(near) > 1 for i in near)
+    margins, wider = [moment_margin(frame.readings, tuning) for frame in pool.frames], tuning.overlay_moment_margin
+    # The grids moment_contenders and the grid distances below compare, read together first.
+    pool.need_grids(
+        i for r, m in zip(pool.rankings, margins, strict=True) for i in contenders(mine, r.dist, max(m, wider))
+    )
+    nears = [
+        moment_contenders(f.readings, pool.candidates, mine, r.dist, m, wider)
+        for f, r, m in zip(pool.frames, pool.rankings, margins, strict=True)
+    ]
     contending = []
     for frame, near, margin in zip(pool.frames, nears, margins, strict=True):
         if len(near) > 1:
