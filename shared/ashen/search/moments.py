@@ -17,8 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpack_grids
+from ashen.descriptors.luma_grid import (
+    GRID_BYTES,
+    MIN_EXPLAINED_CELLS,
+    OVERLAY_LUMA,
+    explained_cells,
+    overlay_free_distances,
+    unpack_grids,
+)
 from ashen.query.readings import AS_GIVEN, Reading
+from ashen.query.warps import Warps, misfit
 from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, reading_distances
@@ -30,6 +38,10 @@ WARP_GAIN = 0.8
 # ... judged against the median of this many contenders closest by the plain grid: a fixed
 # camera's moments all share the still part; of a scrolling shot, only those around its moment do.
 WARP_REFERENCE = 8
+# The corners are fitted only when the picture as it is misses what the contenders share by this
+# many levels a cell: an unedited or re-encoded screenshot misses by 0.5-2, a tilted or turned
+# one by 5 or more (a fit costs about a hundred grids).
+FIT_FROM = 3.0
 
 
 def scene_grid_distances(
@@ -42,7 +54,10 @@ def scene_grid_distances(
     Not only the reading that matched it best by CLD: after a colour edit, say, the right scene's
     best CLD reading can be the unedited one, of the wrong contrast. And the picture as given
     always: a sign or a title laid over it moves its CLD further than an un-crop hypothesis's,
-    while its grid, with the overlay left out, still tells the moments apart."""
+    while its grid, with the overlay left out, still tells the moments apart. Flipped readings
+    only when the closest reading by CLD is flipped, and unflipped ones only when it is not: a
+    picture is one or the other, and a flipped reading of a symmetric layout would otherwise line
+    a few cells up with another moment."""
     out = np.full(len(scenes), np.inf)
     ok = np.array([len(c.luma) == GRID_BYTES for c in scenes], dtype=bool)
     gridded = [r for r in readings if r.luma is not None]
@@ -52,8 +67,10 @@ def scene_grid_distances(
     closest = reading_distances(gridded, values[ok]).min(axis=1)
     stored = unpack_grids(c.luma for c in kept)
     best = np.full(len(kept), np.inf)
+    mirrored = gridded[int(np.argmin(closest))].mirrored
     for r, near in zip(gridded, closest, strict=True):
-        if (near <= closest.min() + margin or r.name == AS_GIVEN) and r.luma is not None:
+        plausible = near <= closest.min() + margin and r.mirrored == mirrored
+        if (plausible or r.name == AS_GIVEN) and r.luma is not None:
             best = np.minimum(best, _warped_distances(r, r.luma, stored))
     out[ok] = best
     return out
@@ -65,28 +82,37 @@ def _warped_distances(reading: Reading, luma: Grid, stored: Grid) -> Floats:
     closest to the plain grid (of a fixed camera's shot, any of them; of a scrolling one, those
     around the query's moment)."""
     plain = overlay_free_distances(luma, stored)
-    if reading.warped is None or len(stored) < 2:
-        return plain
-    near = stored[np.argsort(plain, kind="stable")[:WARP_REFERENCE]]
-    grid = aligned(luma, reading.warped.grids, near)
-    return plain if grid is luma else overlay_free_distances(grid, stored)
+    grid = luma
+    if reading.warped is not None and len(stored) >= 2:
+        near = stored[np.argsort(plain, kind="stable")[:WARP_REFERENCE]]
+        grid = aligned(luma, reading.warped, near)
+    return _unexplained_cost(grid, stored, plain if grid is luma else overlay_free_distances(grid, stored))
 
 
-def aligned(luma: Grid, warped: Grid, stored: Grid) -> Grid:
+def _unexplained_cost(grid: Grid, stored: Grid, dist: Floats) -> Floats:
+    """``dist`` (``overlay_free_distances`` of ``grid``) with each cell no stored scene explains
+    counted as OVERLAY_LUMA over all the cells the grid shows: the same for every scene, so that it
+    changes no ranking within one reading, but a reading that explains little of the picture (the
+    room around a phone photo's screen) does not choose the moment by the few cells it matches."""
+    shown = int((~np.isnan(grid)).sum())
+    explained = int(explained_cells(grid, stored).sum())
+    if explained < MIN_EXPLAINED_CELLS:  # compared on every cell: nothing was left out
+        return dist
+    return (dist * explained + OVERLAY_LUMA * (shown - explained)) / max(shown, 1)
+
+
+def aligned(luma: Grid, warps: Warps, stored: Grid) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
     ``stored`` grids of a video's contending moments share (their median, each centred on its
-    mean over the cells the warp shows): one warp for all of them, so that no moment wins by a
-    warp of its own; ``luma`` itself unless a warp fits clearly better."""
+    mean over the cells the warp shows): the best hypothesis, its corners then fitted one at a
+    time (a phone photo's keystone tilt) when the picture misses by FIT_FROM or more. One warp
+    for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless the
+    warp fits clearly better."""
     reference = np.median(stored, axis=0)
-    shown = ~np.isnan(warped)
-    count = np.maximum(shown.sum(axis=(1, 2)), 1)
-    w = np.where(shown, warped, 0.0)
-    r = np.where(shown, reference, 0.0)
-    w -= (w.sum(axis=(1, 2)) / count)[:, None, None]
-    r -= (r.sum(axis=(1, 2)) / count)[:, None, None]
-    cost = np.where(shown, np.abs(w - r), 0.0).sum(axis=(1, 2)) / count
+    cost = misfit(warps.grids, reference)
     best = int(np.argmin(cost))
-    return luma if not cost[best] < WARP_GAIN * cost[0] else np.asarray(warped[best], dtype=np.float32)
+    grid, fit = (warps.grids[best], cost[best]) if cost[0] < FIT_FROM else warps.fitted(best, reference)
+    return luma if not fit < WARP_GAIN * cost[0] else np.asarray(grid, dtype=np.float32)
 
 
 def scene_grid_distances_per_video(
