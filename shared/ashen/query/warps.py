@@ -8,7 +8,9 @@ moment would be chosen by noise. Each hypothesis resamples the picture (its 32x3
 means, not its 16x16 grid: ``warp_means``, which a query descriptor carries): every cell of the
 master is averaged over 2x2 points where the rotation and the zoom put them in the picture. Search
 lines the grids up with what a video's contending moments share and compares them under the one
-warp that fits best (ashen.search.moments).
+warp that fits best (ashen.search.moments). A phone photo's keystone tilt moves each corner of the
+master its own way, which no hypothesis is: ``fitted`` moves the corners one at a time from a
+hypothesis until the grid lines up (any projective map of the master's rectangle, ``grids_at``).
 """
 
 from __future__ import annotations
