@@ -32,6 +32,9 @@ ZOOMS = (1.0, 1.025, 1.05, 1.075)
 # kept part's middle this far (in master widths) from the master's, in steps of a quarter cell.
 PAN_KEPT = 0.75
 PANS = tuple(np.linspace(-(1 - PAN_KEPT) / 2, (1 - PAN_KEPT) / 2, 17).tolist())
+# ``warps()`` lists the turns first, then the pans from this index on: a pan-and-scan release is a
+# crop, so its hypothesis is exact and has no tilt to fit.
+FIRST_PAN = len(ANGLES) * len(ZOOMS) ** 2
 POINTS = 2  # samples per cell side
 SIDE = GRID_SIDE * POINTS
 

@@ -26,7 +26,7 @@ from ashen.descriptors.luma_grid import (
     unpack_grids,
 )
 from ashen.query.readings import AS_GIVEN, Reading
-from ashen.query.warps import Warps, misfit
+from ashen.query.warps import FIRST_PAN, Warps, misfit
 from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, reading_distances
@@ -125,7 +125,7 @@ def aligned(luma: Grid, warps: Warps, stored: Grid, fit: bool = True) -> Grid:
     reference = np.median(stored, axis=0)
     cost = misfit(warps.grids, reference)
     best = int(np.argmin(cost))
-    fitting = fit and cost[0] >= FIT_FROM
+    fitting = fit and cost[0] >= FIT_FROM and best < FIRST_PAN
     grid, fits = warps.fitted(best, reference) if fitting else (warps.grids[best], cost[best])
     return luma if not fits < WARP_GAIN * cost[0] else np.asarray(grid, dtype=np.float32)
 
