@@ -93,6 +93,11 @@ class Reading:
         return self.name.removeprefix("luma-").startswith("paint")
 
     @property
+    def mirrored(self) -> bool:
+        """Whether the reading is of the picture flipped left to right (``mirror``, ``trim-mirror``...)."""
+        return self.name.endswith("mirror")
+
+    @property
     def family(self) -> str:
         """The kind of edit the reading undoes: plain (as given or trimmed), uncrop, tone of the
         picture or tone of the trimmed picture (highlights clipped by brightening are flat and can
@@ -101,7 +106,7 @@ class Reading:
         kind = "paint" if self.name.startswith("paint") else kind
         if kind == "tone" and self.name.startswith("trim-"):
             kind = "trim-tone"
-        return f"{kind}-mirror" if self.name.endswith("mirror") else kind
+        return f"{kind}-mirror" if self.mirrored else kind
 
 
 @dataclass(frozen=True)

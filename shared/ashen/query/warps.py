@@ -8,7 +8,9 @@ moment would be chosen by noise. Each hypothesis resamples the picture (its 32x3
 means, not its 16x16 grid: ``warp_means``, which a query descriptor carries): every cell of the
 master is averaged over 2x2 points where the rotation and the zoom put them in the picture. Search
 lines the grids up with what a video's contending moments share and compares them under the one
-warp that fits best (ashen.search.moments).
+warp that fits best (ashen.search.moments). A phone photo's keystone tilt moves each corner of the
+master its own way, which no hypothesis is: ``fitted`` moves the corners one at a time from a
+hypothesis until the grid lines up (any projective map of the master's rectangle, ``grids_at``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ ZOOMS = (1.0, 1.025, 1.05, 1.075)
 # kept part's middle this far (in master widths) from the master's, in steps of a quarter cell.
 PAN_KEPT = 0.75
 PANS = tuple(np.linspace(-(1 - PAN_KEPT) / 2, (1 - PAN_KEPT) / 2, 17).tolist())
+# ``warps()`` lists the turns first, then the pans from this index on: a pan-and-scan release is a
+# crop, so its hypothesis is exact and has no tilt to fit.
+FIRST_PAN = len(ANGLES) * len(ZOOMS) ** 2
 POINTS = 2  # samples per cell side
 SIDE = GRID_SIDE * POINTS
 
@@ -102,6 +107,7 @@ class Warps:
         if size is None or (rgb is None) == (luma is None):
             raise ValueError("Warps takes a picture, or its luma means and size")
         self.rgb, self._luma, self.size = rgb, luma, size
+        self._fits: dict[tuple[int, bytes], tuple[npt.NDArray[np.float32], float]] = {}
 
     @cached_property
     def luma(self) -> npt.NDArray[np.float32]:
@@ -115,3 +121,112 @@ class Warps:
     def grids(self) -> npt.NDArray[np.float32]:
         h, w = self.size
         return warped_grids_of(self.luma, w / h)
+
+    def fitted(self, start: int, reference: npt.NDArray[np.floating]) -> tuple[npt.NDArray[np.float32], float]:
+        """``fitted`` from the picture as it is and from the corners of hypothesis ``start`` of
+        ``warps()``, the better of the two (fitted from a turn and a zoom, a tilt can stop short)."""
+        key = (start, np.asarray(reference, dtype=np.float32).tobytes())
+        if key not in self._fits:  # the same contenders are often asked again, their neighbours read
+            h, w = self.size
+            corners = warp_corners(w / h)
+            fits = [fitted(self.luma, corners[i], reference) for i in sorted({0, start})]
+            self._fits[key] = min(fits, key=lambda f: f[1])
+        return self._fits[key]
+
+
+# --- a warp fitted to the picture: any keystone tilt, not only the hypotheses above ---------------
+
+# Where the master's corners lie in the picture: (K, 4, 2), top left, top right, bottom right and
+# bottom left, each (across, down) in shares of the picture's width and height.
+Corners = npt.NDArray[np.float64]
+FIT_STEP = 1 / 32  # a corner's first move: half a grid cell
+FIT_LAST_STEP = 1 / 256
+FIT_REACH = 0.05  # how far a corner may move beyond where the fit started and where it is
+FIT_ROUNDS = 40
+# The 16 moves of one fitting round: one corner's one coordinate, one way or the other.
+_MOVES = np.concatenate([np.eye(8), -np.eye(8)]).reshape(16, 4, 2)
+_PLAIN = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])  # the picture as it is
+
+
+def warp_corners(aspect: float) -> Corners:
+    """The corners of every hypothesis of ``warps()`` of a picture ``aspect`` wide per unit of
+    height (each is affine, so its four corners say all of it)."""
+    angle, zx, zy, pan = (np.array(p)[:, None] for p in zip(*warps(), strict=True))
+    dx = np.array([-0.5, 0.5, 0.5, -0.5])[None, :] * aspect  # in picture heights
+    dy = np.array([-0.5, -0.5, 0.5, 0.5])[None, :]
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    u = ((c * dx - s * dy) / aspect - pan) * zx + 0.5
+    v = (s * dx + c * dy) * zy + 0.5
+    return np.stack([u, v], axis=-1)
+
+
+def _homographies(corners: Corners) -> tuple[npt.NDArray[np.float64], ...]:
+    """The coefficients (a, b, c, d, e, f, g, h), each (K, 1, 1), of the projective maps of the
+    unit square onto ``corners``: u = (a x + b y + c) / (g x + h y + 1), v likewise with d, e, f
+    (Heckbert's square-to-quadrilateral)."""
+    (x0, x1, x2, x3), (y0, y1, y2, y3) = ([corners[:, i, axis][:, None, None] for i in range(4)] for axis in (0, 1))
+    dx1, dx2, dx3 = x1 - x2, x3 - x2, x0 - x1 + x2 - x3
+    dy1, dy2, dy3 = y1 - y2, y3 - y2, y0 - y1 + y2 - y3
+    den = dx1 * dy2 - dx2 * dy1
+    g, h = (dx3 * dy2 - dx2 * dy3) / den, (dx1 * dy3 - dx3 * dy1) / den
+    return x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0, g, h
+
+
+# Where ``grids_at`` samples the master: POINTS x POINTS points per cell, across and down.
+_MASTER_POINTS = np.meshgrid((np.arange(SIDE) + 0.5) / SIDE, (np.arange(SIDE) + 0.5) / SIDE)
+
+
+def grids_at(luma: npt.NDArray[np.float32], corners: Corners) -> npt.NDArray[np.float32]:
+    """(K, 16, 16) luma grids of the master under each of ``corners`` of a picture whose
+    ``warp_means`` are ``luma``, sampled as ``warped_grids_of`` samples (NaN where a cell's points
+    fall partly outside the picture)."""
+    a, b, c, d, e, f, g, h = _homographies(corners)
+    x, y = _MASTER_POINTS
+    w = g * x + h * y + 1
+    u = (a * x + b * y + c) / w * SIDE - 0.5
+    v = (d * x + e * y + f) / w * SIDE - 0.5
+    inside = (u >= -0.5) & (u <= SIDE - 0.5) & (v >= -0.5) & (v <= SIDE - 0.5)
+    u, v = np.clip(u, 0, SIDE - 1), np.clip(v, 0, SIDE - 1)
+    x0, y0 = np.minimum(u.astype(np.intp), SIDE - 2), np.minimum(v.astype(np.intp), SIDE - 2)
+    fx, fy = u - x0, v - y0
+    flat, at = luma.reshape(-1), y0 * SIDE + x0  # the four neighbours: at, at + 1, a row below
+    top = flat[at] * (1 - fx) + flat[at + 1] * fx
+    bottom = flat[at + SIDE] * (1 - fx) + flat[at + SIDE + 1] * fx
+    values = np.where(inside, top * (1 - fy) + bottom * fy, np.nan)
+    cells = values.reshape(-1, GRID_SIDE, POINTS, GRID_SIDE, POINTS).mean(axis=(2, 4))
+    return np.asarray(cells, dtype=np.float32)
+
+
+def misfit(grids: npt.NDArray[np.float32], reference: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """How badly each of (K, 16, 16) ``grids`` lines up with the (16, 16) ``reference``: their mean
+    absolute difference over the cells the grid shows, each centred on its mean over them."""
+    shown = ~np.isnan(grids)
+    count = np.maximum(shown.sum(axis=(1, 2)), 1)
+    w = np.where(shown, grids, 0.0)
+    r = np.where(shown, reference, 0.0)
+    w -= (w.sum(axis=(1, 2)) / count)[:, None, None]
+    r -= (r.sum(axis=(1, 2)) / count)[:, None, None]
+    return np.asarray(np.where(shown, np.abs(w - r), 0.0).sum(axis=(1, 2)) / count, dtype=np.float64)
+
+
+def fitted(
+    luma: npt.NDArray[np.float32], start: Corners, reference: npt.NDArray[np.floating]
+) -> tuple[npt.NDArray[np.float32], float]:
+    """The grid of the picture whose ``warp_means`` are ``luma`` under the corners, moved one at a
+    time from ``start`` (4, 2) by at most FIT_REACH, that line it up best with ``reference``, and
+    its ``misfit``: a keystone tilt of a phone photo moves each corner its own way."""
+    current = start
+    low, high = np.minimum(start, _PLAIN) - FIT_REACH, np.maximum(start, _PLAIN) + FIT_REACH
+    grid = grids_at(luma, current[None])
+    cost = float(misfit(grid, reference)[0])
+    step = FIT_STEP
+    for _ in range(FIT_ROUNDS):
+        trial = np.clip(current[None] + _MOVES * step, low, high)
+        grids = grids_at(luma, trial)
+        costs = misfit(grids, reference)
+        k = int(np.argmin(costs))
+        if costs[k] < cost:
+            current, grid, cost = trial[k], grids[k : k + 1], float(costs[k])
+        elif (step := step / 2) < FIT_LAST_STEP:
+            break
+    return grid[0], cost

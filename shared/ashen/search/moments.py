@@ -17,8 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, shows_overlay, unpack_grids
+from ashen.descriptors.luma_grid import (
+    GRID_BYTES,
+    MIN_EXPLAINED_CELLS,
+    OVERLAY_LUMA,
+    explained_cells,
+    overlay_free_distances,
+    shows_overlay,
+    unpack_grids,
+)
 from ashen.query.readings import AS_GIVEN, Reading
+from ashen.query.warps import FIRST_PAN, Warps, misfit
 from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, reading_distances
@@ -30,10 +39,18 @@ WARP_GAIN = 0.8
 # ... judged against the median of this many contenders closest by the plain grid: a fixed
 # camera's moments all share the still part; of a scrolling shot, only those around its moment do.
 WARP_REFERENCE = 8
+# The corners are fitted only when the picture as it is misses what the contenders share by this
+# many levels a cell: an unedited or re-encoded screenshot misses by 0.5-2, a tilted or turned
+# one by 5 or more (a fit costs about a hundred grids).
+FIT_FROM = 3.0
 
 
 def scene_grid_distances(
-    readings: Sequence[Reading], scenes: Sequence[Candidate], values: npt.NDArray[np.uint8], margin: float
+    readings: Sequence[Reading],
+    scenes: Sequence[Candidate],
+    values: npt.NDArray[np.uint8],
+    margin: float,
+    fit: bool = False,
 ) -> Floats:
     """Per scene of one video (``values``: their signature values): its smallest luma-grid
     distance (overlays left out, see ashen.descriptors.luma_grid.overlay_free_distances) to the
@@ -42,7 +59,11 @@ def scene_grid_distances(
     Not only the reading that matched it best by CLD: after a colour edit, say, the right scene's
     best CLD reading can be the unedited one, of the wrong contrast. And the picture as given
     always: a sign or a title laid over it moves its CLD further than an un-crop hypothesis's,
-    while its grid, with the overlay left out, still tells the moments apart."""
+    while its grid, with the overlay left out, still tells the moments apart. Flipped readings
+    only when the closest reading by CLD is flipped, and unflipped ones only when it is not: a
+    picture is one or the other, and a flipped reading of a symmetric layout would otherwise line
+    a few cells up with another moment. ``fit``: a warp's corners may be fitted (``aligned``), as
+    for the likeliest video of a still; not for every video of a clip's every frame."""
     out = np.full(len(scenes), np.inf)
     ok = np.array([len(c.luma) == GRID_BYTES for c in scenes], dtype=bool)
     gridded = [r for r in readings if r.luma is not None]
@@ -51,42 +72,63 @@ def scene_grid_distances(
     kept = [c for c, k in zip(scenes, ok, strict=True) if k]
     closest = reading_distances(gridded, values[ok]).min(axis=1)
     stored = unpack_grids(c.luma for c in kept)
-    best = np.full(len(kept), np.inf)
-    for r, near in zip(gridded, closest, strict=True):
-        if (near <= closest.min() + margin or r.name == AS_GIVEN) and r.luma is not None:
-            best = np.minimum(best, _warped_distances(r, r.luma, stored))
-    out[ok] = best
+    mirrored = gridded[int(np.argmin(closest))].mirrored
+    chosen = [
+        r
+        for r, near in zip(gridded, closest, strict=True)
+        if (near <= closest.min() + margin and r.mirrored == mirrored) or r.name == AS_GIVEN
+    ]
+    out[ok] = np.min(_warped_distances(chosen, stored, fit), axis=0)
     return out
 
 
-def _warped_distances(reading: Reading, luma: Grid, stored: Grid) -> Floats:
-    """``overlay_free_distances`` of the reading's grid to each of ``stored``, under the warp
+def _warped_distances(readings: Sequence[Reading], stored: Grid, fit: bool) -> list[Floats]:
+    """``overlay_free_distances`` of each reading's grid to each of ``stored``, under the warp
     ``aligned`` chooses when the reading has warped grids, fitted to the WARP_REFERENCE grids
     closest to the plain grid (of a fixed camera's shot, any of them; of a scrolling one, those
-    around the query's moment)."""
-    plain = overlay_free_distances(luma, stored)
-    if reading.warped is None or len(stored) < 2:
-        return plain
-    near = stored[np.argsort(plain, kind="stable")[:WARP_REFERENCE]]
-    grid = aligned(luma, reading.warped.grids, near)
-    return plain if grid is luma else overlay_free_distances(grid, stored)
+    around the query's moment). When ``fit``, the corners are fitted for one reading only, the
+    one a hypothesis lines up best (a fit costs about a hundred grids; the picture as given
+    around a trimmed one would only pay for it)."""
+    lumas = [r.luma for r in readings if r.luma is not None]  # all of them: readings with a grid
+    grids = list(lumas)
+    plain = [overlay_free_distances(g, stored) for g in grids]
+    near = [stored[np.argsort(p, kind="stable")[:WARP_REFERENCE]] for p in plain]
+    warped = [(i, r.warped) for i, r in enumerate(readings) if r.warped is not None and len(stored) >= 2]
+    lines_up = [float(misfit(w.grids, np.median(near[i], axis=0)).min()) for i, w in warped]
+    fitted = warped[int(np.argmin(lines_up))][0] if fit and warped else None
+    for i, warps in warped:
+        grids[i] = aligned(grids[i], warps, near[i], fit=i == fitted)
+    return [
+        _unexplained_cost(g, stored, plain[i] if g is lumas[i] else overlay_free_distances(g, stored))
+        for i, g in enumerate(grids)
+    ]
 
 
-def aligned(luma: Grid, warped: Grid, stored: Grid) -> Grid:
+def _unexplained_cost(grid: Grid, stored: Grid, dist: Floats) -> Floats:
+    """``dist`` (``overlay_free_distances`` of ``grid``) with each cell no stored scene explains
+    counted as OVERLAY_LUMA over all the cells the grid shows: the same for every scene, so that it
+    changes no ranking within one reading, but a reading that explains little of the picture (the
+    room around a phone photo's screen) does not choose the moment by the few cells it matches."""
+    shown = int((~np.isnan(grid)).sum())
+    explained = int(explained_cells(grid, stored).sum())
+    if explained < MIN_EXPLAINED_CELLS:  # compared on every cell: nothing was left out
+        return dist
+    return (dist * explained + OVERLAY_LUMA * (shown - explained)) / max(shown, 1)
+
+
+def aligned(luma: Grid, warps: Warps, stored: Grid, fit: bool = True) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
     ``stored`` grids of a video's contending moments share (their median, each centred on its
-    mean over the cells the warp shows): one warp for all of them, so that no moment wins by a
-    warp of its own; ``luma`` itself unless a warp fits clearly better."""
+    mean over the cells the warp shows): the best hypothesis, its corners then fitted one at a
+    time (a phone photo's keystone tilt) when ``fit`` and the picture misses by FIT_FROM or more. One warp
+    for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless the
+    warp fits clearly better."""
     reference = np.median(stored, axis=0)
-    shown = ~np.isnan(warped)
-    count = np.maximum(shown.sum(axis=(1, 2)), 1)
-    w = np.where(shown, warped, 0.0)
-    r = np.where(shown, reference, 0.0)
-    w -= (w.sum(axis=(1, 2)) / count)[:, None, None]
-    r -= (r.sum(axis=(1, 2)) / count)[:, None, None]
-    cost = np.where(shown, np.abs(w - r), 0.0).sum(axis=(1, 2)) / count
+    cost = misfit(warps.grids, reference)
     best = int(np.argmin(cost))
-    return luma if not cost[best] < WARP_GAIN * cost[0] else np.asarray(warped[best], dtype=np.float32)
+    fitting = fit and cost[0] >= FIT_FROM and best < FIRST_PAN
+    grid, fits = warps.fitted(best, reference) if fitting else (warps.grids[best], cost[best])
+    return luma if not fits < WARP_GAIN * cost[0] else np.asarray(grid, dtype=np.float32)
 
 
 def scene_grid_distances_per_video(
@@ -167,17 +209,18 @@ def moments(
     """One (candidate, distance) per video, closest video first: among the video's contenders,
     the one whose luma grid is closest to the query's; the distance is that of the video's
     closest scene (how surely the video is the one; the grid says when). Lazy: grids are
-    compared only for the videos a caller goes on to ask for. ``wider``: see ``moment_contenders``;
-    ``need_grids`` first makes the ``candidates`` compared carry their grids (ashen.search.
-    ranking.Pool.need_grids)."""
+    compared only for the videos a caller goes on to ask for, a warp fitted only for the first.
+    ``wider``: see ``moment_contenders``; ``need_grids`` first makes the ``candidates`` compared
+    carry their grids (ashen.search.ranking.Pool.need_grids)."""
     vid, _ = video_codes(candidates)
     closest = -video_best(vid, -dist)
-    for v in np.argsort(closest, kind="stable"):
+    for rank, v in enumerate(np.argsort(closest, kind="stable")):
         near = moment_contenders(readings, candidates, vid == v, dist, margin, wider, need_grids)
         if len(near) > 1:
             if need_grids is not None:
                 need_grids(near)
-            fine = scene_grid_distances(readings, [candidates[i] for i in near], values[near], margin)
+            scenes = [candidates[i] for i in near]
+            fine = scene_grid_distances(readings, scenes, values[near], margin, fit=rank == 0)
             near = near[np.lexsort((dist[near], fine))]  # by grid distance, then by CLD distance
         yield int(near[0]), float(closest[v])
 

@@ -245,7 +245,7 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions,
     for frame, near, margin in zip(pool.frames, nears, margins, strict=True):
         if len(near) > 1:
             scenes = [pool.candidates[i] for i in near]
-            fine = scene_grid_distances(frame.readings, scenes, pool.values[near], margin)
+            fine = scene_grid_distances(frame.readings, scenes, pool.values[near], margin, fit=len(pool.frames) == 1)
             contending += [(c, float(d)) for c, d in zip(scenes, fine, strict=True)]
     if not contending:
         return
