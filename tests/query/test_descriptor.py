@@ -152,8 +152,8 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
         r.update(warped=0) for r in doc["frames"][0]["readings"] if r["name"] == "mirror"
     ),  # a reading of it names a warp version 1 has not
     "a name twice": lambda doc: doc["frames"][0]["readings"].append(dict(doc["frames"][0]["readings"][0])),
-    "two painted": lambda doc: doc["frames"][0]["readings"].extend(
-        [dict(doc["frames"][0]["readings"][0], name=name) for name in ("paint", "paint-again")]
+    "three painted": lambda doc: doc["frames"][0]["readings"].extend(
+        [dict(doc["frames"][0]["readings"][0], name=name) for name in ("paint", "trim-paint", "paint-again")]
     ),
 }
 
