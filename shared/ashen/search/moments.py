@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import GRID_BYTES, overlay_free_distances, unpack_grids
+from ashen.descriptors.luma_grid import GRID_BYTES, grid_distances, overlay_free_distances, unpack_grids
 from ashen.query.readings import AS_GIVEN, Reading
 from ashen.records import Candidate
 from ashen.search.options import Tuning
@@ -128,12 +128,43 @@ def contenders(mine: npt.NDArray[np.bool_], dist: Floats, margin: float) -> Ints
     return np.flatnonzero(mine & (dist <= dist[mine].min() + margin))
 
 
+def shown_cell_closest(readings: Sequence[Reading], candidates: Sequence[Candidate], mine: Ints, count: int) -> Ints:
+    """The ``count`` of ``mine`` (indices of one video's candidates) whose luma grids lie closest
+    to a painted-over reading's on the cells it shows (the hidden ones are NaN in its grid); none
+    when the frame has no such reading. What a censorship cloud leaves shown tells the moment
+    when the guess of what it hides moves the CLD past any margin."""
+    painted = [r.luma for r in readings if r.painted and not r.luma_only and r.luma is not None]
+    kept = np.array([i for i in mine.tolist() if len(candidates[i].luma) == GRID_BYTES], dtype=np.intp)
+    if not painted or not len(kept):
+        return np.zeros(0, dtype=np.intp)
+    stored = unpack_grids(candidates[i].luma for i in kept)
+    d = np.min([grid_distances(np.broadcast_to(g, stored.shape), stored) for g in painted], axis=0)
+    return kept[np.argsort(d, kind="stable")[:count]]
+
+
+def frame_contenders(
+    readings: Sequence[Reading],
+    candidates: Sequence[Candidate],
+    mine: npt.NDArray[np.bool_],
+    dist: Floats,
+    margin: float,
+    shown: int = 0,
+) -> Ints:
+    """The moments a video's answer is chosen from, for one frame: its ``contenders`` within
+    ``margin``, and for a frame painted over, its ``shown`` scenes closest on the cells the cloud
+    leaves shown (``shown_cell_closest``; ``Tuning.painted_grid_contenders``)."""
+    near = contenders(mine, dist, margin)
+    closest = shown_cell_closest(readings, candidates, np.flatnonzero(mine), shown) if shown else near[:0]
+    return np.union1d(near, closest) if len(closest) else near
+
+
 def moments(
     readings: Sequence[Reading],
     candidates: Sequence[Candidate],
     values: npt.NDArray[np.uint8],
     dist: Floats,
     margin: float,
+    shown: int = 0,
 ) -> Iterator[tuple[int, float]]:
     """One (candidate, distance) per video, closest video first: among the video's contenders,
     the one whose luma grid is closest to the query's; the distance is that of the video's
@@ -142,7 +173,7 @@ def moments(
     vid, _ = video_codes(candidates)
     closest = -video_best(vid, -dist)
     for v in np.argsort(closest, kind="stable"):
-        near = contenders(vid == v, dist, margin)
+        near = frame_contenders(readings, candidates, vid == v, dist, margin, shown)
         if len(near) > 1:
             fine = scene_grid_distances(readings, [candidates[i] for i in near], values[near], margin)
             near = near[np.lexsort((dist[near], fine))]  # by grid distance, then by CLD distance

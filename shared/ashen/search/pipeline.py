@@ -33,7 +33,7 @@ from ashen.query.files import frames_of_file
 from ashen.query.readings import QueryImage, Reading, fitted_readings, query_readings
 from ashen.records import Candidate, VideoRecord
 from ashen.search.clip_vote import Vote, clip_span, times, vote
-from ashen.search.moments import contenders, moment_margin, moments, neighbour_ranges, scene_grid_distances
+from ashen.search.moments import frame_contenders, moment_margin, moments, neighbour_ranges, scene_grid_distances
 from ashen.search.options import SearchOptions
 from ashen.search.probe import first_buckets, guess_buckets, most_promising, searchable, wide_buckets
 from ashen.search.ranking import Frame, Pool, reading_best
@@ -96,8 +96,8 @@ class _Still:
     def matches(self) -> Iterator[Match]:
         pool, tuning, videos = self.pool, self.options.tuning, self.videos
         frame, ranking = pool.frames[0], pool.rankings[0]
-        margin = moment_margin(frame.readings, tuning)
-        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, margin):
+        margin, shown = moment_margin(frame.readings, tuning), tuning.painted_grid_contenders
+        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, margin, shown):
             c, sim = pool.candidates[i], float(similarity_of(d))
             if sim < tuning.min_similarity:
                 return
@@ -216,7 +216,9 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions,
     contending = []
     for frame, ranking in zip(pool.frames, pool.rankings, strict=True):
         margin = moment_margin(frame.readings, tuning)
-        near = contenders(mine, ranking.dist, margin)
+        near = frame_contenders(
+            frame.readings, pool.candidates, mine, ranking.dist, margin, tuning.painted_grid_contenders
+        )
         if len(near) > 1:
             scenes = [pool.candidates[i] for i in near]
             fine = scene_grid_distances(frame.readings, scenes, pool.values[near], margin)
