@@ -91,3 +91,15 @@ def test_a_mist_over_a_dim_picture_is_found(picture):
     mask = dark_overlay(query)
     assert mask is not None and 0.2 < mask.mean() < 0.75
     assert any(r.name == "paint" for r in query_readings(query))
+
+
+def test_a_dark_flat_part_of_the_picture_apart_from_the_cloud_is_not_painted_over(picture):
+    """A black menu bar along the top of a screencast is dark and flat like the cloud, but apart
+    from it: picture, and painting it over with the colours around it moves the guess further."""
+    h, w = picture.shape[:2]
+    barred = picture.copy()
+    barred[: h // 16] = 0  # a black bar, two cells of the grid deep
+    query = misted(barred, (w * 0.3, h * 0.45, w * 0.7, h * 0.95))
+    mask = dark_overlay(query)
+    assert mask is not None and mask[len(mask) // 2 :].any()  # the cloud, low in the picture
+    assert not mask[:2].any()  # not the bar
