@@ -42,7 +42,7 @@ def test_a_mist_is_found_and_painted_over_closer_to_the_picture(picture):
 def test_no_overlay_on_a_clean_or_a_dark_picture(picture):
     assert dark_overlay(picture) is None
     h, w = picture.shape[:2]
-    night = misted((picture // 6).astype(np.uint8), (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
+    night = misted((picture // 3).astype(np.uint8), (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
     assert dark_overlay(night) is None  # a night scene: its dark flat part is no overlay
     assert not any(r.name == "paint" for r in query_readings(picture))
 
@@ -55,7 +55,7 @@ def test_a_mist_under_film_grain_is_still_found(picture):
     grainy = np.clip(query + grain, 0, 255).astype(np.uint8)
     mask = dark_overlay(grainy)
     assert mask is not None and 0.1 < mask.mean() < 0.5
-    night = np.clip((picture // 6) + grain, 0, 255).astype(np.uint8)
+    night = np.clip((picture // 3) + grain, 0, 255).astype(np.uint8)
     assert dark_overlay(misted(night, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))) is None  # still no night scene
 
 
@@ -80,17 +80,6 @@ def test_a_mist_over_an_edge_is_painted_over_though_the_trim_cuts_it_as_a_bar(pi
     assert image.boxes is not None and image.boxes.full is not None  # the trim took the cloud for a bar
     paint = next(r for r in query_readings(image) if r.name == "paint")
     assert bucket_key(color_layout(picture)) in deep_buckets(paint.values)
-
-
-def test_a_mist_over_a_dim_picture_is_found(picture):
-    """A dim, low-contrast shot (a dancer on a dark stage) is darkened by a cloud only a dozen
-    levels: the rest of it is still clearly brighter than the cloud, and the cloud is painted over."""
-    h, w = picture.shape[:2]
-    dim = (picture // 4).astype(np.uint8)
-    query = misted(dim, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
-    mask = dark_overlay(query)
-    assert mask is not None and 0.2 < mask.mean() < 0.75
-    assert any(r.name == "paint" for r in query_readings(query))
 
 
 def test_a_dark_flat_part_of_the_picture_apart_from_the_cloud_is_not_painted_over(picture):

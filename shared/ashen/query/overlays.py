@@ -20,10 +20,7 @@ CELLS = 32  # the coarse grid the overlay is looked for on, and painted over on
 DARK_LUMA = 30.0  # a cell of the cloud: this dark ...
 FLAT_LUMA = 10.0  # ... and this even (luma standard deviation inside the cell; a thin mist lets some show)
 MIN_SHARE, MAX_SHARE = 0.08, 0.55  # of the picture: less is a shadow, more is a dark picture
-# The rest of the picture is this bright on average, clearly brighter than a cloud: a night scene's
-# own dark, flat part is no cloud. Not brighter: a cloud over a dim, low-contrast shot (a dancer on
-# a dark stage, the rest at 46) only darkens it by a dozen levels, and is a cloud all the same.
-LIT_LUMA = 40.0
+LIT_LUMA = 60.0  # the rest of the picture is this bright on average: a dark scene has no cloud
 PAINT_ROUNDS = 64
 MIN_SHOWN = 0.25  # of the picture left to paint from
 EDGE_CELLS = 3  # how far the cloud's soft edge reaches beyond its dark, flat core, in cells
