@@ -1,11 +1,12 @@
 """Dark overlays: censorship "mist" laid over part of a picture, found and painted over.
 
 A release censored with mist hides 20-35% of the picture under a soft, dark, textureless cloud; its
-Color Layout moves far from the master's. The cloud is the picture's dark, flat region when the
-rest is not dark: ``dark_overlay`` finds it on a coarse grid, and ``painted_over`` fills it in from
-its edges (each hidden cell takes the mean of its neighbours, repeatedly), a guess of what lies
-under it that is much closer to the master than the cloud. The reading made of it leaves the
-hidden cells out of its luma grid (ashen.query.readings).
+Color Layout moves far from the master's. The cloud is the picture's dark, flat region (its largest
+connected part) when the rest is not dark: ``dark_overlay`` finds it on a coarse grid, and
+``painted_over`` fills it in from its edges (each hidden cell takes the mean of its neighbours,
+repeatedly), a guess of what lies under it that is much closer to the master than the cloud. The
+readings made of it (of the picture as given and of the trimmed one) leave the hidden cells out of
+their luma grids (ashen.query.readings).
 """
 
 from __future__ import annotations
