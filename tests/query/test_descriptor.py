@@ -17,7 +17,8 @@ from ashen.query.descriptor import FIT_RATIOS, DescriptorError, describe, from_j
 from ashen.query.readings import QueryImage, fitted_readings
 from ashen.search import search_clip, search_descriptor
 from ashen.store import SqliteStore
-from tests.support import export_frame
+from tests.query.test_overlays import misted
+from tests.support import CLIP, export_frame
 
 Frames = list[tuple[float, np.ndarray]]
 
@@ -153,7 +154,10 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     ),  # a reading of it names a warp version 1 has not
     "a name twice": lambda doc: doc["frames"][0]["readings"].append(dict(doc["frames"][0]["readings"][0])),
     "three painted": lambda doc: doc["frames"][0]["readings"].extend(
-        [dict(doc["frames"][0]["readings"][0], name=name) for name in ("paint", "trim-paint", "paint-again")]
+        [
+            {k: v for k, v in dict(doc["frames"][0]["readings"][0], name=name).items() if k != "warped"}
+            for name in ("paint", "trim-paint", "paint-again")
+        ]
     ),
 }
 
@@ -170,3 +174,14 @@ def test_a_malformed_descriptor_is_refused(change: str) -> None:
 def test_a_descriptor_is_an_object() -> None:
     with pytest.raises(DescriptorError):
         from_json([valid()])
+
+
+def test_a_misted_picture_inside_bars_is_described_with_both_painted_readings(tmp_path: Path) -> None:
+    """The picture as given and the trimmed one are both painted over (a cloud at an edge reads
+    as a bar); a descriptor carries the two, as an upload makes them, and is read back."""
+    picture = np.asarray(Image.open(export_frame(CLIP, 3.0, tmp_path / "f.png")).convert("RGB"))  # with its bars
+    h, w = picture.shape[:2]
+    described = describe([(0.0, misted(picture, (w * 0.2, h * 0.3, w * 0.6, h * 0.7)))])
+    back = from_json(json.loads(json.dumps(to_json(described))))
+    painted = [r.name for r in back.frames[0].readings if r.family == "paint"]
+    assert painted == ["paint", "trim-paint"]
