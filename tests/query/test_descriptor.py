@@ -176,12 +176,14 @@ def test_a_descriptor_is_an_object() -> None:
         from_json([valid()])
 
 
-def test_a_misted_picture_inside_bars_is_described_with_both_painted_readings(tmp_path: Path) -> None:
+def test_a_misted_picture_with_a_border_is_described_with_both_painted_readings(tmp_path: Path) -> None:
     """The picture as given and the trimmed one are both painted over (a cloud at an edge reads
-    as a bar); a descriptor carries the two, as an upload makes them, and is read back."""
-    picture = np.asarray(Image.open(export_frame(CLIP, 3.0, tmp_path / "f.png")).convert("RGB"))  # with its bars
+    as a bar) when the border is not a pair of bars (here a black band along the top, a menu
+    bar); a descriptor carries the two, as an upload makes them, and is read back."""
+    picture = np.asarray(Image.open(export_frame(CLIP, 3.0, tmp_path / "f.png")).convert("RGB"))[58:422]
     h, w = picture.shape[:2]
-    described = describe([(0.0, misted(picture, (w * 0.2, h * 0.3, w * 0.6, h * 0.7)))])
+    banded = np.concatenate([np.zeros((h // 12, w, 3), dtype=np.uint8), picture])
+    described = describe([(0.0, misted(banded, (w * 0.2, h * 0.3, w * 0.6, h * 0.8)))])
     back = from_json(json.loads(json.dumps(to_json(described))))
     painted = [r.name for r in back.frames[0].readings if r.family == "paint"]
     assert painted == ["paint", "trim-paint"]

@@ -92,3 +92,9 @@ def test_a_dark_flat_part_of_the_picture_apart_from_the_cloud_is_not_painted_ove
     mask = dark_overlay(query)
     assert mask is not None and mask[len(mask) // 2 :].any()  # the cloud, low in the picture
     assert not mask[:2].any()  # not the bar
+
+
+def test_a_letterboxed_picture_is_not_painted_over(tmp_path):
+    """A pair of black bars is dark and flat like a cloud: a picture inside them has none."""
+    framed = np.asarray(Image.open(export_frame(CLIP, 3.0, tmp_path / "f.png")).convert("RGB"))  # with its bars
+    assert not any(r.family == "paint" for r in query_readings(framed))

@@ -169,6 +169,17 @@ def _framed(rgb: npt.NDArray[np.uint8], boxes: PictureBoxes) -> list[Named]:
     ]
 
 
+def bars_in_pairs(depths: tuple[int, int, int, int], height: int, width: int) -> bool:
+    """Whether borders (top, bottom, left, right) come as a pair of equal bars, letterbox or
+    pillarbox (each at least 3% of the side, equal within 2%): a cloud cut as a bar is cut on one
+    side, and a line or two of a cropped edge is no bar."""
+
+    def pair(a: int, b: int, side: int) -> bool:
+        return min(a, b) >= 0.03 * side and abs(a - b) <= 0.02 * side
+
+    return pair(depths[0], depths[1], height) or pair(depths[2], depths[3], width)
+
+
 def _painted(rgb: npt.NDArray[np.uint8], prefix: str = "") -> list[Named]:
     """The picture with a dark overlay painted over, its luma grid without the cells it hid."""
     mask = dark_overlay(rgb)
@@ -208,8 +219,11 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
     # Last of the plain ones, so that the wider probe's choice among readings that matched
     # nothing is as it was before framed readings existed.
     named += _framed(rgb, found) if found else []
-    # Of the picture as given too: a cloud at an edge is dark and flat, and reads as a bar.
-    named += _painted(rgb) + (_painted(base, "trim-") if base is not rgb else [])
+    # Of the picture as given too (a cloud at an edge is dark and flat, and reads as a bar), unless
+    # its borders are bars in pairs: a letterboxed picture's bars would pass for a cloud.
+    named += ([] if found and bars_in_pairs(found.depths, *rgb.shape[:2]) else _painted(rgb)) + (
+        _painted(base, "trim-") if base is not rgb else []
+    )
     if options.mirrors:
         named += [(f"{n}-mirror" if n != AS_GIVEN else "mirror", mirrored(m), p + MIRROR_PENALTY) for n, m, p in named]
     if options.tones:
