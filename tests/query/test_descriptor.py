@@ -17,7 +17,8 @@ from ashen.query.descriptor import FIT_RATIOS, DescriptorError, describe, from_j
 from ashen.query.readings import QueryImage, fitted_readings
 from ashen.search import search_clip, search_descriptor
 from ashen.store import SqliteStore
-from tests.support import export_frame
+from tests.query.test_overlays import misted
+from tests.support import CLIP, export_frame
 
 Frames = list[tuple[float, np.ndarray]]
 
@@ -152,8 +153,11 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
         r.update(warped=0) for r in doc["frames"][0]["readings"] if r["name"] == "mirror"
     ),  # a reading of it names a warp version 1 has not
     "a name twice": lambda doc: doc["frames"][0]["readings"].append(dict(doc["frames"][0]["readings"][0])),
-    "two painted": lambda doc: doc["frames"][0]["readings"].extend(
-        [dict(doc["frames"][0]["readings"][0], name=name) for name in ("paint", "paint-again")]
+    "three painted": lambda doc: doc["frames"][0]["readings"].extend(
+        [
+            {k: v for k, v in dict(doc["frames"][0]["readings"][0], name=name).items() if k != "warped"}
+            for name in ("paint", "trim-paint", "paint-again")
+        ]
     ),
 }
 
@@ -170,3 +174,16 @@ def test_a_malformed_descriptor_is_refused(change: str) -> None:
 def test_a_descriptor_is_an_object() -> None:
     with pytest.raises(DescriptorError):
         from_json([valid()])
+
+
+def test_a_misted_picture_with_a_border_is_described_with_both_painted_readings(tmp_path: Path) -> None:
+    """The picture as given and the trimmed one are both painted over (a cloud at an edge reads
+    as a bar) when the border is not a pair of bars (here a black band along the top, a menu
+    bar); a descriptor carries the two, as an upload makes them, and is read back."""
+    picture = np.asarray(Image.open(export_frame(CLIP, 3.0, tmp_path / "f.png")).convert("RGB"))[58:422]
+    h, w = picture.shape[:2]
+    banded = np.concatenate([np.zeros((h // 12, w, 3), dtype=np.uint8), picture])
+    described = describe([(0.0, misted(banded, (w * 0.2, h * 0.3, w * 0.6, h * 0.8)))])
+    back = from_json(json.loads(json.dumps(to_json(described))))
+    painted = [r.name for r in back.frames[0].readings if r.family == "paint"]
+    assert painted == ["paint", "trim-paint"]

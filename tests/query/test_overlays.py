@@ -9,7 +9,7 @@ from ashen.descriptors.buckets import bucket_key, deep_buckets
 from ashen.descriptors.color_layout import color_layout
 from ashen.descriptors.signature import distances
 from ashen.query.overlays import dark_overlay, painted_over
-from ashen.query.readings import query_readings
+from ashen.query.readings import QueryImage, query_readings
 from tests.support import CLIP, export_frame
 
 
@@ -67,3 +67,34 @@ def test_the_painted_guess_stays_within_the_deep_probe_of_the_picture(picture, b
     query = misted(picture, (w * box[0], h * box[1], w * box[2], h * box[3]))
     paint = next(r for r in query_readings(query) if r.name == "paint")
     assert bucket_key(color_layout(picture)) in deep_buckets(paint.values)
+
+
+@pytest.mark.parametrize("box", [(-0.3, -0.2, 0.35, 1.2), (0.6, -0.2, 1.3, 1.2), (-0.2, -0.5, 1.2, 0.3)])
+def test_a_mist_over_an_edge_is_painted_over_though_the_trim_cuts_it_as_a_bar(picture, box):
+    """A cloud over a whole edge is dark and flat there, and the border trim cuts it as a bar: the
+    trimmed picture shows no cloud, so the picture as given is painted over too, and its guess
+    lands within the deep probe of the picture."""
+    h, w = picture.shape[:2]
+    query = misted(picture, (w * box[0], h * box[1], w * box[2], h * box[3]))
+    image = QueryImage.of(query)
+    assert image.boxes is not None and image.boxes.full is not None  # the trim took the cloud for a bar
+    paint = next(r for r in query_readings(image) if r.name == "paint")
+    assert bucket_key(color_layout(picture)) in deep_buckets(paint.values)
+
+
+def test_a_dark_flat_part_of_the_picture_apart_from_the_cloud_is_not_painted_over(picture):
+    """A black menu bar along the top of a screencast is dark and flat like the cloud, but apart
+    from it: picture, and painting it over with the colours around it moves the guess further."""
+    h, w = picture.shape[:2]
+    barred = picture.copy()
+    barred[: h // 16] = 0  # a black bar, two cells of the grid deep
+    query = misted(barred, (w * 0.3, h * 0.45, w * 0.7, h * 0.95))
+    mask = dark_overlay(query)
+    assert mask is not None and mask[len(mask) // 2 :].any()  # the cloud, low in the picture
+    assert not mask[:2].any()  # not the bar
+
+
+def test_a_letterboxed_picture_is_not_painted_over(tmp_path):
+    """A pair of black bars is dark and flat like a cloud: a picture inside them has none."""
+    framed = np.asarray(Image.open(export_frame(CLIP, 3.0, tmp_path / "f.png")).convert("RGB"))  # with its bars
+    assert not any(r.family == "paint" for r in query_readings(framed))

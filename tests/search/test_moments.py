@@ -302,6 +302,37 @@ def test_a_painted_over_mist_lets_moments_further_away_by_cld_contend() -> None:
     assert moment_margin([Reading("luma-paint-mirror", values, 0.0)], tuning) == tuning.painted_moment_margin
 
 
+def test_a_painted_over_mist_lets_the_moment_closest_on_its_shown_cells_contend_beyond_any_margin() -> None:
+    """A cloud over a third of a moving shot: the guess of what it hides can put the right moment
+    further by CLD than the painted margin, while the cells the cloud leaves shown still tell it.
+    The video's scenes closest on those cells contend too (``Tuning.painted_grid_contenders``)."""
+    rng = np.random.default_rng(5)
+    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    hidden = np.zeros((16, 16), dtype=bool)
+    hidden[:, :6] = True  # the cloud
+    other = np.where(hidden, moment, rng.uniform(40, 200, (16, 16))).astype(np.float32)  # agrees only under it
+    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
+    candidates = [
+        Candidate("a", 10.0, 10.0, 10.0, sig, bytes(np.rint(other).astype(np.uint8))),
+        Candidate("a", 50.0, 50.0, 50.0, sig, bytes(np.rint(moment).astype(np.uint8))),
+    ]
+    dist = np.array([0.0, 12.0])  # the right moment is far beyond the painted margin by CLD
+    values = Signature.from_bytes(sig).array
+    tuning = Tuning()
+    readings = [Reading("paint", values, 1.0, np.where(hidden, np.nan, moment).astype(np.float32))]
+    margin = moment_margin(readings, tuning)
+    assert dist[1] > margin
+    picked = next(
+        moments(readings, candidates, candidate_values(candidates), dist, margin, shown=tuning.painted_grid_contenders)
+    )
+    assert candidates[picked[0]].at == 50.0 and picked[1] == 0.0  # the video's distance stays its closest
+    unpainted = [Reading("original", values, 0.0, moment)]  # without a painted reading, the margin holds
+    picked = next(
+        moments(unpainted, candidates, candidate_values(candidates), dist, 3.5, shown=tuning.painted_grid_contenders)
+    )
+    assert candidates[picked[0]].at == 10.0
+
+
 def test_the_picture_as_given_has_its_say_on_the_moment_even_when_a_hypothesis_is_closer() -> None:
     """A sign or a title over a fixed camera's shot moves the picture's CLD further from its scene
     than an un-crop hypothesis lands: the hypothesis is then the closest reading, but its grid (the

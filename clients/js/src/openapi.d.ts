@@ -424,7 +424,7 @@ export interface components {
                  */
                 means: string;
             }[];
-            /** @description every reading of the frame, each name once, at most one painted-over (paint) */
+            /** @description every reading of the frame, each name once, at most two painted-over (paint, trim-paint) */
             readings: components["schemas"]["DescribedReading"][];
             /** @description the picture cut to common video shapes, used once the likeliest video is known */
             fits: {

@@ -59,7 +59,7 @@ FIT_RATIOS = (4 / 3, 16 / 9, 1.85, 2.0, 2.35, 2.39)
 FIT_TOLERANCE = 0.02
 MAX_FRAMES = 16  # as a query clip's frames (ashen.media.stills)
 MAX_READINGS = 160  # per frame or fit; a picture makes up to about 90 (a grayscale one with borders)
-MAX_PAINTED = 1  # painted-over readings read deep (thousands of keys): a picture makes at most one
+MAX_PAINTED = 2  # painted-over readings read deep (thousands of keys): a picture makes at most two
 MAX_SIDE = 4096  # the working picture is about 360 on its short side
 MAX_OFFSET_S = 3600.0
 MAX_PENALTY = 100.0
@@ -294,8 +294,9 @@ def _reading(doc: object, grids: Sequence[npt.NDArray[np.float32]], warps: Seque
 
 
 def _check_readings(readings: Sequence[Reading]) -> None:
-    """What a picture's readings are: at least one, each name once, at most one painted over
-    (their probes cost what a picture's would, whatever the client sends)."""
+    """What a picture's readings are: at least one, each name once, at most two painted over (of
+    the picture as given and of the trimmed one: their probes cost what a picture's would,
+    whatever the client sends)."""
     if not readings:
         raise DescriptorError("descriptor: a frame has at least one reading")
     if len({r.name for r in readings}) != len(readings):

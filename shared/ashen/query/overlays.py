@@ -1,11 +1,12 @@
 """Dark overlays: censorship "mist" laid over part of a picture, found and painted over.
 
 A release censored with mist hides 20-35% of the picture under a soft, dark, textureless cloud; its
-Color Layout moves far from the master's. The cloud is the picture's dark, flat region when the
-rest is not dark: ``dark_overlay`` finds it on a coarse grid, and ``painted_over`` fills it in from
-its edges (each hidden cell takes the mean of its neighbours, repeatedly), a guess of what lies
-under it that is much closer to the master than the cloud. The reading made of it leaves the
-hidden cells out of its luma grid (ashen.query.readings).
+Color Layout moves far from the master's. The cloud is the picture's dark, flat region (its largest
+connected part) when the rest is not dark: ``dark_overlay`` finds it on a coarse grid, and
+``painted_over`` fills it in from its edges (each hidden cell takes the mean of its neighbours,
+repeatedly), a guess of what lies under it that is much closer to the master than the cloud. The
+readings made of it (of the picture as given and of the trimmed one) leave the hidden cells out of
+their luma grids (ashen.query.readings).
 """
 
 from __future__ import annotations
@@ -60,13 +61,36 @@ def _grown(mask: Mask, cells: int = EDGE_CELLS) -> Mask:
     return out
 
 
+def largest_part(mask: Mask) -> Mask:
+    """The largest 4-connected part of ``mask``: a cloud is one, and a dark, flat part of the
+    picture apart from it (a black menu bar, a shadow) is picture, not to be painted over."""
+    seen = np.zeros_like(mask)
+    best: list[tuple[int, int]] = []
+    for start in zip(*np.nonzero(mask), strict=True):
+        if seen[start]:
+            continue
+        seen[start], part, todo = True, [], [start]
+        while todo:
+            y, x = todo.pop()
+            part.append((y, x))
+            for n in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                if 0 <= n[0] < mask.shape[0] and 0 <= n[1] < mask.shape[1] and mask[n] and not seen[n]:
+                    seen[n] = True
+                    todo.append(n)
+        best = part if len(part) > len(best) else best
+    out = np.zeros_like(mask)
+    if best:
+        out[tuple(np.array(best).T)] = True
+    return out
+
+
 def dark_overlay(rgb: npt.NDArray[np.uint8]) -> Mask | None:
     """The CELLS x CELLS cells a dark overlay covers (with its soft edge), or None when the
     picture shows none: too few or too many dark flat cells, or a dark picture anyway."""
     if min(rgb.shape[:2]) < CELLS:
         return None
     mean, spread = _cells(rgb)
-    cloud = (mean < DARK_LUMA) & (spread < FLAT_LUMA)
+    cloud = largest_part((mean < DARK_LUMA) & (spread < FLAT_LUMA))
     share = float(cloud.mean())
     if not MIN_SHARE <= share <= MAX_SHARE or float(mean[~cloud].mean()) < LIT_LUMA:
         return None

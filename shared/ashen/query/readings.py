@@ -90,7 +90,7 @@ class Reading:
     def painted(self) -> bool:
         """Whether the reading is a guess of a picture under a dark overlay (``paint``...): its luma
         grid leaves out the cells the overlay hid, which every other reading shows as picture."""
-        return self.name.removeprefix("luma-").startswith("paint")
+        return self.name.removeprefix("luma-").removeprefix("trim-").startswith("paint")
 
     @property
     def mirrored(self) -> bool:
@@ -103,7 +103,7 @@ class Reading:
         picture or tone of the trimmed picture (highlights clipped by brightening are flat and can
         pass for borders, so neither is trusted over the other), mirrored or not."""
         kind = "tone" if "tone" in self.name else "uncrop" if "uncrop" in self.name else "plain"
-        kind = "paint" if self.name.startswith("paint") else kind
+        kind = "paint" if self.name.removeprefix("trim-").startswith("paint") else kind
         if kind == "tone" and self.name.startswith("trim-"):
             kind = "trim-tone"
         return f"{kind}-mirror" if self.mirrored else kind
@@ -174,13 +174,24 @@ def _framed(rgb: npt.NDArray[np.uint8], boxes: PictureBoxes) -> list[Named]:
     ]
 
 
-def _painted(rgb: npt.NDArray[np.uint8]) -> list[Named]:
+def bars_in_pairs(depths: tuple[int, int, int, int], height: int, width: int) -> bool:
+    """Whether borders (top, bottom, left, right) come as a pair of equal bars, letterbox or
+    pillarbox (each at least 3% of the side, equal within 2%): a cloud cut as a bar is cut on one
+    side, and a line or two of a cropped edge is no bar."""
+
+    def pair(a: int, b: int, side: int) -> bool:
+        return min(a, b) >= 0.03 * side and abs(a - b) <= 0.02 * side
+
+    return pair(depths[0], depths[1], height) or pair(depths[2], depths[3], width)
+
+
+def _painted(rgb: npt.NDArray[np.uint8], prefix: str = "") -> list[Named]:
     """The picture with a dark overlay painted over, its luma grid without the cells it hid."""
     mask = dark_overlay(rgb)
     if mask is None:
         return []
     m8, m16 = means_of(painted_over(rgb, mask))
-    return [("paint", (m8, np.where(grid_mask(mask, GRID_SIDE)[..., None], np.nan, m16)), PAINT_PENALTY)]
+    return [(f"{prefix}paint", (m8, np.where(grid_mask(mask, GRID_SIDE)[..., None], np.nan, m16)), PAINT_PENALTY)]
 
 
 def _quantised(named: list[Named]) -> list[Reading]:
@@ -213,7 +224,11 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
     # Last of the plain ones, so that the wider probe's choice among readings that matched
     # nothing is as it was before framed readings existed.
     named += _framed(rgb, found) if found else []
-    named += _painted(base)
+    # Of the picture as given too (a cloud at an edge is dark and flat, and reads as a bar), unless
+    # its borders are bars in pairs: a letterboxed picture's bars would pass for a cloud.
+    named += ([] if found and bars_in_pairs(found.depths, *rgb.shape[:2]) else _painted(rgb)) + (
+        _painted(base, "trim-") if base is not rgb else []
+    )
     if options.mirrors:
         named += [(f"{n}-mirror" if n != AS_GIVEN else "mirror", mirrored(m), p + MIRROR_PENALTY) for n, m, p in named]
     if options.tones:

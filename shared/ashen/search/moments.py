@@ -22,6 +22,7 @@ from ashen.descriptors.luma_grid import (
     MIN_EXPLAINED_CELLS,
     OVERLAY_LUMA,
     explained_cells,
+    grid_distances,
     overlay_free_distances,
     shows_overlay,
     unpack_grids,
@@ -170,14 +171,33 @@ def contenders(mine: npt.NDArray[np.bool_], dist: Floats, margin: float) -> Ints
     return np.flatnonzero(mine & (dist <= dist[mine].min() + margin))
 
 
-def moment_contenders(
+def shown_cell_closest(readings: Sequence[Reading], candidates: Sequence[Candidate], mine: Ints, count: int) -> Ints:
+    """The ``count`` of ``mine`` (indices of one video's candidates) whose luma grids lie closest
+    to a painted-over reading's on the cells it shows (the hidden ones are NaN in its grid); none
+    when the frame has no such reading. What a censorship cloud leaves shown tells the moment
+    when the guess of what it hides moves the CLD past any margin."""
+    painted = _painted(readings)
+    kept = np.array([i for i in mine.tolist() if len(candidates[i].luma) == GRID_BYTES], dtype=np.intp)
+    if not painted or not len(kept):
+        return np.zeros(0, dtype=np.intp)
+    stored = unpack_grids(candidates[i].luma for i in kept)
+    d = np.min([grid_distances(np.broadcast_to(g, stored.shape), stored) for g in painted], axis=0)
+    return kept[np.argsort(d, kind="stable")[:count]]
+
+
+def _painted(readings: Sequence[Reading]) -> list[npt.NDArray[np.float32]]:
+    """The luma grids of a frame's painted-over readings (censorship mist; NaN where hidden)."""
+    return [r.luma for r in readings if r.painted and not r.luma_only and r.luma is not None]
+
+
+def _overlay_contenders(
     readings: Sequence[Reading],
     candidates: Sequence[Candidate],
     mine: npt.NDArray[np.bool_],
     dist: Floats,
     margin: float,
-    wider: float = 0.0,
-    need_grids: Callable[[Ints], None] | None = None,
+    wider: float,
+    need_grids: Callable[[Ints], None] | None,
 ) -> Ints:
     """A video's ``contenders`` within ``margin``, or within ``wider`` when the picture as given
     shows an overlay that none of the video's scenes within it explains (ashen.descriptors.
@@ -197,6 +217,30 @@ def moment_contenders(
     return wide if shows_overlay(given, unpack_grids(grids)) else near
 
 
+def moment_contenders(
+    readings: Sequence[Reading],
+    candidates: Sequence[Candidate],
+    mine: npt.NDArray[np.bool_],
+    dist: Floats,
+    margin: float,
+    wider: float = 0.0,
+    need_grids: Callable[[Ints], None] | None = None,
+    *,
+    shown: int = 0,
+) -> Ints:
+    """The moments a video's answer is chosen from, for one frame: its contenders within
+    ``margin`` (within ``wider`` under an overlay, ``_overlay_contenders``), and for a frame
+    painted over, its ``shown`` scenes closest on the cells the cloud leaves shown
+    (``shown_cell_closest``; ``Tuning.painted_grid_contenders``). ``need_grids``: as in ``moments``."""
+    near = _overlay_contenders(readings, candidates, mine, dist, margin, wider, need_grids)
+    if not shown or not _painted(readings):
+        return near
+    if need_grids is not None:
+        need_grids(np.flatnonzero(mine))
+    closest = shown_cell_closest(readings, candidates, np.flatnonzero(mine), shown)
+    return np.union1d(near, closest) if len(closest) else near
+
+
 def moments(
     readings: Sequence[Reading],
     candidates: Sequence[Candidate],
@@ -205,17 +249,19 @@ def moments(
     margin: float,
     wider: float = 0.0,
     need_grids: Callable[[Ints], None] | None = None,
+    *,
+    shown: int = 0,
 ) -> Iterator[tuple[int, float]]:
     """One (candidate, distance) per video, closest video first: among the video's contenders,
     the one whose luma grid is closest to the query's; the distance is that of the video's
     closest scene (how surely the video is the one; the grid says when). Lazy: grids are
     compared only for the videos a caller goes on to ask for, a warp fitted only for the first.
-    ``wider``: see ``moment_contenders``; ``need_grids`` first makes the ``candidates`` compared
+    ``wider``, ``shown``: see ``moment_contenders``; ``need_grids`` first makes the ``candidates`` compared
     carry their grids (ashen.search.ranking.Pool.need_grids)."""
     vid, _ = video_codes(candidates)
     closest = -video_best(vid, -dist)
     for rank, v in enumerate(np.argsort(closest, kind="stable")):
-        near = moment_contenders(readings, candidates, vid == v, dist, margin, wider, need_grids)
+        near = moment_contenders(readings, candidates, vid == v, dist, margin, wider, need_grids, shown=shown)
         if len(near) > 1:
             if need_grids is not None:
                 need_grids(near)

@@ -44,6 +44,10 @@ class Tuning:
     # ... and this far for a picture showing an overlay no contending scene explains (a sign, a
     # title card): it moves the picture's CLD, the right moment's further than others'.
     overlay_moment_margin: float = 6.0
+    # ... and, of such a frame, the video's scenes whose luma grids are this many closest to the
+    # painted reading's on the cells it shows: the guess's CLD can put the right moment past any
+    # margin (a cloud over a third of a moving shot), while the shown two thirds still tell it.
+    painted_grid_contenders: int = 8
     # Neighbour ranges: the top video's scenes this close (seconds) to its contending moments are
     # read too, in at most this many ranges, each at most this long.
     neighbour_s: float = 2.0

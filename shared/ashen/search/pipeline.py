@@ -111,9 +111,11 @@ class _Still:
     def matches(self) -> Iterator[Match]:
         pool, tuning, videos = self.pool, self.options.tuning, self.videos
         frame, ranking = pool.frames[0], pool.rankings[0]
-        margin = moment_margin(frame.readings, tuning)
-        wider = tuning.overlay_moment_margin
-        for i, d in moments(frame.readings, pool.candidates, pool.values, ranking.dist, margin, wider, pool.need_grids):
+        margin, wider = moment_margin(frame.readings, tuning), tuning.overlay_moment_margin
+        shown, need = tuning.painted_grid_contenders, pool.need_grids
+        for i, d in moments(
+            frame.readings, pool.candidates, pool.values, ranking.dist, margin, wider, need, shown=shown
+        ):
             c, sim = pool.candidates[i], float(similarity_of(d))
             if sim < tuning.min_similarity:
                 return
@@ -238,7 +240,9 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions,
         i for r, m in zip(pool.rankings, margins, strict=True) for i in contenders(mine, r.dist, max(m, wider))
     )
     nears = [
-        moment_contenders(f.readings, pool.candidates, mine, r.dist, m, wider)
+        moment_contenders(
+            f.readings, pool.candidates, mine, r.dist, m, wider, pool.need_grids, shown=tuning.painted_grid_contenders
+        )
         for f, r, m in zip(pool.frames, pool.rankings, margins, strict=True)
     ]
     contending = []
