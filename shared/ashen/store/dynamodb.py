@@ -220,10 +220,9 @@ class DynamoStore(FanoutProgress):
             sizes[item.bucket] = sizes.get(item.bucket, 0) + 1
         return sizes
 
-    def small_index(self, limit: int) -> list[str] | None:
-        """None: telling needs a Scan of the scenes table, which the query function may not make
-        (a search that finds nothing near any reading reads no further on DynamoDB)."""
-        return None
+    def small_library(self, limit: int) -> list[tuple[str, Candidate]] | None:
+        """A bounded parallel Scan of the scenes table (ashen.store.dynamodb_small)."""
+        return self.small.read(limit)
 
     def scene_count(self, video_id: str) -> int:
         """Entries of one video (of every revision), through the by_video index."""

@@ -26,6 +26,7 @@ from ashen.store.dynamodb_models import (
     sort_key,
     stored,
 )
+from ashen.store.dynamodb_small import SmallLibrary
 
 DEFAULT_HOT_SHARDS = 8
 
@@ -74,6 +75,7 @@ class DynamoTables:
         connect(self.Scene, self.CellMap, self.Video)
         self.hot_shards = max(1, hot_shards)
         self.cells = CellReader(self.Scene, self.CellMap, self.hot_shards)
+        self.small = SmallLibrary(self.Scene, self._candidate)
 
     def create_tables(self) -> None:
         """For tests and local use; on AWS the tables come from template.yaml."""
