@@ -294,9 +294,9 @@ def test_tracing_stays_on_without_a_subsegment_per_dynamodb_call(template: dict[
     function_globals = template["Globals"]["Function"]
     assert function_globals["Tracing"] == "Active"
     assert function_globals["Environment"]["Variables"]["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
-    hash_app = ROOT / template["Resources"]["HashFunction"]["Properties"]["CodeUri"] / "app.py"
-    assert "tracer = Tracer(patch_modules=[])" in hash_app.read_text()  # dozens of DynamoDB calls per segment
-    # the query function has no Tracer at all (tests/aws/test_cold_start.py)
+    upkeep_app = ROOT / template["Resources"]["UpkeepFunction"]["Properties"]["CodeUri"] / "app.py"
+    assert "tracer = Tracer(patch_modules=[])" in upkeep_app.read_text()  # a DynamoDB update per video swept
+    # the query and hash functions have no Tracer at all (tests/aws/test_cold_start.py)
 
 
 def test_nothing_stays_indexing_unnoticed(template: dict[str, Any]) -> None:
