@@ -13,6 +13,8 @@ import pytest
 
 from ashen.records import Candidate
 from ashen.search import SearchOptions, search_image
+from ashen.store import dynamodb_small
+from ashen.store import sqlite as sqlite_module
 from ashen.store.dynamodb import DynamoStore
 from ashen.store.dynamodb_small import LARGE_MEMO_S, SmallLibrary
 from ashen.store.sqlite import SqliteStore
@@ -103,3 +105,21 @@ def test_a_search_that_no_probe_answers_reads_the_small_library_through_both_sto
         ]
         whole += want.frame_count == 36
     assert whole >= 3  # most of these found nothing near and read the library whole
+
+
+def test_candidates_come_back_in_sqlites_order(
+    dynamo: DynamoStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exact distance ties are broken by the candidates' order: DynamoDB hands them back as SQLite
+    does, statement by statement, each by primary key (also past one statement's buckets)."""
+    sqlite = both(dynamo, tmp_path, videos=4, count=20)
+    buckets = sorted({b for b, _ in sqlite.small_library(1000) or []}, reverse=True)  # not in key order
+    assert len(buckets) > 6
+    assert [replace(c, revision="") for c in dynamo.candidates(buckets)] == sqlite.candidates(buckets)
+    monkeypatch.setattr(sqlite_module, "_KEYS_PER_STATEMENT", 3)
+    monkeypatch.setattr(dynamodb_small, "STATEMENT_BUCKETS", 3)
+    assert [replace(c, revision="") for c in dynamo.candidates(buckets)] == sqlite.candidates(buckets)
+
+
+def test_the_statement_size_is_sqlites() -> None:
+    assert dynamodb_small.STATEMENT_BUCKETS == sqlite_module._KEYS_PER_STATEMENT

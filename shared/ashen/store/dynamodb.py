@@ -65,6 +65,7 @@ from ashen.store.dynamodb_models import (
     sort_key,
     stored,
 )
+from ashen.store.dynamodb_small import in_sqlite_order
 from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, is_hot
 
 __all__ = ["BY_VIDEO_ATTRIBUTES", "DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
@@ -132,7 +133,7 @@ class DynamoStore(FanoutProgress):
         """Every scene in the buckets, of any revision (each with its tag): the blocks' cell maps,
         then one Query per run of wanted buckets, all at once. Which revision answers is not read
         here: a search asks ``answering_videos`` only for the videos it may answer with."""
-        return [self._candidate(item) for item in self.cells.read(buckets)]
+        return [self._candidate(item) for item in in_sqlite_order(buckets, self.cells.read(buckets))]
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
         return self.scenes_in(video_id, [(start, end)])

@@ -24,14 +24,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from ashen.records import Candidate
 from ashen.store.dynamodb_cells import in_parallel
 from ashen.store.dynamodb_models import SceneItem
 
 SEGMENTS = 8  # parallel Scan segments: pages in flight at once (each at most 1 MB)
+# SqliteStore asks for the scenes of at most this many buckets a statement (its _KEYS_PER_STATEMENT)
+STATEMENT_BUCKETS = 2000
 LARGE_MEMO_S = 600.0  # a library found larger than the limit is not scanned again for this long
+
+
+def in_sqlite_order(buckets: Sequence[str], items: Iterable[SceneItem]) -> list[SceneItem]:
+    """The scene items of ``buckets`` in the order SQLite hands back the same scenes: statement by
+    statement (``STATEMENT_BUCKETS`` of ``buckets`` each, in the order given), each sorted by its
+    primary key (bucket, video, start). A search breaks exact distance ties by this order, so both
+    stores answer alike (a tie between scenes of two buckets read block by block once did not)."""
+    statement: dict[str, int] = {}
+    for i, bucket in enumerate(buckets):
+        statement.setdefault(bucket, i // STATEMENT_BUCKETS)
+    return sorted(items, key=lambda item: (statement[item.bucket], item.bucket, item.video, float(item.start)))
 
 
 class _Tally:
