@@ -17,11 +17,16 @@ gives the function (tracing active: ``LAMBDA_TASK_ROOT`` and an X-Ray trace head
   vendored Sintel clip) and the second search in the same process, against a moto server on
   127.0.0.1 holding that clip indexed through the real DynamoDB adapter.
 
+With ``--function hash`` the hash function is built the same way (functions/hash/Makefile and
+FfmpegLayer, DepsLayer, SharedLayer) and only its init is measured (the handler module's import
+and module-level setup, with ``-X importtime`` and without), no moto server and no segment: its
+DynamoDB store is made on the first message.
+
 ``--rounds`` rounds, the sides taken in turn; medians. With ``--base <commit>`` the same is built
 from that commit (``git archive``) and measured in the same run; ratios are this checkout over
 the base. Also printed: the unzipped size of the function and its layers (Lambda's limit: 250 MB).
 
-    .venv/bin/python benchmarks/cold_start.py [--base 74e5107] [--rounds 5]
+    .venv/bin/python benchmarks/cold_start.py [--base 74e5107] [--rounds 5] [--function hash]
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ CHILD = HERE / "cold_start_child.py"
 CLIP = ROOT / "tests" / "fixtures" / "sintel-26s-848x480.mp4"
 PY312 = "/root/.pyenv/versions/3.12.1/bin/python3.12"
 LAYERS = [("ffmpeg", "FfmpegLayer", True), ("deps", "DepsLayer", True), ("image", "ImageLayer", True)]
+# each function's logical name and layers besides SharedLayer (template.yaml)
+FUNCTIONS = {"query": ("QueryFunction", ["ffmpeg", "deps", "image"]), "hash": ("HashFunction", ["ffmpeg", "deps"])}
 MARKER = "--- cold start: the handler module ---"
 FIRST = "--- cold start: the first search ---"
 
@@ -116,12 +123,13 @@ def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def build_side(name: str, repo: Path, work: Path) -> Side:
+def build_side(name: str, repo: Path, work: Path, kind: str = "query") -> Side:
     slug = "base" if name.startswith("base") else "new"  # make: no spaces in paths
-    function = make(repo / "functions" / "query" / "Makefile", "build-QueryFunction", work / slug / "function")
+    logical_name, wanted = FUNCTIONS[kind]
+    function = make(repo / "functions" / kind / "Makefile", f"build-{logical_name}", work / slug / "function")
     shared = make(repo / "layers" / "shared" / "Makefile", "build-SharedLayer", work / slug / "shared")
-    layers = {n: cached_layer(repo, n, logical) for n, logical, _ in LAYERS}
-    python = [shared / "python", layers["image"] / "python", layers["deps"] / "python"]
+    layers = {n: cached_layer(repo, n, logical) for n, logical, _ in LAYERS if n in wanted}
+    python = [shared / "python", *(layers[n] / "python" for n in ("image", "deps") if n in layers)]
     size = size_of(function) + size_of(shared) + sum(size_of(p) for p in layers.values())
     paths = [str(function), *map(str, python), str(runtime_boto3())]
     return Side(name, paths, str(layers["ffmpeg"] / "bin" / "ffmpeg"), size)
@@ -189,7 +197,7 @@ def search_event() -> dict[str, Any]:
     return http_event("POST", "/search", body=jpeg.stdout, headers={"content-type": "image/jpeg"})
 
 
-def lambda_env(side: Side, stack: dict[str, str]) -> dict[str, str]:
+def lambda_env(side: Side, stack: dict[str, str], kind: str = "query") -> dict[str, str]:
     """What the function's environment holds on Lambda (template.yaml's Globals and the function's
     variables; tracing active), pointed at the moto server."""
     return {
@@ -197,8 +205,8 @@ def lambda_env(side: Side, stack: dict[str, str]) -> dict[str, str]:
         "LANG": "C.UTF-8",
         **stack,
         "LAMBDA_TASK_ROOT": side.paths[0],
-        "AWS_LAMBDA_FUNCTION_NAME": "ashen-query",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
+        "AWS_LAMBDA_FUNCTION_NAME": f"ashen-{kind}",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008" if kind == "hash" else "1024",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
         "_X_AMZN_TRACE_ID": "Root=1-65a0c0de-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1",
         "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",  # segments go out as UDP to a port no one reads
@@ -246,6 +254,58 @@ def measure(side: Side, stack: dict[str, str], event: Path, work: Path) -> None:
     if run["status"] != [200, 200] or not run["found"][0]:
         raise SystemExit(f"{side.name}: the search did not answer: {run} {done.stderr[-2000:]}")
     side.runs.append(run)
+
+
+def measure_init(side: Side, env: dict[str, str], work: Path) -> None:
+    """The handler module's init alone: its imports (``-X importtime``), then its time and CPU."""
+    paths = work / f"{side.name.split()[0]}-paths.json"
+    paths.write_text(json.dumps(side.paths))
+    base = [PY312, "-I", "-S", "-B"]
+    done = subprocess.run(
+        [*base, "-X", "importtime", str(CHILD), "init", str(paths), "-"], env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"{side.name}: the handler module did not load: {done.stderr[-2000:]}")
+    side.imports.append(parse_importtime(done.stderr.split(MARKER, 1)[-1]))
+    done = subprocess.run([*base, str(CHILD), "init", str(paths), "-"], env=env, capture_output=True, text=True)
+    side.runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def init_only(sides: list[Side], rounds: int, top: int) -> None:
+    """``--function hash``: init alone, each side ``rounds`` times in turn; medians and ratios."""
+    stack = {
+        **{k: "testing" for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")},
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "ASHEN_SCENES_TABLE": "ashen-scenes",
+        "ASHEN_VIDEOS_TABLE": "ashen-videos",
+        "ASHEN_HOT_SHARDS": "8",
+    }
+    with tempfile.TemporaryDirectory(prefix="ashen-cold-") as tmp:
+        for _ in range(rounds):
+            for side in sides:
+                measure_init(side, lambda_env(side, stack, "hash"), Path(tmp))
+    print(f"Hash function init: python {PY312.split('/')[-3]}, only its layers; {rounds} rounds, medians.")
+    rows = {
+        "handler import, -X importtime (ms)": [med([i.total for i in s.imports]) for s in sides],
+        "modules the handler imports": [med([float(i.modules) for i in s.imports]) for s in sides],
+        "init: import + setup (ms)": [med([r["init"] * 1000 for r in s.runs]) for s in sides],
+        "init CPU (ms)": [med([r["init_cpu"] * 1000 for r in s.runs]) for s in sides],
+        "X-Ray SDK loaded (rounds)": [float(sum(r["xray"] for r in s.runs)) for s in sides],
+        "function + layers, unzipped (MiB)": [s.size / 2**20 for s in sides],
+    }
+    print(f"\n{'':36}" + "".join(f"{s.name:>18}" for s in sides) + ("   ratio" if len(sides) == 2 else ""))
+    for key, values in rows.items():
+        ratio = f"{values[-1] / values[0]:8.3f}" if len(sides) == 2 and values[0] else ""
+        print(f"{key:36}" + "".join(f"{v:18.1f}" for v in values) + ratio)
+    for side in sides:
+        packages: dict[str, list[float]] = {}
+        for section in side.imports:
+            for name, ms in section.by_package.items():
+                packages.setdefault(name, []).append(ms)
+        ranked = sorted(((med(v), k) for k, v in packages.items()), reverse=True)[:top]
+        print(f"\n{side.name}: import self time by top-level package (ms, median)")
+        print("  " + ", ".join(f"{name} {ms:.1f}" for ms, name in ranked))
 
 
 def med(values: list[float]) -> float:
@@ -301,15 +361,19 @@ def main() -> None:
     parser.add_argument("--base", help="a commit to measure in the same run (the ratios' baseline)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--top", type=int, default=12, help="packages listed by import time")
+    parser.add_argument("--function", choices=sorted(FUNCTIONS), default="query", help="hash: its init alone")
     args = parser.parse_args()
     if not Path(PY312).exists():
         raise SystemExit(f"no python3.12 at {PY312}")
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ashen-cold-") as tmp:
-        work = Path(tmp)
-        sides = [build_side("this checkout", ROOT, work)]
+        work, kind = Path(tmp), args.function
+        sides = [build_side("this checkout", ROOT, work, kind)]
         if args.base:
-            sides.insert(0, build_side(f"base {args.base[:8]}", export(args.base, work / "base-tree"), work))
+            sides.insert(0, build_side(f"base {args.base[:8]}", export(args.base, work / "base-tree"), work, kind))
+        if kind == "hash":
+            init_only(sides, args.rounds, args.top)
+            return
         server, stack, event, scenes = library(work)
         try:
             for _ in range(args.rounds):

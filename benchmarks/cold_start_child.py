@@ -7,6 +7,9 @@ is imported before the handler module, as Lambda's bootstrap does.
         (prints a marker to stderr, imports the handler module, prints another, searches once)
     python3.12 -I -S cold_start_child.py search <paths.json> <event.json>
         (prints JSON: init seconds, first and second search seconds, modules loaded, status)
+    python3.12 -I -S [-X importtime] cold_start_child.py init <paths.json> -
+        (another function's init alone: prints the marker, imports the handler module, prints JSON:
+        init seconds and CPU, modules loaded, whether the X-Ray SDK is among them)
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ def main() -> None:
     mode = sys.argv[1]
     with open(sys.argv[2]) as f:
         sys.path[:0] = json.load(f)
+    if mode == "init":
+        init_only()
+        return
     with open(sys.argv[3]) as f:
         event = json.load(f)
     if mode == "import":  # what the handler module imports, then what the first search imports
@@ -64,6 +70,17 @@ def main() -> None:
     result = {"init": init, "first": times[0], "second": times[1], "modules": modules, "init_cpu": init_cpu}
     result |= {"first_cpu": cpu[0], "second_cpu": cpu[1], "requests": requests}
     print(json.dumps(result | {"modules_after": len(sys.modules), "status": statuses, "found": found}))
+
+
+def init_only() -> None:
+    """The handler module's import and module-level setup, nothing invoked."""
+    print(MARKER, file=sys.stderr, flush=True)
+    began = time.perf_counter()
+    import app  # noqa: F401  # the init itself
+
+    init, init_cpu = time.perf_counter() - began, time.process_time()
+    xray = "aws_xray_sdk" in sys.modules
+    print(json.dumps({"init": init, "init_cpu": init_cpu, "modules": len(sys.modules), "xray": xray}))
 
 
 def count_requests() -> dict[str, int]:

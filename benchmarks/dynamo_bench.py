@@ -140,7 +140,7 @@ def item_size(item: dict[str, Any]) -> int:
 
 def read_units(operation: str, params: dict[str, Any], response: dict[str, Any]) -> float:
     """Read units by DynamoDB's rules: 4 KB rounded up, half for an eventually consistent read."""
-    if operation == "Query":
+    if operation in ("Query", "Scan"):  # a Scan's page: of its scene items (cell maps it filters out are not seen)
         factor = 1.0 if params.get("ConsistentRead") else 0.5
         return max(1, math.ceil(sum(item_size(i) for i in response.get("Items", [])) / 4096)) * factor
     if operation == "GetItem":

@@ -12,7 +12,7 @@ import os
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -23,8 +23,10 @@ from ashen.aws import s3
 from ashen.aws.fanout import SegmentStatus, SegmentTask, run_segment
 from ashen.store.dynamodb import DynamoStore
 
+# No Powertools Tracer here, as in the query function: importing the X-Ray SDK builds its
+# sampler's botocore clients (aws-xray-sdk-python#311), a large part of this function's init
+# (docs/benchmarks.md, Hash function init). Lambda's Active tracing still records each invocation.
 logger = Logger()
-tracer = Tracer(patch_modules=[])  # no subsegment per DynamoDB batch write or update
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -34,7 +36,6 @@ def _store() -> DynamoStore:
     return DynamoStore.from_env()
 
 
-@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     try:
         task = SegmentTask.from_message(record.body)
@@ -62,7 +63,6 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="SegmentMessages", unit=MetricUnit.Count, value=len(event.get("Records", [])))

@@ -1,6 +1,6 @@
 """What the query function does at a cold start (benchmarks/cold_start.py measures the time): its
 module loads neither the X-Ray SDK, whose import builds botocore clients for its sampler, nor
-boto3; its DynamoDB clients come from one botocore session."""
+boto3 (nor does the hash function's); its DynamoDB clients come from one botocore session."""
 
 from __future__ import annotations
 
@@ -38,6 +38,24 @@ def test_the_query_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
     code = f"import sys, app; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT / "functions" / "query", env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')) == []
+
+
+def test_the_hash_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
+    """Its init measured: benchmarks/cold_start.py --function hash (docs/benchmarks.md, Hash function init)."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT / "shared"),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ASHEN_SCENES_TABLE": "s",
+        "ASHEN_VIDEOS_TABLE": "v",
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / "hash"),  # as on Lambda: Powertools' tracing would be on
+    }
+    code = f"import sys, app; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT / "functions" / "hash", env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')) == []

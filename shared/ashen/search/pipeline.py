@@ -188,11 +188,11 @@ def _widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
 
 def _read_all_of_small(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
     """Nothing found near any reading: in a small store, read every scene (Tuning.read_all_scenes)."""
-    every = store.small_index(options.tuning.read_all_scenes)
+    every = store.small_library(options.tuning.read_all_scenes)
     if every is not None:
-        rest = sorted(set(every) - set(pool.buckets))
-        pool.add(store.candidates(rest))
-        pool.buckets += rest
+        probed = set(pool.buckets)
+        pool.add([c for bucket, c in every if bucket not in probed])
+        pool.buckets += sorted({bucket for bucket, _ in every} - probed)
 
 
 def _likeliest(pool: Pool, count: int) -> list[str]:

@@ -66,6 +66,7 @@ from ashen.store.dynamodb_models import (
     sort_key,
     stored,
 )
+from ashen.store.dynamodb_small import in_sqlite_order
 from ashen.store.dynamodb_tables import DEFAULT_HOT_SHARDS, is_hot
 
 __all__ = ["DEFAULT_HOT_SHARDS", "DynamoStore", "is_hot", "sort_key"]
@@ -133,7 +134,7 @@ class DynamoStore(FanoutProgress):
         """Every scene in the buckets, of any revision (each with its tag): the blocks' cell maps,
         then one Query per run of wanted buckets, all at once. Which revision answers is not read
         here: a search asks ``answering_videos`` only for the videos it may answer with."""
-        return [self._candidate(item) for item in self.cells.read(buckets)]
+        return [self._candidate(item) for item in in_sqlite_order(buckets, self.cells.read(buckets))]
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
         return self.scenes_in(video_id, [(start, end)])
@@ -218,10 +219,9 @@ class DynamoStore(FanoutProgress):
             sizes[item.bucket] = sizes.get(item.bucket, 0) + 1
         return sizes
 
-    def small_index(self, limit: int) -> list[str] | None:
-        """None: telling needs a Scan of the scenes table, which the query function may not make
-        (a search that finds nothing near any reading reads no further on DynamoDB)."""
-        return None
+    def small_library(self, limit: int) -> list[tuple[str, Candidate]] | None:
+        """A bounded parallel Scan of the scenes table (ashen.store.dynamodb_small)."""
+        return self.small.read(limit)
 
     def scene_count(self, video_id: str) -> int:
         """Entries of one video (of every revision), through the by_video index."""

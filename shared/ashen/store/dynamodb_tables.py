@@ -9,7 +9,9 @@ import zlib
 from collections.abc import Iterable
 from functools import cache
 
+import pynamodb
 from botocore.session import Session, get_session
+from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
@@ -25,6 +27,7 @@ from ashen.store.dynamodb_models import (
     make_models,
     stored,
 )
+from ashen.store.dynamodb_small import SmallLibrary
 from ashen.store.dynamodb_timeline import Timelines
 
 DEFAULT_HOT_SHARDS = 8
@@ -51,11 +54,26 @@ def connect(*models: type[Model]) -> None:
     and every new session parses botocore's DynamoDB description again: the query function's first
     search made five (docs/benchmarks.md, Query function cold start). Made here, the description
     is parsed once a process, and a search's threads find the clients made."""
+    shared = botocore_session()
     with SESSION_LOCK:
         for model in models:
             connection = model._get_connection().connection
-            connection._local.session = botocore_session()  # pynamodb's per-thread session, for this thread
+            share_session(connection, shared)
             assert connection.client is not None  # made now, from the shared session
+
+
+def share_session(connection: Connection, session: Session) -> None:
+    """Give a pynamodb connection ``session`` for this thread. pynamodb (6.1) has no public way to
+    give a model a session (its issues #876 and #1245 ask for one): it keeps a session per thread
+    in the private ``Connection._local`` and makes its client from ``Connection.session``. That is
+    pinned here: should a release keep it elsewhere, this fails at once (and the store tests with
+    it) instead of quietly parsing the DynamoDB description once per model again."""
+    local = getattr(connection, "_local", None)
+    if local is None:
+        raise RuntimeError(f"pynamodb {pynamodb.__version__} keeps no per-thread session in Connection._local")
+    local.session = session
+    if connection.session is not session:
+        raise RuntimeError(f"pynamodb {pynamodb.__version__}'s Connection.session no longer reads Connection._local")
 
 
 class DynamoTables:
@@ -76,6 +94,7 @@ class DynamoTables:
         self.hot_shards = max(1, hot_shards)
         self.cells = CellReader(self.Scene, self.CellMap, self.hot_shards)
         self.timelines = Timelines(self.Timeline)
+        self.small = SmallLibrary(self.Scene, self._candidate)
 
     def create_tables(self) -> None:
         """For tests and local use; on AWS the tables come from template.yaml."""

@@ -71,9 +71,10 @@ class SceneStore(Protocol):
     def bucket_sizes(self) -> dict[str, int]:
         """Scenes per bucket (for occupancy reports)."""
 
-    def small_index(self, limit: int) -> list[str] | None:
-        """Every bucket holding a scene when the store holds at most ``limit`` scenes; None when
-        it holds more, or cannot tell without reading the whole index (DynamoDB: a Scan)."""
+    def small_library(self, limit: int) -> list[tuple[str, Candidate]] | None:
+        """Every scene with its bucket, sorted by bucket, video and start, when the store holds at
+        most ``limit`` scenes; None when it holds more (DynamoDB: a bounded Scan tells,
+        ashen.store.dynamodb_small)."""
 
 
 class CatalogStore(SceneStore, Protocol):

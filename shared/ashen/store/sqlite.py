@@ -74,6 +74,7 @@ _INSERT_SCENE = (
 )
 _SELECT_FILES = "SELECT path, size, mtime_ns, fingerprint, video_id FROM files"
 _SELECT_CANDIDATES = "SELECT video_id, start, at, end, signature, layout, cut FROM scenes"  # rows for _candidates
+_SELECT_BUCKETED = "SELECT bucket, video_id, start, at, end, signature, layout, cut FROM scenes"  # bucket + those
 _KEYS_PER_STATEMENT = 2000  # well under the host parameters an SQLite statement may have
 BUSY_TIMEOUT_ENV = "ASHEN_BUSY_TIMEOUT_S"
 DEFAULT_BUSY_TIMEOUT_S = 600.0  # a 4 h video's write takes seconds: wait for another index run's, don't drop ours
@@ -354,11 +355,12 @@ class SqliteStore:
             rows = db.execute("SELECT bucket, COUNT(*) FROM scenes GROUP BY bucket").fetchall()
         return {b: int(n) for b, n in rows}
 
-    def small_index(self, limit: int) -> list[str] | None:
+    def small_library(self, limit: int) -> list[tuple[str, Candidate]] | None:
         with self._guard() as db:
             if db.execute("SELECT COUNT(*) FROM scenes").fetchone()[0] > limit:
                 return None
-            return [row[0] for row in db.execute("SELECT DISTINCT bucket FROM scenes ORDER BY bucket")]
+            rows = db.execute(f"{_SELECT_BUCKETED} ORDER BY bucket, video_id, start").fetchall()
+        return [(row[0], c) for row, c in zip(rows, _candidates(row[1:] for row in rows), strict=True)]
 
 
 def _migrate_kinds(db: sqlite3.Connection) -> None:

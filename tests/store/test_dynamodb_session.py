@@ -1,0 +1,53 @@
+"""The DynamoDB models share one botocore session through pynamodb's private per-thread session
+(``Connection._local``; pynamodb has no public way): pinned here, so that a pynamodb release that
+keeps it elsewhere fails these tests instead of quietly parsing DynamoDB's description per model."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from botocore.session import Session, get_session
+from pynamodb.connection import Connection
+
+from ashen.store.dynamodb import DynamoStore
+from ashen.store.dynamodb_tables import botocore_session, share_session
+from tests.store.conftest import FAKE_AWS
+
+
+def test_every_model_client_is_made_by_the_shared_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in FAKE_AWS.items():  # with credentials: pynamodb makes a client again while it has none
+        monkeypatch.setenv(k, v)
+    session, made = botocore_session(), []
+    create = session.create_client
+
+    def recorded(service: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(service)
+        return create(service, *args, **kwargs)
+
+    monkeypatch.setattr(session, "create_client", recorded)
+    store = DynamoStore("s", "v", host="http://127.0.0.1:9")
+    assert made == ["dynamodb"] * 4  # scenes, cell maps, timelines, videos: each client from the one session
+    connections = [m._get_connection().connection for m in (store.Scene, store.CellMap, store.Timeline, store.Video)]
+    assert all(c.session is session for c in connections)
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.extend(c.client for c in connections))
+    thread.start()
+    thread.join()
+    assert seen == [c.client for c in connections] and made == ["dynamodb"] * 4  # a search's threads make none
+
+
+def test_a_pynamodb_that_keeps_its_session_elsewhere_fails_loudly() -> None:
+    without = Connection(region="us-east-1")
+    del without._local
+    with pytest.raises(RuntimeError, match=r"Connection\._local"):
+        share_session(without, botocore_session())
+
+    class Moved(Connection):
+        @property
+        def session(self) -> Session:
+            return get_session()  # a release whose session is no longer the per-thread one
+
+    with pytest.raises(RuntimeError, match="no longer reads"):
+        share_session(Moved(region="us-east-1"), botocore_session())
