@@ -16,6 +16,7 @@ from ashen.search import SearchOptions, search_image
 from ashen.store import dynamodb_small
 from ashen.store import sqlite as sqlite_module
 from ashen.store.dynamodb import DynamoStore
+from ashen.store.dynamodb_models import candidate_of
 from ashen.store.dynamodb_small import LARGE_MEMO_S, SmallLibrary
 from ashen.store.sqlite import SqliteStore
 from tests.store.test_dynamodb import record, scenes_for
@@ -57,7 +58,7 @@ def test_a_library_over_the_limit_is_not_read_and_is_remembered_as_large(dynamo:
     made: list[Candidate] = []
 
     def counted(item: object) -> Candidate:
-        c = dynamo._candidate(item)  # type: ignore[arg-type]
+        c = candidate_of(item)
         made.append(c)
         return c
 
@@ -78,7 +79,7 @@ def test_the_scan_keeps_no_more_than_the_limit_of_a_large_table(dynamo: DynamoSt
 
     def counted(item: object) -> Candidate:
         made.append(1)
-        return dynamo._candidate(item)  # type: ignore[arg-type]
+        return candidate_of(item)
 
     assert SmallLibrary(dynamo.Scene, counted, segments=8).read(50) is None
     assert len(made) <= 50

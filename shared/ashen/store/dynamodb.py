@@ -60,6 +60,7 @@ from ashen.store.dynamodb_fanout import FanoutProgress
 from ashen.store.dynamodb_models import (
     REMOVED,
     VideoItem,
+    candidate_of,
     conditional_failed,
     listing_string,
     revision_tag,
@@ -134,7 +135,7 @@ class DynamoStore(FanoutProgress):
         """Every scene in the buckets, of any revision (each with its tag): the blocks' cell maps,
         then one Query per run of wanted buckets, all at once. Which revision answers is not read
         here: a search asks ``answering_videos`` only for the videos it may answer with."""
-        return [self._candidate(item) for item in in_sqlite_order(buckets, self.cells.read(buckets))]
+        return [candidate_of(item) for item in in_sqlite_order(buckets, self.cells.read(buckets))]
 
     def scenes_between(self, video_id: str, start: float, end: float) -> list[Candidate]:
         return self.scenes_in(video_id, [(start, end)])

@@ -44,6 +44,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from ashen.records import Candidate
+
 READ_CONNECTIONS = 32  # requests in flight at once when a search reads (and HTTP connections kept)
 REMOVED = "removed"  # the status of a tombstone: the object was deleted (see DynamoStore.remove_upload)
 
@@ -279,3 +281,17 @@ def make_models(
                 host = endpoint
 
     return Scenes, CellMaps, Timelines, Videos
+
+
+def candidate_of(item: SceneItem | TimelineItem) -> Candidate:
+    """The candidate a scene item or a timeline item stands for (a scene item carries no grid)."""
+    return Candidate(
+        item.video,
+        float(item.start),
+        float(item.at),
+        float(item.end),
+        bytes(item.sig),
+        bytes(item.luma or b""),
+        bool(item.cut),
+        item.rev,
+    )

@@ -16,12 +16,13 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from ashen.descriptors.buckets import block_key, is_hot_bucket
-from ashen.records import Candidate, Scene, VideoKind, VideoRecord, VideoStatus, listing_key
+from ashen.records import Scene, VideoKind, VideoRecord, VideoStatus, listing_key
 from ashen.store.dynamodb_cells import CellReader, hot_partitions
 from ashen.store.dynamodb_models import (
     REMOVED,
     SceneItem,
     VideoItem,
+    candidate_of,
     cell_key,
     listing_string,
     make_models,
@@ -94,7 +95,7 @@ class DynamoTables:
         self.hot_shards = max(1, hot_shards)
         self.cells = CellReader(self.Scene, self.CellMap, self.hot_shards)
         self.timelines = Timelines(self.Timeline)
-        self.small = SmallLibrary(self.Scene, self._candidate)
+        self.small = SmallLibrary(self.Scene, candidate_of)
 
     def create_tables(self) -> None:
         """For tests and local use; on AWS the tables come from template.yaml."""
@@ -158,19 +159,6 @@ class DynamoTables:
         self.cells.shrink(emptied)
         self.timelines.delete(video_id, keep)
         return count
-
-    @staticmethod
-    def _candidate(item: SceneItem) -> Candidate:
-        return Candidate(
-            item.video,
-            float(item.start),
-            float(item.at),
-            float(item.end),
-            bytes(item.sig),
-            bytes(item.luma or b""),
-            bool(item.cut),
-            item.rev,
-        )
 
     # videos
     def _to_item(self, video: VideoRecord, revision: str, *, live: str = "") -> VideoItem:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ashen.records import Candidate, Scene
 from ashen.store.dynamodb_cells import chunks, in_parallel
-from ashen.store.dynamodb_models import TimelineItem, sort_key, stored, timeline_key
+from ashen.store.dynamodb_models import TimelineItem, candidate_of, sort_key, stored, timeline_key
 
 # Starts asked for closer than this in one revision of a video are read by one Query of their range.
 GRID_GAP_S = 2.0
@@ -89,7 +89,7 @@ class Timelines:
             items = T.query(timeline_key(video_id), range_key_condition=T.vsk.between(lo, hi))
             return [item for item in items if span[0] <= item.start <= span[1]]
 
-        return [candidate(item) for part in in_parallel(query, list(spans)) for item in part]
+        return [candidate_of(item) for part in in_parallel(query, list(spans)) for item in part]
 
     def grids(self, candidates: Sequence[Candidate]) -> list[bytes]:
         """The luma grid of each candidate (b"" where its timeline holds none): runs of nearby
@@ -111,16 +111,3 @@ class Timelines:
             (item.timeline, item.vsk): bytes(item.luma or b"") for part in in_parallel(read, work) for item in part
         }
         return [found.get((timeline_key(v), sort_key(tag, start)), b"") for v, tag, start in wanted]
-
-
-def candidate(item: TimelineItem) -> Candidate:
-    return Candidate(
-        item.video,
-        float(item.start),
-        float(item.at),
-        float(item.end),
-        bytes(item.sig),
-        bytes(item.luma or b""),
-        bool(item.cut),
-        item.rev,
-    )
