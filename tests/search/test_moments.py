@@ -333,6 +333,35 @@ def test_a_painted_over_mist_lets_the_moment_closest_on_its_shown_cells_contend_
     assert candidates[picked[0]].at == 10.0
 
 
+def test_a_painted_frame_reads_the_grids_it_compares_on_its_shown_cells_when_they_came_without() -> None:
+    """On DynamoDB candidates come without their luma grids (ashen.store.port.SceneStore.
+    luma_grids): the video's scenes a painted frame compares on its shown cells are read through
+    ``need_grids`` first, so the moment is the one the stored grids tell, as on SQLite."""
+    rng = np.random.default_rng(5)
+    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    hidden = np.zeros((16, 16), dtype=bool)
+    hidden[:, :6] = True
+    other = np.where(hidden, moment, rng.uniform(40, 200, (16, 16))).astype(np.float32)
+    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
+    stored = {10.0: bytes(np.rint(other).astype(np.uint8)), 50.0: bytes(np.rint(moment).astype(np.uint8))}
+    candidates = [Candidate("a", at, at, at, sig, b"") for at in (10.0, 50.0)]  # as a DynamoDB probe hands them
+    read: list[int] = []
+
+    def need_grids(indices: np.ndarray) -> None:
+        for i in indices.tolist():
+            read.append(i)
+            c = candidates[i]
+            candidates[i] = Candidate(c.video_id, c.start, c.at, c.end, c.signature, stored[c.at])
+
+    values = Signature.from_bytes(sig).array
+    readings = [Reading("paint", values, 1.0, np.where(hidden, np.nan, moment).astype(np.float32))]
+    tuning, dist = Tuning(), np.array([0.0, 12.0])
+    margin = moment_margin(readings, tuning)
+    values_of = candidate_values(candidates)
+    picked = next(moments(readings, candidates, values_of, dist, margin, 0.0, need_grids, shown=8))
+    assert candidates[picked[0]].at == 50.0 and sorted(set(read)) == [0, 1]
+
+
 def test_the_picture_as_given_has_its_say_on_the_moment_even_when_a_hypothesis_is_closer() -> None:
     """A sign or a title over a fixed camera's shot moves the picture's CLD further from its scene
     than an un-crop hypothesis lands: the hypothesis is then the closest reading, but its grid (the
