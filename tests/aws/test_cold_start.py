@@ -23,42 +23,40 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ["aws_xray_sdk", "boto3", "s3transfer"]
 
 
-def test_the_query_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
+def heavy_modules_loaded(function: str, tables: dict[str, str]) -> list[str]:
+    """The HEAVY modules importing ``functions/<function>/app.py`` loads, in a fresh process with
+    the function's environment (``tables``: its own variables) as on Lambda, where Powertools'
+    tracing would be on."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT / "shared"),
         "AWS_DEFAULT_REGION": "us-east-1",
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),
+        **tables,
+    }
+    code = f"import sys, app; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT / "functions" / function, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+    return loaded
+
+
+def test_the_query_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
+    tables = {
         "ASHEN_SCENES_TABLE": "s",
         "ASHEN_VIDEOS_TABLE": "v",
         "ASHEN_KEYS_TABLE": "k",
         "ASHEN_INGEST_BUCKET": "b",
         "ASHEN_PREVIEW_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:p",
-        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / "query"),  # as on Lambda: Powertools' tracing would be on
     }
-    code = f"import sys, app; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT / "functions" / "query", env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')) == []
+    assert heavy_modules_loaded("query", tables) == []
 
 
 def test_the_hash_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
     """Its init measured: benchmarks/cold_start.py --function hash (docs/benchmarks.md, Hash function init)."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT / "shared"),
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "ASHEN_SCENES_TABLE": "s",
-        "ASHEN_VIDEOS_TABLE": "v",
-        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / "hash"),  # as on Lambda: Powertools' tracing would be on
-    }
-    code = f"import sys, app; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT / "functions" / "hash", env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')) == []
+    assert heavy_modules_loaded("hash", {"ASHEN_SCENES_TABLE": "s", "ASHEN_VIDEOS_TABLE": "v"}) == []
 
 
 def test_the_stores_make_their_dynamodb_clients_at_once_from_one_botocore_session(
