@@ -1,6 +1,7 @@
 """What the query function does at a cold start (benchmarks/cold_start.py measures the time): its
 module loads neither the X-Ray SDK, whose import builds botocore clients for its sampler, nor
-boto3 (nor does the hash function's); its DynamoDB clients come from one botocore session."""
+boto3 (nor does the hash function's); the preview key is read through the DynamoDB clients'
+botocore session (the clients' own sharing: tests/store/test_dynamodb_session.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ import pytest
 from moto import mock_aws
 
 from ashen.aws import previews
-from ashen.store.dynamodb import DynamoStore
-from ashen.store.dynamodb_accounts import DynamoAccounts
 from ashen.store.dynamodb_tables import botocore_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,19 +56,6 @@ def test_the_query_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
 def test_the_hash_function_loads_neither_the_xray_sdk_nor_boto3() -> None:
     """Its init measured: benchmarks/cold_start.py --function hash (docs/benchmarks.md, Hash function init)."""
     assert heavy_modules_loaded("hash", {"ASHEN_SCENES_TABLE": "s", "ASHEN_VIDEOS_TABLE": "v"}) == []
-
-
-def test_the_stores_make_their_dynamodb_clients_at_once_from_one_botocore_session(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Each new botocore session parses the DynamoDB description again (tens of ms of CPU): the
-    scenes', cell maps', videos' and keys' models share one, and their clients are made before a
-    search's threads need them."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    store, accounts = DynamoStore("s", "v", host="http://127.0.0.1:9"), DynamoAccounts("k", host="http://127.0.0.1:9")
-    connections = [m._get_connection().connection for m in (store.Scene, store.CellMap, store.Video, accounts.Item)]
-    assert all(c._client is not None for c in connections)
-    assert len({id(c.session) for c in connections}) == 1
 
 
 def test_the_preview_key_is_read_through_that_session(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from botocore.session import Session, get_session
 from pynamodb.connection import Connection
 
 from ashen.store.dynamodb import DynamoStore
+from ashen.store.dynamodb_accounts import DynamoAccounts
 from ashen.store.dynamodb_tables import botocore_session, share_session
 from tests.store.conftest import FAKE_AWS
 
@@ -27,15 +28,17 @@ def test_every_model_client_is_made_by_the_shared_session(monkeypatch: pytest.Mo
         return create(service, *args, **kwargs)
 
     monkeypatch.setattr(session, "create_client", recorded)
-    store = DynamoStore("s", "v", host="http://127.0.0.1:9")
-    assert made == ["dynamodb"] * 4  # scenes, cell maps, timelines, videos: each client from the one session
-    connections = [m._get_connection().connection for m in (store.Scene, store.CellMap, store.Timeline, store.Video)]
+    store, accounts = DynamoStore("s", "v", host="http://127.0.0.1:9"), DynamoAccounts("k", host="http://127.0.0.1:9")
+    # scenes, cell maps, timelines, videos and keys: each client made at once, from the one session
+    assert made == ["dynamodb"] * 5
+    models = (store.Scene, store.CellMap, store.Timeline, store.Video, accounts.Item)
+    connections = [m._get_connection().connection for m in models]
     assert all(c.session is session for c in connections)
     seen: list[Any] = []
     thread = threading.Thread(target=lambda: seen.extend(c.client for c in connections))
     thread.start()
     thread.join()
-    assert seen == [c.client for c in connections] and made == ["dynamodb"] * 4  # a search's threads make none
+    assert seen == [c.client for c in connections] and made == ["dynamodb"] * 5  # a search's threads make none
 
 
 def test_a_pynamodb_that_keeps_its_session_elsewhere_fails_loudly() -> None:
