@@ -77,10 +77,17 @@ def scene_grid_distances(
     chosen = [
         r
         for r, near in zip(gridded, closest, strict=True)
-        if (near <= closest.min() + margin and r.mirrored == mirrored) or r.name == AS_GIVEN
+        if (near <= closest.min() + margin and r.mirrored == mirrored) or _always_compared(r)
     ]
     out[ok] = np.min(_warped_distances(chosen, stored, fit), axis=0)
     return out
+
+
+def _always_compared(reading: Reading) -> bool:
+    """Whether a reading's grid is compared whatever its CLD: the picture as given, and a picture
+    painted over (its grid leaves the cloud's cells out, and it shows the moment there, while its
+    CLD, partly a guess of what the cloud hides, can lie far from every other reading's)."""
+    return reading.name == AS_GIVEN or (reading.painted and not reading.luma_only)
 
 
 def _warped_distances(readings: Sequence[Reading], stored: Grid, fit: bool) -> list[Floats]:
