@@ -48,7 +48,7 @@ def _brightest(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
     """Per cell of the CELLS x CELLS grid: its brightest channel's mean. How lit a cell is: a
     saturated blue or red is bright though its luma is low, and a cloud is dark in every channel."""
     small = Image.fromarray(rgb).resize((CELLS, CELLS), Image.Resampling.BOX)
-    return np.asarray(small, dtype=np.float64).max(axis=2)
+    return np.asarray(np.asarray(small, dtype=np.float64).max(axis=2), dtype=np.float64)
 
 
 def _lit(rgb: npt.NDArray[np.uint8], mean: npt.NDArray[np.float64], rest: Mask) -> bool:
