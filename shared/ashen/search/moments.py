@@ -56,7 +56,8 @@ def scene_grid_distances(
     """Per scene of one video (``values``: their signature values): its smallest luma-grid
     distance (overlays left out, see ashen.descriptors.luma_grid.overlay_free_distances) to the
     plausible readings of the query, those whose closest of these scenes by CLD is within
-    ``margin`` of the closest of all, and the picture as given; inf where the scene has no grid.
+    ``margin`` of the closest of all, and the picture as given and a painted-over reading whatever
+    their CLD (``_always_compared``); inf where the scene has no grid.
     Not only the reading that matched it best by CLD: after a colour edit, say, the right scene's
     best CLD reading can be the unedited one, of the wrong contrast. And the picture as given
     always: a sign or a title laid over it moves its CLD further than an un-crop hypothesis's,
