@@ -98,3 +98,15 @@ def test_a_letterboxed_picture_is_not_painted_over(tmp_path):
     """A pair of black bars is dark and flat like a cloud: a picture inside them has none."""
     framed = np.asarray(Image.open(export_frame(CLIP, 3.0, tmp_path / "f.png")).convert("RGB"))  # with its bars
     assert not any(r.family == "paint" for r in query_readings(framed))
+
+
+def test_a_mist_over_a_saturated_blue_wall_is_found(picture):
+    """A blue wall is lit though its luma is low (45): a cloud over it is found, by the wall's
+    brightest channel, while a night scene stays without one."""
+    h, w = picture.shape[:2]
+    wall = np.zeros_like(picture)
+    wall[...] = (20, 30, 215)
+    wall[h // 4 :, int(w * 0.45) : int(w * 0.55)] = (15, 15, 15)  # a dancer in black before it
+    mask = dark_overlay(misted(wall, (w * 0.15, h * 0.1, w * 0.6, h * 0.9)))
+    assert mask is not None and 0.1 < mask.mean() < 0.7
+    assert dark_overlay(misted((wall // 3).astype(np.uint8), (w * 0.15, h * 0.1, w * 0.6, h * 0.9))) is None

@@ -26,7 +26,7 @@ from ashen.query.readings import Reading, ReadingOptions, fitted_readings, query
 from ashen.records import Candidate, Scene, VideoRecord
 from ashen.search import SearchOptions, Tuning, search_clip, search_image, search_readings
 from ashen.search.moments import moment_margin, moments, scene_grid_distances
-from ashen.search.ranking import candidate_values
+from ashen.search.ranking import candidate_values, reading_distances
 from ashen.store import SqliteStore
 
 
@@ -380,3 +380,32 @@ def test_the_picture_as_given_has_its_say_on_the_moment_even_when_a_hypothesis_i
     readings = [Reading("original", signed.array, 0.0, moment), Reading("uncrop-zoom", sig.array, 1.0, later)]
     fine = scene_grid_distances(readings, candidates, candidate_values(candidates), 3.5)
     assert fine[1] == pytest.approx(0, abs=0.3)
+
+
+def test_a_painted_reading_chooses_the_moment_though_its_guess_is_far_by_cld() -> None:
+    """A cloud over the dancer's black body on a blue wall: the picture as given matches a moment
+    where the body stands where the cloud is, while the cells the cloud leaves shown tell the
+    right one. The painted reading's grid is compared though its CLD (partly a guess of what the
+    cloud hides) lies far beyond the margin of the closest reading's."""
+    rng = np.random.default_rng(7)
+    moment = rng.uniform(60, 200, (16, 16)).astype(np.float32)
+    hidden = np.zeros((16, 16), dtype=bool)
+    hidden[3:12, 2:8] = True  # the cloud
+    other = np.where(hidden, 12.0, moment + rng.normal(0, 6, (16, 16))).astype(np.float32)  # dark where it lies
+    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
+    candidates = [
+        Candidate("a", 10.0, 10.0, 10.0, sig, bytes(np.rint(np.clip(other, 0, 255)).astype(np.uint8))),
+        Candidate("a", 50.0, 50.0, 50.0, sig, bytes(np.rint(moment).astype(np.uint8))),
+    ]
+    values = Signature.from_bytes(sig).array
+    far = Signature.of_image(np.full((32, 32, 3), 30, dtype=np.uint8)).array  # the guess, far by CLD
+    readings = [
+        Reading("original", values, 0.0, np.where(hidden, 12.0, moment).astype(np.float32)),
+        Reading("paint", far, 1.0, np.where(hidden, np.nan, moment).astype(np.float32)),
+    ]
+    by_cld = reading_distances(readings, candidate_values(candidates)).min(axis=1)
+    assert by_cld[1] > by_cld[0] + 6.0  # beyond the margin
+    fine = scene_grid_distances(readings, candidates, candidate_values(candidates), margin=6.0)
+    assert fine[1] < fine[0]
+    fine = scene_grid_distances(readings[:1], candidates, candidate_values(candidates), margin=6.0)
+    assert fine[0] < fine[1]  # the picture as given alone chooses the moment the body explains

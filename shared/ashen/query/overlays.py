@@ -21,7 +21,8 @@ CELLS = 32  # the coarse grid the overlay is looked for on, and painted over on
 DARK_LUMA = 30.0  # a cell of the cloud: this dark ...
 FLAT_LUMA = 10.0  # ... and this even (luma standard deviation inside the cell; a thin mist lets some show)
 MIN_SHARE, MAX_SHARE = 0.08, 0.55  # of the picture: less is a shadow, more is a dark picture
-LIT_LUMA = 60.0  # the rest of the picture is this bright on average: a dark scene has no cloud
+LIT_LUMA = 60.0  # the rest of the picture is this bright on average: a dark scene has no cloud ...
+LIT_CHANNEL = 120.0  # ... or its brightest channel is: a saturated blue wall (luma 45, blue 210) is lit
 PAINT_ROUNDS = 64
 MIN_SHOWN = 0.25  # of the picture left to paint from
 EDGE_CELLS = 3  # how far the cloud's soft edge reaches beyond its dark, flat core, in cells
@@ -41,6 +42,19 @@ def _cells(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float64], npt.NDA
     count = np.diff(ys)[:, None] * np.diff(xs)[None, :]
     mean, sq = mean / count, sq / count
     return mean, np.sqrt(np.maximum(sq - mean**2, 0.0))
+
+
+def _brightest(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
+    """Per cell of the CELLS x CELLS grid: its brightest channel's mean. How lit a cell is: a
+    saturated blue or red is bright though its luma is low, and a cloud is dark in every channel."""
+    small = Image.fromarray(rgb).resize((CELLS, CELLS), Image.Resampling.BOX)
+    return np.asarray(np.asarray(small, dtype=np.float64).max(axis=2), dtype=np.float64)
+
+
+def _lit(rgb: npt.NDArray[np.uint8], mean: npt.NDArray[np.float64], rest: Mask) -> bool:
+    """Whether the ``rest`` cells (of ``mean`` luma) are a lit picture, by luma or by the brightest
+    channel: a night scene's dark, flat parts are no cloud, a cloud over a blue wall is one."""
+    return float(mean[rest].mean()) >= LIT_LUMA or float(_brightest(rgb)[rest].mean()) >= LIT_CHANNEL
 
 
 def _grown(mask: Mask, cells: int = EDGE_CELLS) -> Mask:
@@ -92,7 +106,7 @@ def dark_overlay(rgb: npt.NDArray[np.uint8]) -> Mask | None:
     mean, spread = _cells(rgb)
     cloud = largest_part((mean < DARK_LUMA) & (spread < FLAT_LUMA))
     share = float(cloud.mean())
-    if not MIN_SHARE <= share <= MAX_SHARE or float(mean[~cloud].mean()) < LIT_LUMA:
+    if not MIN_SHARE <= share <= MAX_SHARE or not _lit(rgb, mean, ~cloud):
         return None
     return _grown(cloud)
 

@@ -56,7 +56,8 @@ def scene_grid_distances(
     """Per scene of one video (``values``: their signature values): its smallest luma-grid
     distance (overlays left out, see ashen.descriptors.luma_grid.overlay_free_distances) to the
     plausible readings of the query, those whose closest of these scenes by CLD is within
-    ``margin`` of the closest of all, and the picture as given; inf where the scene has no grid.
+    ``margin`` of the closest of all, and the picture as given and a painted-over reading whatever
+    their CLD (``_always_compared``); inf where the scene has no grid.
     Not only the reading that matched it best by CLD: after a colour edit, say, the right scene's
     best CLD reading can be the unedited one, of the wrong contrast. And the picture as given
     always: a sign or a title laid over it moves its CLD further than an un-crop hypothesis's,
@@ -77,10 +78,17 @@ def scene_grid_distances(
     chosen = [
         r
         for r, near in zip(gridded, closest, strict=True)
-        if (near <= closest.min() + margin and r.mirrored == mirrored) or r.name == AS_GIVEN
+        if (near <= closest.min() + margin and r.mirrored == mirrored) or _always_compared(r)
     ]
     out[ok] = np.min(_warped_distances(chosen, stored, fit), axis=0)
     return out
+
+
+def _always_compared(reading: Reading) -> bool:
+    """Whether a reading's grid is compared whatever its CLD: the picture as given, and a picture
+    painted over (its grid leaves the cloud's cells out, and it shows the moment there, while its
+    CLD, partly a guess of what the cloud hides, can lie far from every other reading's)."""
+    return reading.name == AS_GIVEN or (reading.painted and not reading.luma_only)
 
 
 def _warped_distances(readings: Sequence[Reading], stored: Grid, fit: bool) -> list[Floats]:
