@@ -107,6 +107,7 @@ class Warps:
             raise ValueError("Warps takes a picture, or its luma means and size")
         self.rgb, self._luma, self.size = rgb, luma, size
         self._fits: dict[tuple[int, bytes], tuple[npt.NDArray[np.float32], float]] = {}
+        self._misfits: dict[bytes, npt.NDArray[np.float64]] = {}
 
     @cached_property
     def luma(self) -> npt.NDArray[np.float32]:
@@ -120,6 +121,14 @@ class Warps:
     def grids(self) -> npt.NDArray[np.float32]:
         h, w = self.size
         return warped_grids_of(self.luma, w / h)
+
+    def misfits(self, reference: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+        """``misfit`` of each hypothesis's grid to ``reference``, kept: search lines the picture up
+        with the same contenders again (to choose the reading to fit, then to align it)."""
+        key = np.asarray(reference, dtype=np.float32).tobytes()
+        if key not in self._misfits:
+            self._misfits[key] = misfit(self.grids, reference)
+        return self._misfits[key]
 
     def fitted(self, start: int, reference: npt.NDArray[np.floating]) -> tuple[npt.NDArray[np.float32], float]:
         """``fitted`` from the picture as it is and from the corners of hypothesis ``start`` of
