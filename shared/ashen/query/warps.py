@@ -202,18 +202,45 @@ def grids_at(luma: npt.NDArray[np.float32], corners: Corners) -> npt.NDArray[np.
     fall partly outside the picture)."""
     a, b, c, d, e, f, g, h = _homographies(corners)
     x, y = _ACROSS, _DOWN
-    w = g * x + h * y + 1
-    u = (a * x + b * y + c) / w * SIDE - 0.5
-    v = (d * x + e * y + f) / w * SIDE - 0.5
+    w = g * x + h * y
+    w += 1
+    u, v = _mapped(a * x + b * y, c, w), _mapped(d * x + e * y, f, w)
     inside = (u >= -0.5) & (u <= SIDE - 0.5) & (v >= -0.5) & (v <= SIDE - 0.5)
-    u, v = np.clip(u, 0, SIDE - 1), np.clip(v, 0, SIDE - 1)
+    np.clip(u, 0, SIDE - 1, out=u)
+    np.clip(v, 0, SIDE - 1, out=v)
     x0, y0 = np.minimum(u.astype(np.intp), SIDE - 2), np.minimum(v.astype(np.intp), SIDE - 2)
-    fx, fy = u - x0, v - y0
-    at, left = y0 * SIDE + x0, 1 - fx
+    u -= x0  # the fractions across and down between the neighbours
+    v -= y0
+    at = y0
+    at *= SIDE
+    at += x0
     flat = np.asarray(luma, dtype=np.float64).reshape(-1)  # the four neighbours: at, at + 1, a row below
-    top = np.take(flat, at) * left + np.take(flat[1:], at) * fx
-    bottom = np.take(flat[SIDE:], at) * left + np.take(flat[SIDE + 1 :], at) * fx
-    return cell_means(np.where(inside, top * (1 - fy) + bottom * fy, np.nan))
+    top, bottom = _between(flat, at, u, 0), _between(flat, at, u, SIDE)
+    top *= 1 - v
+    bottom *= v
+    top += bottom
+    return cell_means(np.where(inside, top, np.nan))
+
+
+def _mapped(
+    linear: npt.NDArray[np.float64], offset: npt.NDArray[np.float64], w: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """(linear + offset) / w * SIDE - 0.5, in place: where a map puts the points, in samples."""
+    linear += offset
+    linear /= w
+    linear *= SIDE
+    linear -= 0.5
+    return linear
+
+
+def _between(
+    flat: npt.NDArray[np.float64], at: npt.NDArray[np.intp], fx: npt.NDArray[np.float64], row: int
+) -> npt.NDArray[np.float64]:
+    """The samples ``fx`` of the way from each of ``flat`` at ``at`` + ``row`` to the next."""
+    out = np.take(flat[row:], at)
+    out *= 1 - fx
+    out += np.take(flat[row + 1 :], at) * fx
+    return out
 
 
 def misfit(grids: npt.NDArray[np.float32], reference: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
