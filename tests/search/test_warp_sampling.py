@@ -99,3 +99,21 @@ def test_fits_side_by_side_are_the_fits_one_by_one() -> None:
     warps = Warps(luma=luma, size=(288, 512))
     best = int(np.argmin(costs[:2]))
     assert warps.fitted(33, reference)[1] == costs[best]  # the picture as it is, and from hypothesis 33
+
+
+def test_fits_sharing_their_sampled_grids_are_the_fits_alone() -> None:
+    """A picture fitted again (to the contenders after their neighbours were read) reuses the grids
+    of corners already sampled, and ends where it would have alone."""
+    luma, corners = warp_means(picture(5)), warp_corners(ASPECT)
+    first = np.nan_to_num(plain_grids_at(warp_means(picture(6)), corners[[40]])[0], nan=120.0)
+    second = first + np.random.default_rng(5).normal(0, 1.0, first.shape)
+    sampled: dict[bytes, np.ndarray] = {}
+    for reference in (first, second):
+        shared, alone = (
+            fitted_from(luma, corners[[0, 40]], reference, sampled),
+            fitted_from(luma, corners[[0, 40]], reference),
+        )
+        assert np.array_equal(shared[1], alone[1]) and np.array_equal(shared[0], alone[0], equal_nan=True)
+    size = len(sampled)
+    fitted_from(luma, corners[[0, 40]], second, sampled)
+    assert len(sampled) == size  # the same fit again samples nothing new

@@ -16,6 +16,7 @@ hypothesis until the grid lines up (any projective map of the master's rectangle
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -108,6 +109,7 @@ class Warps:
         self.rgb, self._luma, self.size = rgb, luma, size
         self._fits: dict[tuple[int, bytes], tuple[npt.NDArray[np.float32], float]] = {}
         self._misfits: dict[bytes, npt.NDArray[np.float64]] = {}
+        self._sampled: dict[bytes, npt.NDArray[np.float32]] = {}  # the fits' grids, by their corners
 
     @cached_property
     def luma(self) -> npt.NDArray[np.float32]:
@@ -137,7 +139,7 @@ class Warps:
         if key not in self._fits:  # the same contenders are often asked again, their neighbours read
             h, w = self.size
             corners = warp_corners(w / h)
-            grids, costs = fitted_from(self.luma, corners[sorted({0, start})], reference)
+            grids, costs = fitted_from(self.luma, corners[sorted({0, start})], reference, self._sampled)
             best = int(np.argmin(costs))  # the first of equals, as ``min`` chose
             self._fits[key] = (grids[best], float(costs[best]))
         return self._fits[key]
@@ -266,13 +268,20 @@ def fitted(
 
 
 def fitted_from(
-    luma: npt.NDArray[np.float32], starts: Corners, reference: npt.NDArray[np.floating]
+    luma: npt.NDArray[np.float32],
+    starts: Corners,
+    reference: npt.NDArray[np.floating],
+    sampled: dict[bytes, npt.NDArray[np.float32]] | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
     """``fitted`` from each of ``starts`` (S, 4, 2): the (S, 16, 16) grids and their misfits. The
-    fits run side by side, each round's moves of all of them sampled in one ``grids_at``."""
+    fits run side by side, each round's moves of all of them sampled in one ``grids_at``.
+    ``sampled``: the grids of corners sampled before, by their bytes (kept and added to), so that
+    no corners are sampled twice: a fit moves back and forth, and the same picture is fitted again
+    to the contenders after their neighbours are read, mostly along the same corners."""
+    sample = _sampler(luma, {} if sampled is None else sampled)
     current = np.array(starts, dtype=np.float64)
     low, high = np.minimum(current, _PLAIN) - FIT_REACH, np.maximum(current, _PLAIN) + FIT_REACH
-    grids = grids_at(luma, current)
+    grids = sample(current)
     costs = misfit(grids, reference)
     steps = np.full(len(current), FIT_STEP)
     going = np.ones(len(current), dtype=bool)
@@ -282,7 +291,7 @@ def fitted_from(
             break
         moved = current[which, None] + _MOVES * steps[which, None, None, None]
         trial = np.clip(moved, low[which, None], high[which, None])
-        tried = grids_at(luma, trial.reshape(-1, 4, 2)).reshape(len(which), len(_MOVES), GRID_SIDE, GRID_SIDE)
+        tried = sample(trial.reshape(-1, 4, 2)).reshape(len(which), len(_MOVES), GRID_SIDE, GRID_SIDE)
         tried_costs = misfit(tried.reshape(-1, GRID_SIDE, GRID_SIDE), reference).reshape(len(which), len(_MOVES))
         for j, s in enumerate(which.tolist()):
             k = int(np.argmin(tried_costs[j]))
@@ -292,3 +301,22 @@ def fitted_from(
                 steps[s] /= 2
                 going[s] = steps[s] >= FIT_LAST_STEP
     return grids, costs
+
+
+def _sampler(
+    luma: npt.NDArray[np.float32], sampled: dict[bytes, npt.NDArray[np.float32]]
+) -> Callable[[Corners], npt.NDArray[np.float32]]:
+    """``grids_at`` of ``luma``, each corners' grid sampled once into ``sampled`` (a grid depends on
+    its corners alone, so a kept one is the very grid sampling would give)."""
+
+    def sample(corners: Corners) -> npt.NDArray[np.float32]:
+        keys = [c.tobytes() for c in corners]
+        first: dict[bytes, int] = {}
+        for i, k in enumerate(keys):
+            first.setdefault(k, i)
+        missing = [k for k in first if k not in sampled]
+        if missing:
+            sampled.update(zip(missing, grids_at(luma, corners[[first[k] for k in missing]]), strict=True))
+        return np.stack([sampled[k] for k in keys])
+
+    return sample
