@@ -14,6 +14,7 @@ from ashen.query.warps import (
     fitted,
     fitted_from,
     grids_at,
+    misfit,
     warp_corners,
     warp_means,
     warped_grids_of,
@@ -117,3 +118,12 @@ def test_fits_sharing_their_sampled_grids_are_the_fits_alone() -> None:
     size = len(sampled)
     fitted_from(luma, corners[[0, 40]], second, sampled)
     assert len(sampled) == size  # the same fit again samples nothing new
+
+
+def test_kept_misfits_are_those_of_each_reference() -> None:
+    """A picture lined up with one video's contenders, then another's (or the same after their
+    neighbours are read), is measured against each anew."""
+    warps, corners = Warps(luma=warp_means(picture(7)), size=(288, 512)), warp_corners(ASPECT)
+    references = [np.nan_to_num(plain_grids_at(warp_means(picture(s)), corners[[0]])[0], nan=120.0) for s in (8, 9)]
+    for reference in (*references, references[0]):
+        assert np.array_equal(warps.misfits(reference), misfit(warps.grids, reference))
