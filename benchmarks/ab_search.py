@@ -7,6 +7,12 @@ in a fresh process, so that the load of a shared machine falls on both alike; th
 medians (this checkout / the base) are what to read, not the milliseconds.
 
     .venv/bin/python benchmarks/ab_search.py --base dc01d7b [--rounds 3] [--queries 40] [--edits grayscale,mist] [--cpu]
+    .venv/bin/python benchmarks/ab_search.py --base e99f7b6,10d78fe --this HEAD --cpu ...
+
+``--base`` takes several commits (comma-separated): each is a side of its own, all in the same
+rounds, and this checkout's ratio is printed against each. ``--this`` pins this side to a commit
+too (checked out like the bases): the working tree is read afresh by every round, so editing it
+while a run goes would mix two versions.
 
 ``--edits`` adds, for each edit of benchmarks/edits.py named, the same screenshots with that edit
 instead (``image grayscale``...): what a kind of query costs before and after a change.
@@ -31,7 +37,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_VIDEO = ROOT.parent / "shared" / "media" / "video"
+SHARED_IMAGES = ROOT.parent / "shared" / "media" / "images"  # photos in no video (none in CI)
 FIXTURE = ROOT / "tests" / "fixtures" / "sintel-26s-848x480.mp4"
+Medians = dict[str, dict[str, list[float]]]  # side -> kind of query -> the p50 of each round (ms)
 
 
 def clips() -> list[Path]:
@@ -57,7 +65,8 @@ def _edited(rgb: Any, rng: Any) -> Any:
 
 def _queries(count: int, edits: list[str]) -> dict[str, list[Any]]:
     """Images and 2 s clips (9 frames) cut at random times of the clips (the same on both sides),
-    and the same images with each of ``edits`` (benchmarks/edits.py) instead, by kind."""
+    the shared photos (``photo``), and the same images with each of ``edits``
+    (benchmarks/edits.py) instead, by kind."""
     import edits as edit_module
     import numpy as np
 
@@ -65,7 +74,7 @@ def _queries(count: int, edits: list[str]) -> dict[str, list[Any]]:
     from ashen.media.stills import grab_frame
 
     rng = np.random.default_rng(7)
-    queries: dict[str, list[Any]] = {"image": [], "clip": []} | {f"image {e}": [] for e in edits}
+    queries: dict[str, list[Any]] = {"image": [], "clip": [], "photo": _photos()} | {f"image {e}": [] for e in edits}
     videos = [v for v in clips() if (probe(str(v)).duration or 0) >= 3.0]  # room for a 2 s clip
     for k in range(count):
         video = str(videos[k % len(videos)])
@@ -80,6 +89,15 @@ def _queries(count: int, edits: list[str]) -> dict[str, list[Any]]:
             chosen = {**edit_module.EDITS, **edit_module.RELEASE_EDITS}[e]
             queries[f"image {e}"].append(edit_module.apply(chosen, plain[0][1], params))
     return queries
+
+
+def _photos() -> list[Any]:
+    """The shared photos (in no video: what a search that finds nothing costs), as RGB."""
+    import numpy as np
+    from PIL import Image
+
+    found = sorted(p for p in SHARED_IMAGES.glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
+    return [np.asarray(Image.open(p).convert("RGB")) for p in found]
 
 
 def _call(fn: Any, store: Any, query: Any) -> Any:
@@ -126,7 +144,7 @@ def _round(shared: Path, queries_file: Path, store: Path, out: Path, clock: str)
     cmd = [sys.executable, __file__, "--worker", str(queries_file), str(store), str(out), clock]
     subprocess.run(cmd, env=env, check=True)
     timings = json.loads(out.read_text())
-    return {kind: statistics.median(values) * 1000 for kind, values in timings.items()}
+    return {kind: statistics.median(values) * 1000 for kind, values in timings.items() if values}
 
 
 def main() -> None:
@@ -134,7 +152,8 @@ def main() -> None:
         worker(*sys.argv[2:6])
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--base", required=True, help="the commit to compare with")
+    ap.add_argument("--base", required=True, help="the commit(s) to compare with, comma-separated")
+    ap.add_argument("--this", default=None, help="a commit for this side (default: the working tree as it is)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=40, help="images (half as many clips)")
     ap.add_argument("--edits", default="", help="comma-separated edits of benchmarks/edits.py to time too")
@@ -144,33 +163,59 @@ def main() -> None:
         help="time each search's CPU (process time), not the wall clock: steadier on a loaded machine",
     )
     args = ap.parse_args()
-    import pickle
-
     sys.path.insert(0, str(ROOT / "shared"))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     edits = [e.strip() for e in args.edits.split(",") if e.strip()]
+    bases = [b.strip() for b in args.base.split(",") if b.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        base = work / "base"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(base), args.base], check=True)
+        revisions = {f"base {b}" if len(bases) > 1 else "base": b for b in bases}
+        if args.this:
+            revisions["this"] = args.this
+        checkouts = {side: work / f"side{i}" for i, side in enumerate(revisions)}
         try:
-            queries = work / "queries.pickle"
-            made = _queries(args.queries, edits)
-            queries.write_bytes(pickle.dumps(made))
-            sides = {"base": base / "shared", "this": ROOT / "shared"}
-            medians: dict[str, dict[str, list[float]]] = {s: {kind: [] for kind in made} for s in sides}
-            for r in range(args.rounds):
-                for side, shared in sides.items():
-                    clock = "cpu" if args.cpu else "wall"
-                    got = _round(shared, queries, work / f"{side}.sqlite3", work / f"{side}.json", clock)
-                    for kind, ms in got.items():
-                        medians[side][kind].append(ms)
-                    print(f"round {r + 1} {side}: " + ", ".join(f"{k} p50 {ms:.1f} ms" for k, ms in got.items()))
+            for side, rev in revisions.items():
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(checkouts[side]), rev], check=True
+                )
+            made = _measure(args, work, edits, {side: path / "shared" for side, path in checkouts.items()})
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=True)
-    for kind in made:
-        a, b = statistics.median(medians["base"][kind]), statistics.median(medians["this"][kind])
-        print(f"{kind}: base p50 {a:.1f} ms, this checkout p50 {b:.1f} ms -> ratio {b / a:.3f}")
+            for path in checkouts.values():
+                if path.exists():
+                    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=True)
+    _report(made, bases)
+
+
+def _measure(args: argparse.Namespace, work: Path, edits: list[str], checkouts: dict[str, Path]) -> Medians:
+    """The per-round p50s of each side (the bases' checkouts, then this one), rounds alternating."""
+    import pickle
+
+    queries = work / "queries.pickle"
+    made = _queries(args.queries, edits)
+    queries.write_bytes(pickle.dumps(made))
+    sides = {side: path for side, path in checkouts.items() if side != "this"} | {
+        "this": checkouts.get("this", ROOT / "shared")
+    }
+    medians: Medians = {s: {kind: [] for kind in made if made[kind]} for s in sides}
+    clock = "cpu" if args.cpu else "wall"
+    for r in range(args.rounds):
+        for i, (side, shared) in enumerate(sides.items()):
+            got = _round(shared, queries, work / f"side{i}.sqlite3", work / f"side{i}.json", clock)
+            for kind, ms in got.items():
+                medians[side][kind].append(ms)
+            print(f"round {r + 1} {side}: " + ", ".join(f"{k} p50 {ms:.1f} ms" for k, ms in got.items()), flush=True)
+    return medians
+
+
+def _report(medians: Medians, bases: list[str]) -> None:
+    """This checkout's median p50 per kind of query against each base's."""
+    this = medians["this"]
+    for side in (s for s in medians if s != "this"):
+        if len(bases) > 1:
+            print(f"against {side}:")
+        for kind, values in this.items():
+            a, b = statistics.median(medians[side][kind]), statistics.median(values)
+            print(f"{kind}: base p50 {a:.1f} ms, this checkout p50 {b:.1f} ms -> ratio {b / a:.3f}")
 
 
 if __name__ == "__main__":

@@ -112,7 +112,9 @@ def shows_overlay(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floati
 
 
 def overlay_free_distances(
-    query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]
+    query: npt.NDArray[np.floating],
+    stored: npt.NDArray[np.floating],
+    explained: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.float64]:
     """``grid_distances`` of one (16, 16) query grid to each of (n, 16, 16) stored ones, leaving
     out the cells an overlay covers: a cell that even the closest stored grids miss by
@@ -120,7 +122,7 @@ def overlay_free_distances(
     caption, a title card), and would otherwise outweigh the small differences that tell two
     moments of a still shot apart."""
     queries = np.broadcast_to(query, stored.shape)
-    explained = explained_cells(query, stored)
+    explained = explained_cells(query, stored) if explained is None else explained
     if explained.sum() < MIN_EXPLAINED_CELLS:  # mostly unexplained: no scene is this picture anyway
         explained = ~np.isnan(query)
     part, count = _centred_differences(queries, stored, np.broadcast_to(explained, stored.shape))

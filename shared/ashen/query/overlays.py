@@ -122,12 +122,21 @@ def painted_over(rgb: npt.NDArray[np.uint8], mask: Mask) -> npt.NDArray[np.uint8
     h, w = rgb.shape[:2]
     small = np.asarray(Image.fromarray(rgb).resize((CELLS, CELLS), Image.Resampling.BOX), dtype=np.float64)
     shown = ~mask
-    fill = small.copy()
+    # The fill, its edge repeated around it (np.pad's "edge"), painted in place round after round.
+    padded = np.empty((CELLS + 2, CELLS + 2, small.shape[2]))
+    fill, hidden_cells, around = padded[1:-1, 1:-1], np.broadcast_to(mask[..., None], small.shape), small.copy()
+    fill[...] = small
     fill[mask] = small[shown].mean(axis=0)
     for _ in range(PAINT_ROUNDS):
-        padded = np.pad(fill, ((1, 1), (1, 1), (0, 0)), mode="edge")
-        around = (padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]) / 4
-        fill = np.where(mask[..., None], around, small)
+        padded[0], padded[-1] = padded[1], padded[-2]
+        padded[:, 0], padded[:, -1] = padded[:, 1], padded[:, -2]
+        np.add(padded[:-2, 1:-1], padded[2:, 1:-1], out=around)
+        around += padded[1:-1, :-2]
+        around += padded[1:-1, 2:]
+        around /= 4
+        np.copyto(fill, around, where=hidden_cells)  # the shown cells stay the picture's
     big = np.asarray(Image.fromarray(np.clip(fill, 0, 255).astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR))
     hidden = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).resize((w, h), Image.Resampling.NEAREST)) > 0
-    return np.where(hidden[..., None], big, rgb).astype(np.uint8)
+    out = np.array(rgb, dtype=np.uint8)
+    np.copyto(out, big, where=hidden[..., None])
+    return out

@@ -28,7 +28,7 @@ from ashen.descriptors.luma_grid import (
     unpack_grids,
 )
 from ashen.query.readings import AS_GIVEN, Reading
-from ashen.query.warps import FIRST_PAN, Warps, misfit
+from ashen.query.warps import FIRST_PAN, Warps
 from ashen.records import Candidate
 from ashen.search.options import Tuning
 from ashen.search.ranking import Floats, Ints, reading_distances
@@ -100,40 +100,43 @@ def _warped_distances(readings: Sequence[Reading], stored: Grid, fit: bool) -> l
     around a trimmed one would only pay for it)."""
     lumas = [r.luma for r in readings if r.luma is not None]  # all of them: readings with a grid
     grids = list(lumas)
-    plain = [overlay_free_distances(g, stored) for g in grids]
+    explained = [explained_cells(g, stored) for g in grids]  # each once: both below need them
+    plain = [overlay_free_distances(g, stored, e) for g, e in zip(grids, explained, strict=True)]
     near = [stored[np.argsort(p, kind="stable")[:WARP_REFERENCE]] for p in plain]
     warped = [(i, r.warped) for i, r in enumerate(readings) if r.warped is not None and len(stored) >= 2]
-    lines_up = [float(misfit(w.grids, np.median(near[i], axis=0)).min()) for i, w in warped]
+    references = {i: np.median(near[i], axis=0) for i, _ in warped}
+    lines_up = [float(w.misfits(references[i]).min()) for i, w in warped]
     fitted = warped[int(np.argmin(lines_up))][0] if fit and warped else None
     for i, warps in warped:
-        grids[i] = aligned(grids[i], warps, near[i], fit=i == fitted)
-    return [
-        _unexplained_cost(g, stored, plain[i] if g is lumas[i] else overlay_free_distances(g, stored))
-        for i, g in enumerate(grids)
-    ]
+        grids[i] = aligned(grids[i], warps, near[i], fit=i == fitted, reference=references[i])
+        if grids[i] is not lumas[i]:
+            explained[i] = explained_cells(grids[i], stored)
+            plain[i] = overlay_free_distances(grids[i], stored, explained[i])
+    return [_unexplained_cost(g, e, d) for g, e, d in zip(grids, explained, plain, strict=True)]
 
 
-def _unexplained_cost(grid: Grid, stored: Grid, dist: Floats) -> Floats:
-    """``dist`` (``overlay_free_distances`` of ``grid``) with each cell no stored scene explains
-    counted as OVERLAY_LUMA over all the cells the grid shows: the same for every scene, so that it
-    changes no ranking within one reading, but a reading that explains little of the picture (the
-    room around a phone photo's screen) does not choose the moment by the few cells it matches."""
+def _unexplained_cost(grid: Grid, cells: npt.NDArray[np.bool_], dist: Floats) -> Floats:
+    """``dist`` (``overlay_free_distances`` of ``grid``) with each cell no stored scene explains (not
+    among ``cells``, its ``explained_cells``) counted as OVERLAY_LUMA over all the cells the grid
+    shows: the same for every scene, so that it changes no ranking within one reading, but a
+    reading that explains little of the picture (the room around a phone photo's screen) does not
+    choose the moment by the few cells it matches."""
     shown = int((~np.isnan(grid)).sum())
-    explained = int(explained_cells(grid, stored).sum())
+    explained = int(cells.sum())
     if explained < MIN_EXPLAINED_CELLS:  # compared on every cell: nothing was left out
         return dist
     return (dist * explained + OVERLAY_LUMA * (shown - explained)) / max(shown, 1)
 
 
-def aligned(luma: Grid, warps: Warps, stored: Grid, fit: bool = True) -> Grid:
+def aligned(luma: Grid, warps: Warps, stored: Grid, fit: bool = True, reference: Grid | None = None) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
     ``stored`` grids of a video's contending moments share (their median, each centred on its
     mean over the cells the warp shows): the best hypothesis, its corners then fitted one at a
     time (a phone photo's keystone tilt) when ``fit`` and the picture misses by FIT_FROM or more. One warp
     for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless the
-    warp fits clearly better."""
-    reference = np.median(stored, axis=0)
-    cost = misfit(warps.grids, reference)
+    warp fits clearly better. ``reference``: that median, when the caller has it."""
+    reference = np.median(stored, axis=0) if reference is None else reference
+    cost = warps.misfits(reference)
     best = int(np.argmin(cost))
     fitting = fit and cost[0] >= FIT_FROM and best < FIRST_PAN
     grid, fits = warps.fitted(best, reference) if fitting else (warps.grids[best], cost[best])
