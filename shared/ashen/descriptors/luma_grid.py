@@ -119,9 +119,9 @@ def overlay_free_distances(
     OVERLAY_LUMA (``explained_cells``) shows what no scene does (hard subtitles, a logo, a meme
     caption, a title card), and would otherwise outweigh the small differences that tell two
     moments of a still shot apart."""
-    queries = np.broadcast_to(query, stored.shape)
     explained = explained_cells(query, stored)
     if explained.sum() < MIN_EXPLAINED_CELLS:  # mostly unexplained: no scene is this picture anyway
         explained = ~np.isnan(query)
-    part, count = _centred_differences(queries, stored, np.broadcast_to(explained, stored.shape))
-    return np.asarray(part.sum(axis=(-2, -1)) / count, dtype=np.float64)
+    diff = _median_centred_differences(query, stored, explained)
+    cells = explained.reshape(-1)
+    return np.asarray(diff.reshape(len(stored), -1)[:, cells].sum(axis=1) / max(int(cells.sum()), 1), dtype=np.float64)
