@@ -134,8 +134,9 @@ def _unexplained_cost(grid: Grid, stored: Grid, dist: Floats) -> Floats:
 
 def aligned(luma: Grid, warps: Warps, stored: Grid, fit: bool = True) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
-    ``stored`` grids of a video's contending moments share (their median, each centred on its
-    mean over the cells the warp shows): the best hypothesis, its corners then fitted one at a
+    ``stored`` grids of a video's contending moments share (their median, or ``stored`` itself
+    when it is one grid, as ``_shared`` makes it; each centred on its mean over the cells the
+    warp shows): the best hypothesis, its corners then fitted one at a
     time (a phone photo's keystone tilt) when ``fit`` and the picture misses by FIT_FROM or more. One warp
     for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless the
     warp fits clearly better."""
