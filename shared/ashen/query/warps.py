@@ -199,9 +199,8 @@ def grids_at(luma: npt.NDArray[np.float32], corners: Corners) -> npt.NDArray[np.
 
 def misfit(grids: npt.NDArray[np.float32], reference: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
     """How badly each of (K, 16, 16) ``grids`` lines up with the (16, 16) ``reference``: their mean
-    absolute difference over the cells the grid shows and the reference has (NaN: an overlay's
-    cells, left out), each centred on its mean over them."""
-    shown = ~np.isnan(grids) & ~np.isnan(reference)
+    absolute difference over the cells the grid shows, each centred on its mean over them."""
+    shown = ~np.isnan(grids)
     count = np.maximum(shown.sum(axis=(1, 2)), 1)
     w = np.where(shown, grids, 0.0)
     r = np.where(shown, reference, 0.0)

@@ -95,29 +95,14 @@ def _warped_distances(readings: Sequence[Reading], stored: Grid, fit: bool) -> l
     plain = [overlay_free_distances(g, stored) for g in grids]
     near = [stored[np.argsort(p, kind="stable")[:WARP_REFERENCE]] for p in plain]
     warped = [(i, r.warped) for i, r in enumerate(readings) if r.warped is not None and len(stored) >= 2]
-    shared = {i: _shared(w, near[i], stored) for i, w in warped}
-    lines_up = [float(misfit(w.grids, shared[i]).min()) for i, w in warped]
+    lines_up = [float(misfit(w.grids, np.median(near[i], axis=0)).min()) for i, w in warped]
     fitted = warped[int(np.argmin(lines_up))][0] if fit and warped else None
     for i, warps in warped:
-        grids[i] = aligned(grids[i], warps, shared[i], fit=i == fitted)
+        grids[i] = aligned(grids[i], warps, near[i], fit=i == fitted)
     return [
         _unexplained_cost(g, stored, plain[i] if g is lumas[i] else overlay_free_distances(g, stored))
         for i, g in enumerate(grids)
     ]
-
-
-def _shared(warps: Warps, near: Grid, stored: Grid) -> Grid:
-    """What a video's contending moments ``near`` share (their median), NaN on the cells that no
-    ``stored`` scene explains (``explained_cells``) in the query's grid under the warp that lines
-    it up best with that median: a sign or a title laid over the picture, which would otherwise
-    choose the warp (and with it the moment) by where the overlay lines up with something. Under
-    that warp, not as given: a pan-and-scan picture as given misses the master everywhere."""
-    reference = np.median(near, axis=0)
-    best = warps.grids[int(np.argmin(misfit(warps.grids, reference)))]
-    explained = explained_cells(best, stored)
-    if explained.sum() < MIN_EXPLAINED_CELLS:
-        return reference
-    return np.where(explained | np.isnan(best), reference, np.nan).astype(np.float32)
 
 
 def _unexplained_cost(grid: Grid, stored: Grid, dist: Floats) -> Floats:
@@ -134,13 +119,12 @@ def _unexplained_cost(grid: Grid, stored: Grid, dist: Floats) -> Floats:
 
 def aligned(luma: Grid, warps: Warps, stored: Grid, fit: bool = True) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
-    ``stored`` grids of a video's contending moments share (their median, or ``stored`` itself
-    when it is one grid, as ``_shared`` makes it; each centred on its mean over the cells the
-    warp shows): the best hypothesis, its corners then fitted one at a
+    ``stored`` grids of a video's contending moments share (their median, each centred on its
+    mean over the cells the warp shows): the best hypothesis, its corners then fitted one at a
     time (a phone photo's keystone tilt) when ``fit`` and the picture misses by FIT_FROM or more. One warp
     for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless the
     warp fits clearly better."""
-    reference = stored if stored.ndim == 2 else np.median(stored, axis=0)
+    reference = np.median(stored, axis=0)
     cost = misfit(warps.grids, reference)
     best = int(np.argmin(cost))
     fitting = fit and cost[0] >= FIT_FROM and best < FIRST_PAN
