@@ -5,11 +5,8 @@ CLD keeps a few coarse DCT terms of the block means, quantised; two moments of a
 screencast with one line typed, a tree in the wind) often differ by a single quantisation step,
 which is as close as a screenshot of either lands. Each stored scene therefore also keeps its luma
 grid (256 bytes, averaged over the scene's frames), and search compares grids to choose among a
-video's contending moments (ashen.search.moments). Grids are compared after removing their
-brightness offset, so a uniform colour shift of the query does not decide between moments: the
-median of the cell differences when choosing a moment (``overlay_free_distances``), so that a
-fixed camera's still part counts the same for every moment whatever its moving part does to the
-mean.
+video's contending moments (ashen.search.moments). Grids are compared after removing their mean
+brightness, so a uniform colour shift of the query does not decide between moments.
 """
 
 from __future__ import annotations
@@ -117,16 +114,14 @@ def shows_overlay(query: npt.NDArray[np.floating], stored: npt.NDArray[np.floati
 def overlay_free_distances(
     query: npt.NDArray[np.floating], stored: npt.NDArray[np.floating]
 ) -> npt.NDArray[np.float64]:
-    """Mean absolute luma difference of one (16, 16) query grid and each of (n, 16, 16) stored ones
-    after taking out the median of their cell differences (the offset that makes the sum
-    smallest: a mean moves with a fixed camera's moving part, and every still cell's difference
-    with it), leaving out the cells an overlay covers: a cell that even the closest stored grids
-    miss by OVERLAY_LUMA (``explained_cells``) shows what no scene does (hard subtitles, a logo, a
-    meme caption, a title card), and would otherwise outweigh the small differences that tell two
+    """``grid_distances`` of one (16, 16) query grid to each of (n, 16, 16) stored ones, leaving
+    out the cells an overlay covers: a cell that even the closest stored grids miss by
+    OVERLAY_LUMA (``explained_cells``) shows what no scene does (hard subtitles, a logo, a meme
+    caption, a title card), and would otherwise outweigh the small differences that tell two
     moments of a still shot apart."""
+    queries = np.broadcast_to(query, stored.shape)
     explained = explained_cells(query, stored)
     if explained.sum() < MIN_EXPLAINED_CELLS:  # mostly unexplained: no scene is this picture anyway
         explained = ~np.isnan(query)
-    diff = _median_centred_differences(query, stored, explained)
-    cells = explained.reshape(-1)
-    return np.asarray(diff.reshape(len(stored), -1)[:, cells].sum(axis=1) / max(int(cells.sum()), 1), dtype=np.float64)
+    part, count = _centred_differences(queries, stored, np.broadcast_to(explained, stored.shape))
+    return np.asarray(part.sum(axis=(-2, -1)) / count, dtype=np.float64)
