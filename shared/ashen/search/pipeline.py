@@ -230,9 +230,14 @@ def _fit(pool: Pool, top: VideoRecord, options: SearchOptions) -> None:
             pool.refit(f, extra, top.id)
 
 
-def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions, revision: str | None) -> None:
+def _neighbours(
+    store: SceneStore, pool: Pool, top: str, options: SearchOptions, revision: str | None, alone: bool
+) -> None:
     """Read the scenes of video ``top`` around the moments its answer is chosen from, in each
-    frame where several contend (ashen.search.moments.neighbour_ranges)."""
+    frame where several contend (ashen.search.moments.neighbour_ranges), and, when ``alone``
+    (the answer is not confident), where one does: a heavy edit puts the query far from every
+    scene, so the buckets may hold one moment of the video while its neighbours within the margin,
+    which brute force compares, lie in buckets not read."""
     tuning, mine = options.tuning, pool.mask(top)
     margins, wider = [moment_margin(frame.readings, tuning) for frame in pool.frames], tuning.overlay_moment_margin
     # The grids moment_contenders and the grid distances below compare, read together first.
@@ -247,7 +252,7 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions,
     ]
     contending = []
     for frame, near, margin in zip(pool.frames, nears, margins, strict=True):
-        if len(near) > 1:
+        if len(near) > 1 or (alone and len(near) == 1):
             scenes = [pool.candidates[i] for i in near]
             fine = scene_grid_distances(frame.readings, scenes, pool.values[near], margin, fit=len(pool.frames) == 1)
             contending += [(c, float(d)) for c, d in zip(scenes, fine, strict=True)]
@@ -309,7 +314,7 @@ def _answer(
         _fit(pool, top, options)
         decision.read_grids()
         if not options.brute_force:
-            _neighbours(store, pool, top.id, options, videos.live.get(top.id))
+            _neighbours(store, pool, top.id, options, videos.live.get(top.id), not decision.confident())
     matches = list(itertools.islice(decision.matches(), options.limit))
     return SearchResult(len(pool.candidates), len(pool.buckets), matches, ranges_read=pool.ranges)
 

@@ -1,0 +1,59 @@
+"""The probe's reach: what the buckets read must let search answer what brute force answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ashen.descriptors.buckets import bucket_key, query_buckets, reach_buckets
+from ashen.descriptors.luma_grid import pack_grid
+from ashen.descriptors.signature import Signature
+from ashen.indexing.indexer import keyed
+from ashen.query.readings import Reading
+from ashen.records import Scene, VideoRecord
+from ashen.search import SearchOptions, search_readings
+from ashen.store import SqliteStore
+
+BASE = np.full(33, 16, dtype=np.int64)
+BASE[0], BASE[1], BASE[2] = 31, 10, 22  # mid-cell in the keyed Y values: few buckets read
+
+
+def _store(path: Path, scenes: list[tuple[float, np.ndarray, np.ndarray]]) -> SqliteStore:
+    store = SqliteStore(path)
+    rows = [Scene(t, t, t, 1, Signature(v).to_bytes(), pack_grid(g)) for t, v, g in scenes]
+    store.replace_video(VideoRecord(id="v", title="Still", filename="v.mkv", source="v.mkv"), keyed(rows))
+    return store
+
+
+def test_a_lone_contender_far_from_the_query_has_its_neighbours_read(tmp_path: Path) -> None:
+    """A heavy edit leaves the query far from every scene (not confident), and the buckets hold
+    one moment of the video; the next moment, closer on the grid and within the moment margin,
+    lies in a bucket neither probe reads. Brute force compares both: so must the buckets."""
+    rng = np.random.default_rng(7)
+    picture = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    elsewhere = picture + rng.choice([-6.0, 6.0], (16, 16)).astype(np.float32)
+    lone, right = BASE.copy(), BASE.copy()
+    lone[3] += 10  # an unkeyed term: the query's own bucket, distance 10 (not confident)
+    right[3] += 10
+    right[5] += 6  # a keyed term two cells over: beyond the wide probe, 1.7 further than ``lone``
+    assert bucket_key(lone) in query_buckets(BASE)
+    assert bucket_key(right) not in query_buckets(BASE, 2) + reach_buckets(BASE, 4)
+    store = _store(tmp_path / "lone.sqlite3", [(4.0, lone, elsewhere), (4.5, right, picture)])
+    query = [Reading("original", BASE.astype(np.uint8), 0.0, picture)]
+
+    brute = search_readings(store, query, SearchOptions(brute_force=True)).matches[0]
+    found = search_readings(store, query)
+    assert not brute.confident and brute.at == 4.5
+    assert found.matches[0].at == 4.5 and found.ranges_read == 1
+
+
+def test_a_confident_lone_contender_reads_no_range(tmp_path: Path) -> None:
+    """A query that matches its scene closely pays for no neighbour range: its other moments lie
+    beyond the margin."""
+    picture = np.random.default_rng(8).uniform(40, 200, (16, 16)).astype(np.float32)
+    other = BASE.copy()
+    other[5] += 6
+    store = _store(tmp_path / "sure.sqlite3", [(4.0, BASE, picture), (4.5, other, picture)])
+    found = search_readings(store, [Reading("original", BASE.astype(np.uint8), 0.0, picture)])
+    assert found.matches[0].confident and found.matches[0].at == 4.0 and found.ranges_read == 0
