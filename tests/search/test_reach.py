@@ -57,3 +57,27 @@ def test_a_confident_lone_contender_reads_no_range(tmp_path: Path) -> None:
     store = _store(tmp_path / "sure.sqlite3", [(4.0, BASE, picture), (4.5, other, picture)])
     found = search_readings(store, [Reading("original", BASE.astype(np.uint8), 0.0, picture)])
     assert found.matches[0].confident and found.matches[0].at == 4.0 and found.ranges_read == 0
+
+
+def test_the_buckets_of_contenders_found_in_a_range_are_read(tmp_path: Path) -> None:
+    """A neighbour range finds a contending moment in a bucket the query's readings do not reach
+    (a phone photo moves a keyed value across a cell edge); the moment brute force answers, far
+    from the first ones in time, shares that bucket: it must be read, at the cost of one key."""
+    rng = np.random.default_rng(9)
+    picture = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    near, across = BASE.copy(), BASE.copy()
+    near[3] += 1  # an unkeyed term: the query's bucket, distance 1 (confident)
+    across[5] += 2  # over a cell edge that no probe of a confident query reads: distance 2
+    assert bucket_key(near) in query_buckets(BASE) and bucket_key(across) not in query_buckets(BASE)
+
+    def off(step: float) -> np.ndarray:
+        return picture + rng.choice([-step, step], (16, 16)).astype(np.float32)
+
+    scenes = [(4.0, near, off(8)), (4.1, near, off(8)), (5.0, across, off(6)), (20.0, across, picture)]
+    store = _store(tmp_path / "follow.sqlite3", scenes)
+    query = [Reading("original", BASE.astype(np.uint8), 0.0, picture)]
+
+    brute = search_readings(store, query, SearchOptions(brute_force=True)).matches[0]
+    found = search_readings(store, query)
+    assert brute.confident and brute.at == 20.0
+    assert found.matches[0].at == 20.0 and found.buckets_read == len(query_buckets(BASE)) + 1

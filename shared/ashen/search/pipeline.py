@@ -43,7 +43,14 @@ from ashen.search.moments import (
     scene_grid_distances,
 )
 from ashen.search.options import SearchOptions
-from ashen.search.probe import first_buckets, guess_buckets, most_promising, searchable, wide_buckets
+from ashen.search.probe import (
+    first_buckets,
+    followed_buckets,
+    guess_buckets,
+    most_promising,
+    searchable,
+    wide_buckets,
+)
 from ashen.search.ranking import Frame, Pool, reading_best
 from ashen.search.results import Match, SearchResult
 from ashen.store.port import SceneStore
@@ -264,6 +271,20 @@ def _neighbours(
     pool.ranges += len(ranges)
     if found:
         pool.add(found)
+        _follow(store, pool, top, margins)
+
+
+def _follow(store: SceneStore, pool: Pool, top: str, margins: Sequence[float]) -> None:
+    """Read the buckets of video ``top``'s contending moments that no probe read (ashen.search.
+    probe.followed_buckets): its scenes there that the ranges left out contend too, as by brute
+    force; a candidate read twice is kept once."""
+    mine = pool.mask(top)
+    near = np.unique(np.concatenate([contenders(mine, r.dist, m) for r, m in zip(pool.rankings, margins, strict=True)]))
+    extra = followed_buckets(pool.values[near], pool.buckets)
+    if extra:
+        known = {(c.video_id, c.start) for c in pool.candidates}
+        pool.add([c for c in store.candidates(extra) if (c.video_id, c.start) not in known])
+        pool.buckets += extra
 
 
 def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOptions | None = None) -> SearchResult:
