@@ -12,7 +12,7 @@ from ashen.descriptors.signature import Signature
 from ashen.indexing.indexer import keyed
 from ashen.query.readings import Reading
 from ashen.records import Scene, VideoRecord
-from ashen.search import SearchOptions, search_readings
+from ashen.search import SearchOptions, Tuning, search_readings
 from ashen.store import SqliteStore
 
 BASE = np.full(33, 16, dtype=np.int64)
@@ -81,3 +81,29 @@ def test_the_buckets_of_contenders_found_in_a_range_are_read(tmp_path: Path) -> 
     found = search_readings(store, query)
     assert brute.confident and brute.at == 20.0
     assert found.matches[0].at == 20.0 and found.buckets_read == len(query_buckets(BASE)) + 1
+
+
+def test_a_second_round_reads_around_what_the_follow_found(tmp_path: Path) -> None:
+    """The follow finds a moment far from the first ones (a fixed camera's shot seen again); the
+    moment brute force answers lies next to it in time, in yet another bucket: a second round of
+    ranges and follow reads it. One round only (``Tuning.follow_rounds``) misses it."""
+    rng = np.random.default_rng(10)
+    picture = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    near, across, further = BASE.copy(), BASE.copy(), BASE.copy()
+    near[3] += 1
+    across[5] += 2
+    further[5] += 2
+    further[1] += 2  # a second keyed value over its edge: distance 3.5, still a contender
+    assert bucket_key(further) not in query_buckets(BASE) and bucket_key(further) != bucket_key(across)
+
+    def off(step: float) -> np.ndarray:
+        return picture + rng.choice([-step, step], (16, 16)).astype(np.float32)
+
+    scenes = [(4.0, near, off(8)), (4.1, near, off(8)), (5.0, across, off(7)), (20.0, across, off(6))]
+    store = _store(tmp_path / "rounds.sqlite3", [*scenes, (21.0, further, picture)])
+    query = [Reading("original", BASE.astype(np.uint8), 0.0, picture)]
+
+    brute = search_readings(store, query, SearchOptions(brute_force=True)).matches[0]
+    assert brute.at == 21.0 and search_readings(store, query).matches[0].at == 21.0
+    one = SearchOptions(tuning=Tuning(follow_rounds=1))
+    assert search_readings(store, query, one).matches[0].at == 20.0

@@ -239,12 +239,13 @@ def _fit(pool: Pool, top: VideoRecord, options: SearchOptions) -> None:
 
 def _neighbours(
     store: SceneStore, pool: Pool, top: str, options: SearchOptions, revision: str | None, alone: bool
-) -> None:
+) -> bool:
     """Read the scenes of video ``top`` around the moments its answer is chosen from, in each
     frame where several contend (ashen.search.moments.neighbour_ranges), and, when ``alone``
     (the answer is not confident), where one does: a heavy edit puts the query far from every
     scene, so the buckets may hold one moment of the video while its neighbours within the margin,
-    which brute force compares, lie in buckets not read."""
+    which brute force compares, lie in buckets not read. Then the follow (``_follow``); whether it
+    found more of the video's scenes (its contenders may have moved: another round is worth it)."""
     tuning, mine = options.tuning, pool.mask(top)
     margins, wider = [moment_margin(frame.readings, tuning) for frame in pool.frames], tuning.overlay_moment_margin
     # The grids moment_contenders and the grid distances below compare, read together first.
@@ -264,27 +265,31 @@ def _neighbours(
             fine = scene_grid_distances(frame.readings, scenes, pool.values[near], margin, fit=len(pool.frames) == 1)
             contending += [(c, float(d)) for c, d in zip(scenes, fine, strict=True)]
     if not contending:
-        return
+        return False
     ranges = neighbour_ranges(contending, tuning)
     known = {c.start for c, m in zip(pool.candidates, mine, strict=True) if m}
     found = [c for c in store.scenes_in(top, ranges, revision) if c.start not in known]
     pool.ranges += len(ranges)
-    if found:
-        pool.add(found)
-        _follow(store, pool, top, margins)
+    if not found:
+        return False
+    pool.add(found)
+    return _follow(store, pool, top, margins)
 
 
-def _follow(store: SceneStore, pool: Pool, top: str, margins: Sequence[float]) -> None:
+def _follow(store: SceneStore, pool: Pool, top: str, margins: Sequence[float]) -> bool:
     """Read the buckets of video ``top``'s contending moments that no probe read (ashen.search.
     probe.followed_buckets): its scenes there that the ranges left out contend too, as by brute
-    force; a candidate read twice is kept once."""
+    force; a candidate read twice is kept once. Whether it found scenes of ``top`` not read yet."""
     mine = pool.mask(top)
     near = np.unique(np.concatenate([contenders(mine, r.dist, m) for r, m in zip(pool.rankings, margins, strict=True)]))
     extra = followed_buckets(pool.values[near], pool.buckets)
-    if extra:
-        known = {(c.video_id, c.start) for c in pool.candidates}
-        pool.add([c for c in store.candidates(extra) if (c.video_id, c.start) not in known])
-        pool.buckets += extra
+    if not extra:
+        return False
+    known = {(c.video_id, c.start) for c in pool.candidates}
+    new = [c for c in store.candidates(extra) if (c.video_id, c.start) not in known]
+    pool.add(new)
+    pool.buckets += extra
+    return any(c.video_id == top for c in new)
 
 
 def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOptions | None = None) -> SearchResult:
@@ -335,7 +340,9 @@ def _answer(
         _fit(pool, top, options)
         decision.read_grids()
         if not options.brute_force:
-            _neighbours(store, pool, top.id, options, videos.live.get(top.id), not decision.confident())
+            for _ in range(options.tuning.follow_rounds):
+                if not _neighbours(store, pool, top.id, options, videos.live.get(top.id), not decision.confident()):
+                    break
     matches = list(itertools.islice(decision.matches(), options.limit))
     return SearchResult(len(pool.candidates), len(pool.buckets), matches, ranges_read=pool.ranges)
 
