@@ -107,3 +107,22 @@ def test_a_second_round_reads_around_what_the_follow_found(tmp_path: Path) -> No
     assert brute.at == 21.0 and search_readings(store, query).matches[0].at == 21.0
     one = SearchOptions(tuning=Tuning(follow_rounds=1))
     assert search_readings(store, query, one).matches[0].at == 20.0
+
+
+def test_a_follow_reads_the_buckets_of_the_closest_contenders_only(tmp_path: Path) -> None:
+    """Contenders spread over many buckets (a far query's) cost at most ``Tuning.follow_buckets``
+    keys a round: those of the closest first."""
+    picture = np.random.default_rng(11).uniform(40, 200, (16, 16)).astype(np.float32)
+    near = BASE.copy()
+    near[3] += 1
+    over = []
+    for term in (5, 1, 2):  # each over its own cell edge: three buckets no probe reads
+        v = BASE.copy()
+        v[term] += 2
+        over.append(v)
+    assert len({bucket_key(v) for v in over} - set(query_buckets(BASE))) == 3
+    scenes = [(4.0, near, picture), (4.1, near, picture)] + [(5.0 + i / 5, v, picture) for i, v in enumerate(over)]
+    store = _store(tmp_path / "cap.sqlite3", scenes)
+    query = [Reading("original", BASE.astype(np.uint8), 0.0, picture)]
+    one = SearchOptions(tuning=Tuning(follow_rounds=1))
+    assert search_readings(store, query, one).buckets_read == len(query_buckets(BASE)) + Tuning().follow_buckets

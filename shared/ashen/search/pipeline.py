@@ -273,16 +273,18 @@ def _neighbours(
     if not found:
         return False
     pool.add(found)
-    return _follow(store, pool, top, margins)
+    return _follow(store, pool, top, margins, options)
 
 
-def _follow(store: SceneStore, pool: Pool, top: str, margins: Sequence[float]) -> bool:
-    """Read the buckets of video ``top``'s contending moments that no probe read (ashen.search.
-    probe.followed_buckets): its scenes there that the ranges left out contend too, as by brute
-    force; a candidate read twice is kept once. Whether it found scenes of ``top`` not read yet."""
+def _follow(store: SceneStore, pool: Pool, top: str, margins: Sequence[float], options: SearchOptions) -> bool:
+    """Read the buckets no probe read of video ``top``'s contenders, the closest's first, at most
+    ``Tuning.follow_buckets`` (ashen.search.probe.followed_buckets): its scenes there contend too,
+    as by brute force. Whether it found scenes of ``top`` not read yet."""
     mine = pool.mask(top)
     near = np.unique(np.concatenate([contenders(mine, r.dist, m) for r, m in zip(pool.rankings, margins, strict=True)]))
-    extra = followed_buckets(pool.values[near], pool.buckets)
+    best = np.min(np.stack([r.dist[near] for r in pool.rankings]), axis=0)
+    near = near[np.argsort(best, kind="stable")]  # the closest contenders' buckets first
+    extra = followed_buckets(pool.values[near], pool.buckets)[: options.tuning.follow_buckets]
     if not extra:
         return False
     known = {(c.video_id, c.start) for c in pool.candidates}
