@@ -43,7 +43,14 @@ from ashen.search.moments import (
     scene_grid_distances,
 )
 from ashen.search.options import SearchOptions
-from ashen.search.probe import first_buckets, guess_buckets, most_promising, searchable, wide_buckets
+from ashen.search.probe import (
+    first_buckets,
+    followed_buckets,
+    guess_buckets,
+    most_promising,
+    searchable,
+    wide_buckets,
+)
 from ashen.search.ranking import Frame, Pool, reading_best
 from ashen.search.results import Match, SearchResult
 from ashen.store.port import SceneStore
@@ -230,9 +237,15 @@ def _fit(pool: Pool, top: VideoRecord, options: SearchOptions) -> None:
             pool.refit(f, extra, top.id)
 
 
-def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions, revision: str | None) -> None:
+def _neighbours(
+    store: SceneStore, pool: Pool, top: str, options: SearchOptions, revision: str | None, alone: bool
+) -> bool:
     """Read the scenes of video ``top`` around the moments its answer is chosen from, in each
-    frame where several contend (ashen.search.moments.neighbour_ranges)."""
+    frame where several contend (ashen.search.moments.neighbour_ranges), and, when ``alone``
+    (the answer is not confident), where one does: a heavy edit puts the query far from every
+    scene, so the buckets may hold one moment of the video while its neighbours within the margin,
+    which brute force compares, lie in buckets not read. Then the follow (``_follow``); whether it
+    found more of the video's scenes (its contenders may have moved: another round is worth it)."""
     tuning, mine = options.tuning, pool.mask(top)
     margins, wider = [moment_margin(frame.readings, tuning) for frame in pool.frames], tuning.overlay_moment_margin
     # The grids moment_contenders and the grid distances below compare, read together first.
@@ -247,18 +260,38 @@ def _neighbours(store: SceneStore, pool: Pool, top: str, options: SearchOptions,
     ]
     contending = []
     for frame, near, margin in zip(pool.frames, nears, margins, strict=True):
-        if len(near) > 1:
+        if len(near) > 1 or (alone and len(near) == 1):
             scenes = [pool.candidates[i] for i in near]
             fine = scene_grid_distances(frame.readings, scenes, pool.values[near], margin, fit=len(pool.frames) == 1)
             contending += [(c, float(d)) for c, d in zip(scenes, fine, strict=True)]
     if not contending:
-        return
+        return False
     ranges = neighbour_ranges(contending, tuning)
     known = {c.start for c, m in zip(pool.candidates, mine, strict=True) if m}
     found = [c for c in store.scenes_in(top, ranges, revision) if c.start not in known]
     pool.ranges += len(ranges)
-    if found:
-        pool.add(found)
+    if not found:
+        return False
+    pool.add(found)
+    return _follow(store, pool, top, margins, options)
+
+
+def _follow(store: SceneStore, pool: Pool, top: str, margins: Sequence[float], options: SearchOptions) -> bool:
+    """Read the buckets no probe read of video ``top``'s contenders, the closest's first, at most
+    ``Tuning.follow_buckets`` (ashen.search.probe.followed_buckets): its scenes there contend too,
+    as by brute force. Whether it found scenes of ``top`` not read yet."""
+    mine = pool.mask(top)
+    near = np.unique(np.concatenate([contenders(mine, r.dist, m) for r, m in zip(pool.rankings, margins, strict=True)]))
+    best = np.min(np.stack([r.dist[near] for r in pool.rankings]), axis=0)
+    near = near[np.argsort(best, kind="stable")]  # the closest contenders' buckets first
+    extra = followed_buckets(pool.values[near], pool.buckets)[: options.tuning.follow_buckets]
+    if not extra:
+        return False
+    known = {(c.video_id, c.start) for c in pool.candidates}
+    new = [c for c in store.candidates(extra) if (c.video_id, c.start) not in known]
+    pool.add(new)
+    pool.buckets += extra
+    return any(c.video_id == top for c in new)
 
 
 def search_frames(store: SceneStore, frames: Sequence[Frame], options: SearchOptions | None = None) -> SearchResult:
@@ -309,7 +342,9 @@ def _answer(
         _fit(pool, top, options)
         decision.read_grids()
         if not options.brute_force:
-            _neighbours(store, pool, top.id, options, videos.live.get(top.id))
+            for _ in range(options.tuning.follow_rounds):
+                if not _neighbours(store, pool, top.id, options, videos.live.get(top.id), not decision.confident()):
+                    break
     matches = list(itertools.islice(decision.matches(), options.limit))
     return SearchResult(len(pool.candidates), len(pool.buckets), matches, ranges_read=pool.ranges)
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+import numpy as np
+import numpy.typing as npt
+
 from ashen.descriptors.buckets import (
+    bucket_key,
     deep_buckets,
     is_flat,
     is_flat_query,
@@ -90,3 +94,12 @@ def wide_buckets(promising: Sequence[Reading], read: Sequence[str], tuning: Tuni
         wide.update(dict.fromkeys(reach_buckets(r.values, tuning.wide_reach)))
     done = set(read)
     return [b for b in wide if b not in done]
+
+
+def followed_buckets(values: npt.NDArray[np.uint8], read: Sequence[str]) -> list[str]:
+    """The buckets of a video's contending moments (``values``: their signatures) that no probe
+    read: the neighbour ranges find moments the query's readings do not reach (a phone photo moves
+    every value of the picture a little), and the moments of the same look elsewhere in the video
+    share their buckets (a **follow**)."""
+    done = set(read)
+    return [k for k in dict.fromkeys(bucket_key(v) for v in values) if k not in done]
