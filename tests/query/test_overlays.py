@@ -110,3 +110,17 @@ def test_a_mist_over_a_saturated_blue_wall_is_found(picture):
     mask = dark_overlay(misted(wall, (w * 0.15, h * 0.1, w * 0.6, h * 0.9)))
     assert mask is not None and 0.1 < mask.mean() < 0.7
     assert dark_overlay(misted((wall // 3).astype(np.uint8), (w * 0.15, h * 0.1, w * 0.6, h * 0.9))) is None
+
+
+def test_a_figure_in_black_before_a_saturated_wall_is_no_cloud(picture):
+    """A dancer dressed in black before a blue wall is a dark, flat eighth of the picture: no
+    cloud (painted over, she would be hidden, and with her all that tells the moments apart),
+    while a luma-lit picture keeps the smaller clouds MIN_SHARE allows."""
+    h, w = picture.shape[:2]
+    wall = np.zeros_like(picture)
+    wall[...] = (20, 30, 215)
+    wall[h // 5 :, int(w * 0.42) : int(w * 0.58)] = (15, 15, 15)  # 16% wide, 80% high
+    assert dark_overlay(wall) is None
+    grey = wall.copy()
+    grey[wall[..., 2] == 215] = (150, 150, 150)  # the same figure before a lit grey wall
+    assert dark_overlay(grey) is not None
