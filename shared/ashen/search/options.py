@@ -56,7 +56,7 @@ class Tuning:
     # Rounds of neighbour ranges and follows at most: another only when a follow found more of the
     # video's scenes (a fixed camera's shot seen again seconds away, in a bucket a cell over).
     follow_rounds: int = 2
-    # ... each reading at most this many buckets (a far query's many contenders are spread over
+    # ... each round at most this many buckets (a far query's many contenders are spread over
     # many; on DynamoDB a bucket of low-texture frames is 8 requests).
     follow_buckets: int = 2
     # The clip vote: candidates per frame that vote, how far (seconds) a frame's evidence may be
