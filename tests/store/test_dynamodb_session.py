@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from botocore.session import Session, get_session
 from pynamodb.connection import Connection
+from pynamodb.settings import get_settings_value
 
 from ashen.store.dynamodb import DynamoStore
 from ashen.store.dynamodb_accounts import DynamoAccounts
+from ashen.store.dynamodb_models import READ_CONNECTIONS, make_models
 from ashen.store.dynamodb_tables import botocore_session, share_session
 from tests.store.conftest import FAKE_AWS
 
@@ -54,3 +56,19 @@ def test_a_pynamodb_that_keeps_its_session_elsewhere_fails_loudly() -> None:
 
     with pytest.raises(RuntimeError, match="no longer reads"):
         share_session(Moved(region="us-east-1"), botocore_session())
+
+
+def test_the_models_tables_region_endpoint_and_pools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scenes table's three models keep READ_CONNECTIONS connections (a search's parallel
+    reads); the videos' and keys' models pynamodb's default pool; all in the environment's region
+    at the endpoint given, and at pynamodb's default endpoint when none is."""
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    scenes, cell_maps, timelines, videos = make_models("s", "v", host="http://127.0.0.1:9")
+    keys = DynamoAccounts("k", host="http://127.0.0.1:9").Item
+    for model, table in ((scenes, "s"), (cell_maps, "s"), (timelines, "s"), (videos, "v"), (keys, "k")):
+        assert (model.Meta.table_name, model.Meta.region, model.Meta.host) == (table, "eu-west-3", "http://127.0.0.1:9")
+        assert model.Meta.billing_mode == "PAY_PER_REQUEST"
+    assert [m.Meta.max_pool_connections for m in (scenes, cell_maps, timelines)] == [READ_CONNECTIONS] * 3
+    assert [m.Meta.max_pool_connections for m in (videos, keys)] == [get_settings_value("max_pool_connections")] * 2
+    assert make_models("s", "v", region="us-west-2")[0].Meta.host is None  # pynamodb then resolves it
+    assert make_models("s", "v", region="us-west-2")[0].Meta.region == "us-west-2"

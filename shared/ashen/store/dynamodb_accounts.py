@@ -26,7 +26,7 @@ from pynamodb.models import Model
 
 from ashen.accounts.keys import ApiKey, KeyExists, Role
 from ashen.accounts.port import Reservation, Window
-from ashen.store.dynamodb_models import conditional_failed
+from ashen.store.dynamodb_models import conditional_failed, table_meta
 from ashen.store.dynamodb_tables import connect
 
 KEYS_TABLE_ENV = "ASHEN_KEYS_TABLE"
@@ -52,15 +52,8 @@ class KeyItem(Model):
 
 
 def _model(table: str, endpoint: str | None) -> type[KeyItem]:
-    aws_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-
     class Keys(KeyItem):
-        class Meta:
-            table_name = table
-            billing_mode = "PAY_PER_REQUEST"
-            region = aws_region
-            if endpoint:
-                host = endpoint
+        Meta = table_meta(table, host=endpoint)
 
     return Keys
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     Attribute,
@@ -42,7 +42,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.models import MetaProtocol, Model
 
 from ashen.records import Candidate
 
@@ -238,47 +238,36 @@ class VideoItem(Model):
     by_status = ByStatus()
 
 
+def table_meta(table: str, *, region: str | None = None, host: str | None = None, connections: int = 0) -> MetaProtocol:
+    """A pynamodb model's ``Meta`` for ``table``: on-demand, in ``region`` (else the environment's,
+    else us-east-1), at ``host`` when given (else pynamodb's own default endpoint), with
+    ``connections`` HTTP connections kept when given (else botocore's pool)."""
+    aws_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    attrs: dict[str, object] = {"table_name": table, "billing_mode": "PAY_PER_REQUEST", "region": aws_region}
+    if host:
+        attrs["host"] = host
+    if connections:
+        attrs["max_pool_connections"] = connections
+    return cast(MetaProtocol, type("Meta", (), attrs))  # pynamodb reads these off the class
+
+
 def make_models(
     scenes_table: str, videos_table: str, *, region: str | None = None, host: str | None = None
 ) -> tuple[type[SceneItem], type[CellMapItem], type[TimelineItem], type[VideoItem]]:
-    """The item models bound to the given table names (set at run time from the environment)."""
-    aws_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    endpoint = host
+    """The item models bound to the given table names (set at run time from the environment); the
+    scenes table's are read by a search, READ_CONNECTIONS requests at once."""
 
     class Scenes(SceneItem):
-        class Meta:
-            table_name = scenes_table
-            billing_mode = "PAY_PER_REQUEST"
-            region = aws_region
-            max_pool_connections = READ_CONNECTIONS
-            if endpoint:  # else pynamodb's own default
-                host = endpoint
+        Meta = table_meta(scenes_table, region=region, host=host, connections=READ_CONNECTIONS)
 
     class CellMaps(CellMapItem):
-        class Meta:
-            table_name = scenes_table
-            billing_mode = "PAY_PER_REQUEST"
-            region = aws_region
-            max_pool_connections = READ_CONNECTIONS
-            if endpoint:
-                host = endpoint
+        Meta = table_meta(scenes_table, region=region, host=host, connections=READ_CONNECTIONS)
 
     class Timelines(TimelineItem):
-        class Meta:
-            table_name = scenes_table
-            billing_mode = "PAY_PER_REQUEST"
-            region = aws_region
-            max_pool_connections = READ_CONNECTIONS
-            if endpoint:
-                host = endpoint
+        Meta = table_meta(scenes_table, region=region, host=host, connections=READ_CONNECTIONS)
 
     class Videos(VideoItem):
-        class Meta:
-            table_name = videos_table
-            billing_mode = "PAY_PER_REQUEST"
-            region = aws_region
-            if endpoint:
-                host = endpoint
+        Meta = table_meta(videos_table, region=region, host=host)
 
     return Scenes, CellMaps, Timelines, Videos
 
