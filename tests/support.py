@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.session import Session
 
 from ashen.media.probe import ffmpeg_exe
 
@@ -21,3 +25,17 @@ def export_frame(video: Path, at: float, out: Path, vf: str | None = None) -> Pa
         cmd += ["-vf", vf]
     subprocess.run([*cmd, str(out)], check=True, timeout=60)
     return out
+
+
+def clients_made(monkeypatch: pytest.MonkeyPatch, session: Session) -> list[str]:
+    """The services of the botocore clients ``session`` makes from now on, in order (each still
+    made, by the session's own ``create_client``)."""
+    made: list[str] = []
+    create = session.create_client
+
+    def recorded(service: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(service)
+        return create(service, *args, **kwargs)
+
+    monkeypatch.setattr(session, "create_client", recorded)
+    return made

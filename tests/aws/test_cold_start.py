@@ -10,13 +10,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from moto import mock_aws
 
 from ashen.aws import previews
 from ashen.store.dynamodb_tables import botocore_session
+from tests.support import clients_made
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ["aws_xray_sdk", "boto3", "s3transfer"]
@@ -64,14 +64,9 @@ def test_the_preview_key_is_read_through_that_session(monkeypatch: pytest.Monkey
     for k, v in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    session, made = botocore_session(), []
-    create = session.create_client
-
-    def recorded(service: str, *args: Any, **kwargs: Any) -> Any:
-        made.append(service)
-        return create(service, *args, **kwargs)
-
-    monkeypatch.setattr(session, "create_client", recorded)
+    session = botocore_session()
+    create = session.create_client  # the secret's client is made unrecorded
+    made = clients_made(monkeypatch, session)
     with mock_aws():
         secrets = create("secretsmanager", region_name="us-east-1")
         monkeypatch.setenv("ASHEN_PREVIEW_SECRET", secrets.create_secret(Name="p", SecretString="k" * 64)["ARN"])

@@ -17,19 +17,14 @@ from ashen.store.dynamodb_accounts import DynamoAccounts
 from ashen.store.dynamodb_models import READ_CONNECTIONS, make_models
 from ashen.store.dynamodb_tables import botocore_session, share_session
 from tests.store.conftest import FAKE_AWS
+from tests.support import clients_made
 
 
 def test_every_model_client_is_made_by_the_shared_session(monkeypatch: pytest.MonkeyPatch) -> None:
     for k, v in FAKE_AWS.items():  # with credentials: pynamodb makes a client again while it has none
         monkeypatch.setenv(k, v)
-    session, made = botocore_session(), []
-    create = session.create_client
-
-    def recorded(service: str, *args: Any, **kwargs: Any) -> Any:
-        made.append(service)
-        return create(service, *args, **kwargs)
-
-    monkeypatch.setattr(session, "create_client", recorded)
+    session = botocore_session()
+    made = clients_made(monkeypatch, session)
     store, accounts = DynamoStore("s", "v", host="http://127.0.0.1:9"), DynamoAccounts("k", host="http://127.0.0.1:9")
     # scenes, cell maps, timelines, videos and keys: each client made at once, from the one session
     assert made == ["dynamodb"] * 5
