@@ -11,7 +11,6 @@ from ashen.query.warps import (
     SIDE,
     Warps,
     cell_means,
-    fitted,
     fitted_from,
     grids_at,
     misfit,
@@ -94,7 +93,7 @@ def test_fits_side_by_side_are_the_fits_one_by_one() -> None:
     starts = corners[[0, 33, 70]]
     grids, costs = fitted_from(luma, starts, reference)
     for i, start in enumerate(starts):
-        grid, cost = fitted(luma, start, reference)
+        (grid,), (cost,) = fitted_from(luma, start[None], reference)  # alone
         assert cost == costs[i] and np.array_equal(grid, grids[i], equal_nan=True)
     assert len(set(costs.tolist())) == 3  # three fits that end apart: each kept its own
     warps = Warps(luma=luma, size=(288, 512))

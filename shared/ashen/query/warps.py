@@ -9,8 +9,8 @@ means, not its 16x16 grid: ``warp_means``, which a query descriptor carries): ev
 master is averaged over 2x2 points where the rotation and the zoom put them in the picture. Search
 lines the grids up with what a video's contending moments share and compares them under the one
 warp that fits best (ashen.search.moments). A phone photo's keystone tilt moves each corner of the
-master its own way, which no hypothesis is: ``fitted`` moves the corners one at a time from a
-hypothesis until the grid lines up (any projective map of the master's rectangle, ``grids_at``).
+master its own way, which no hypothesis is: ``fitted_from`` moves the corners one at a time from
+a hypothesis until the grid lines up (any projective map of the master's rectangle, ``grids_at``).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class Warps:
         return self._misfits[key]
 
     def fitted(self, start: int, reference: npt.NDArray[np.floating]) -> tuple[npt.NDArray[np.float32], float]:
-        """``fitted`` from the picture as it is and from the corners of hypothesis ``start`` of
+        """``fitted_from`` the picture as it is and from the corners of hypothesis ``start`` of
         ``warps()``, the better of the two (fitted from a turn and a zoom, a tilt can stop short)."""
         key = (start, np.asarray(reference, dtype=np.float32).tobytes())
         if key not in self._fits:  # the same contenders are often asked again, their neighbours read
@@ -257,23 +257,16 @@ def misfit(grids: npt.NDArray[np.float32], reference: npt.NDArray[np.floating]) 
     return np.asarray(np.where(shown, np.abs(w - r), 0.0).sum(axis=(1, 2)) / count, dtype=np.float64)
 
 
-def fitted(
-    luma: npt.NDArray[np.float32], start: Corners, reference: npt.NDArray[np.floating]
-) -> tuple[npt.NDArray[np.float32], float]:
-    """The grid of the picture whose ``warp_means`` are ``luma`` under the corners, moved one at a
-    time from ``start`` (4, 2) by at most FIT_REACH, that line it up best with ``reference``, and
-    its ``misfit``: a keystone tilt of a phone photo moves each corner its own way."""
-    grids, costs = fitted_from(luma, start[None], reference)
-    return grids[0], float(costs[0])
-
-
 def fitted_from(
     luma: npt.NDArray[np.float32],
     starts: Corners,
     reference: npt.NDArray[np.floating],
     sampled: dict[bytes, npt.NDArray[np.float32]] | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
-    """``fitted`` from each of ``starts`` (S, 4, 2): the (S, 16, 16) grids and their misfits. The
+    """The grids of the picture whose ``warp_means`` are ``luma`` under the corners, moved one at a
+    time from each of ``starts`` (S, 4, 2) by at most FIT_REACH, that line it up best with
+    ``reference``: the (S, 16, 16) grids and their ``misfit``. A keystone tilt of a phone photo
+    moves each corner its own way. The
     fits run side by side, each round's moves of all of them sampled in one ``grids_at``.
     ``sampled``: the grids of corners sampled before, by their bytes (kept and added to), so that
     no corners are sampled twice: a fit moves back and forth, and the same picture is fitted again
