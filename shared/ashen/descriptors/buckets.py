@@ -6,7 +6,8 @@ and 5) into cells 3, 2, 2, 3, 3 and 3 values wide. A re-encode moves each value 
 dimension where its value sits on a cell edge, the neighbour cell as well: every signature within
 one step per dimension is read, and buckets find what brute force over the same signatures finds.
 Heavier edits move values further; ``search`` then probes wider once (``query_buckets`` with a
-margin of 2, and ``reach_buckets``: up to four steps in any one value).
+margin of 2, and ``reach_buckets``: up to four steps in any one value), and when the answer is
+still far, ``far_buckets`` for the one reading closest to a scene.
 A query with no colour says nothing of the chroma cells: ``luma_buckets`` reads every chroma cell
 of its luma cells (the luma cells hold about twice the scenes of one bucket's neighbourhood, but
 spread over up to a thousand keys).
@@ -89,6 +90,21 @@ def deep_buckets(values: npt.ArrayLike, luma_cells: int = 2, chroma_cells: int =
     for d, c in enumerate(cells.tolist()):
         k = chroma_cells if d in _CHROMA else luma_cells
         options.append([x for x in range(c - k, c + k + 1) if x >= 0])
+    return _keys(options)
+
+
+def far_buckets(values: npt.ArrayLike, luma_cells: int = 2) -> list[str]:
+    """Every bucket within ``luma_cells`` cells of the query's in each luma dimension, and in the
+    chroma ones the query's cell (with the neighbour across a nearby edge, as ``query_buckets``):
+    an overlay or a re-frame (a sign, a pan) moves the picture's structure, several luma terms a
+    cell or two at once, while its mean colour stays."""
+    v = np.asarray(values, dtype=np.int64)[_DIMS]
+    near = _cell_options(v, _MARGIN)
+    cells = (v // _WIDTH).tolist()
+    options = [
+        near[d] if d in _CHROMA else [x for x in range(c - luma_cells, c + luma_cells + 1) if x >= 0]
+        for d, c in enumerate(cells)
+    ]
     return _keys(options)
 
 

@@ -4,8 +4,8 @@
    plain to tell videos apart are dropped (a query of nothing else is ``flat``);
 2. probe: the buckets of every reading are read and every candidate ranked against each frame;
    when that gives no confident answer, the deep probe of a painted-over reading (censorship
-   mist), then a wider probe once (ashen.search.probe); when even that finds no scene, a small
-   store is read whole;
+   mist), then a wider probe once, and a far one when the answer is still far
+   (ashen.search.probe); when even that finds no scene, a small store is read whole;
 3. fit: once the likeliest video is known, each frame is also cut to that video's shape (bars
    added around a video with bars of its own) and that video's candidates ranked again;
 4. neighbours: the likeliest video's scenes around its contending moments are read too;
@@ -46,12 +46,13 @@ from ashen.search.options import SearchOptions
 from ashen.search.probe import (
     first_buckets,
     followed_buckets,
-    guess_buckets,
-    most_promising,
+    reach_far,
+    read_all_of_small,
+    read_guesses,
     searchable,
-    wide_buckets,
+    widen,
 )
-from ashen.search.ranking import Frame, Pool, reading_best
+from ashen.search.ranking import Frame, Pool
 from ashen.search.results import Match, SearchResult
 from ashen.store.port import SceneStore
 
@@ -169,37 +170,6 @@ class _Clip:
             if video is not None:
                 start, at, end = times(v, h, span, tuning.clip_tolerance_s)
                 yield Match(video, start, at, end, (1 - sim) * SIMILARITY_SCALE, sim, tuning.confident(sim), "clip")
-
-
-def _guess(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
-    """The deep probes of painted-over readings: thousands of keys, and a dark picture that merely
-    looks misted finds its scene without them, so only when the first probe found nothing
-    confident."""
-    extra = guess_buckets((r for f in pool.frames for r in f.readings), pool.buckets)
-    if extra:
-        pool.add(store.candidates(extra))
-        pool.buckets += extra
-
-
-def _widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
-    """The wider probe, for the readings (of any frame) whose first-pass matches were closest."""
-    best = [
-        (r, d)
-        for f, ranking in zip(pool.frames, pool.rankings, strict=True)
-        for r, d in zip(f.readings, reading_best(f.readings, ranking), strict=True)
-    ]
-    wider = wide_buckets(most_promising(best, options.tuning), pool.buckets, options.tuning)
-    pool.add(store.candidates(wider))
-    pool.buckets += wider
-
-
-def _read_all_of_small(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
-    """Nothing found near any reading: in a small store, read every scene (Tuning.read_all_scenes)."""
-    every = store.small_library(options.tuning.read_all_scenes)
-    if every is not None:
-        probed = set(pool.buckets)
-        pool.add([c for bucket, c in every if bucket not in probed])
-        pool.buckets += sorted({bucket for bucket, _ in every} - probed)
 
 
 def _likeliest(pool: Pool, count: int) -> list[str]:
@@ -323,13 +293,13 @@ def _probe_further(
     only once a search (``done``: those made)."""
     if options.brute_force:
         return
-    for name, step in (("guess", _guess), ("widen", _widen)):
+    for name, step in (("guess", read_guesses), ("widen", widen), ("far", reach_far)):
         if name not in done and not decision.confident():
             done.add(name)
             step(store, pool, options)
     if "all" not in done and not pool.candidates:
         done.add("all")
-        _read_all_of_small(store, pool, options)
+        read_all_of_small(store, pool, options)
 
 
 def _answer(

@@ -4,6 +4,10 @@ First the buckets of every searchable reading, with the neighbour cell wherever 
 cell edge (ashen.descriptors.buckets). When that finds nothing confident, a wider probe once, for
 the most promising readings: heavier edits (subtitles over a crop, a strong colour change) move a
 value two steps, and subtitles or a player's bar push one term four; easy queries never pay for it.
+When even that leaves the answer far, the **far probe**: the reading closest to any scene read
+reads every bucket within two cells in each luma value (a sign or a pan moves several at once).
+The steps that read these into the pool (``read_guesses``, ``widen``, ``reach_far``,
+``read_all_of_small``) are here too; the pipeline says when each runs.
 """
 
 from __future__ import annotations
@@ -17,14 +21,17 @@ import numpy.typing as npt
 from ashen.descriptors.buckets import (
     bucket_key,
     deep_buckets,
+    far_buckets,
     is_flat,
     is_flat_query,
     luma_buckets,
     query_buckets,
     reach_buckets,
 )
+from ashen.descriptors.signature import similarity_of
 from ashen.query.readings import Reading
-from ashen.search.options import Tuning
+from ashen.search.options import SearchOptions, Tuning
+from ashen.search.ranking import Pool, reading_best, reading_distances
 from ashen.store.port import SceneStore
 
 
@@ -103,3 +110,57 @@ def followed_buckets(values: npt.NDArray[np.uint8], read: Sequence[str]) -> list
     share their buckets (a **follow**)."""
     done = set(read)
     return [k for k in dict.fromkeys(bucket_key(v) for v in values) if k not in done]
+
+
+def far_probe(readings: Sequence[Reading], values: npt.NDArray[np.uint8], read: Sequence[str]) -> list[str]:
+    """The far probe's buckets not read yet: ``far_buckets`` of the reading (of those in colour and
+    not painted over: their probes already reach further) closest to any candidate read so far
+    (``values``: their signatures). A sign or a pan moves the keyed luma values of the picture
+    together, a cell or two each, beyond the wide probe; the reading that undoes the most of the
+    edit is the one closest to some scene, if not yet to the right one."""
+    kept = [r for r in readings if not r.luma_only and not r.painted]
+    if not kept or not len(values):
+        return []
+    closest = kept[int(np.argmin(reading_distances(kept, values).min(axis=1)))]
+    done = set(read)
+    return [k for k in far_buckets(closest.values) if k not in done]
+
+
+def read_keys(store: SceneStore, pool: Pool, keys: list[str]) -> None:
+    """Read the buckets ``keys`` (none read yet) into the pool."""
+    if keys:
+        pool.add(store.candidates(keys))
+        pool.buckets += keys
+
+
+def read_guesses(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
+    """The deep probes of painted-over readings: thousands of keys, and a dark picture that merely
+    looks misted finds its scene without them, so only when the first probe found nothing
+    confident."""
+    read_keys(store, pool, guess_buckets((r for f in pool.frames for r in f.readings), pool.buckets))
+
+
+def widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
+    """The wider probe, for the readings (of any frame) whose first-pass matches were closest."""
+    best = [
+        (r, d)
+        for f, ranking in zip(pool.frames, pool.rankings, strict=True)
+        for r, d in zip(f.readings, reading_best(f.readings, ranking), strict=True)
+    ]
+    read_keys(store, pool, wide_buckets(most_promising(best, options.tuning), pool.buckets, options.tuning))
+
+
+def reach_far(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
+    """The far probe, when the closest scene of every frame is still far (``Tuning.far_below``)."""
+    best = min((float(similarity_of(r.dist.min())) for r in pool.rankings if len(r.dist)), default=0.0)
+    if best < options.tuning.far_below:
+        read_keys(store, pool, far_probe([r for f in pool.frames for r in f.readings], pool.values, pool.buckets))
+
+
+def read_all_of_small(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
+    """Nothing found near any reading: in a small store, read every scene (Tuning.read_all_scenes)."""
+    every = store.small_library(options.tuning.read_all_scenes)
+    if every is not None:
+        probed = set(pool.buckets)
+        pool.add([c for bucket, c in every if bucket not in probed])
+        pool.buckets += sorted({bucket for bucket, _ in every} - probed)
