@@ -302,6 +302,29 @@ def test_a_painted_over_mist_lets_moments_further_away_by_cld_contend() -> None:
     assert moment_margin([Reading("luma-paint-mirror", values, 0.0)], tuning) == tuning.painted_moment_margin
 
 
+def test_a_picture_with_no_colour_lets_moments_further_away_by_cld_contend() -> None:
+    """A grayscale release is compared on its Y values alone: among a fixed camera's moments
+    another one's Y values can tie the picture's while the right one's lie 4-5 further (held-out
+    dancer.avi at 47.24 s, the screencast at 25.7 s), and its grid must still be compared."""
+    rng = np.random.default_rng(6)
+    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
+    later = moment + rng.choice([-12.0, 12.0], (16, 16)).astype(np.float32)
+    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
+    candidates = [
+        Candidate("a", 10.0, 10.0, 10.0, sig, bytes(np.rint(later).astype(np.uint8))),
+        Candidate("a", 50.0, 50.0, 50.0, sig, bytes(np.rint(moment).astype(np.uint8))),
+    ]
+    dist = np.array([0.0, 5.0])  # the right moment is 5 further by CLD: beyond the plain margin
+    values = Signature.from_bytes(sig).array
+    tuning = Tuning()
+    given = Reading("original", values, 0.0, moment)
+    luma = Reading("luma-original", values, 0.5, moment, luma_only=True)  # the picture has no colour
+    for readings, at in (([given], 10.0), ([given, luma], 50.0)):
+        margin = moment_margin(readings, tuning)
+        picked = next(moments(readings, candidates, candidate_values(candidates), dist, margin))[0]
+        assert candidates[picked].at == at, [r.name for r in readings]
+
+
 def test_a_painted_over_mist_lets_the_moment_closest_on_its_shown_cells_contend_beyond_any_margin() -> None:
     """A cloud over a third of a moving shot: the guess of what it hides can put the right moment
     further by CLD than the painted margin, while the cells the cloud leaves shown still tell it.

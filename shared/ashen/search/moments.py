@@ -158,8 +158,12 @@ def scene_grid_distances_per_video(
 
 def moment_margin(readings: Sequence[Reading], tuning: Tuning) -> float:
     """How far from a video's closest scene its contenders may be, for a frame's ``readings``:
-    wider when a dark overlay was painted over (its CLD is partly a guess)."""
-    return tuning.painted_moment_margin if any(r.painted for r in readings) else tuning.moment_margin
+    wider when a dark overlay was painted over (its CLD is partly a guess), and when the picture
+    has no colour (its luma-only readings: compared on Y alone, the CLD says the moment roughly)."""
+    margin = tuning.painted_moment_margin if any(r.painted for r in readings) else tuning.moment_margin
+    if any(r.luma_only for r in readings):
+        margin = max(margin, tuning.colourless_moment_margin)
+    return margin
 
 
 def video_codes(candidates: Sequence[Candidate]) -> tuple[Ints, list[str]]:

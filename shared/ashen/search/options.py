@@ -46,6 +46,11 @@ class Tuning:
     # ... and this far for a frame with a dark overlay painted over (censorship mist): a third of
     # the picture is a guess, so its CLD says which video but only roughly when.
     painted_moment_margin: float = 6.0
+    # ... and this far for a picture with no colour (a grayscale release): compared on its Y
+    # values alone, one quantisation step of them moves it several units, and among a fixed
+    # camera's moments another one's Y values can tie the picture's while the right one's lie
+    # 4-5 further (the grid, 0.4-0.5 against 1.0, then tells them apart).
+    colourless_moment_margin: float = 6.0
     # ... and this far for a picture showing an overlay no contending scene explains (a sign, a
     # title card): it moves the picture's CLD, the right moment's further than others'.
     overlay_moment_margin: float = 6.0
