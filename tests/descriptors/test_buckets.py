@@ -1,6 +1,8 @@
+from itertools import product
+
 import numpy as np
 
-from ashen.descriptors.buckets import _DIMS, bucket_key, query_buckets, reach_buckets
+from ashen.descriptors.buckets import _DIMS, SCHEME, _keys, bucket_key, query_buckets, reach_buckets
 
 
 def signature_with(keyed: list[int]) -> np.ndarray:
@@ -30,3 +32,14 @@ def test_reach_finds_one_value_moved_far_but_not_two():
     both = far.copy()
     both[_DIMS[0]] = 24  # and the brightness six: not a neighbour any more
     assert bucket_key(both) not in read
+
+
+def test_the_keys_are_every_combination_of_cells_in_product_order() -> None:
+    """Keys grown one dimension at a time are those of itertools.product, in its order: a deep,
+    luma or wide probe reads the same buckets in the same order as with each combination joined."""
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        options = [sorted({int(c) for c in rng.integers(0, 40, int(rng.integers(1, 6)))}) for _ in range(6)]
+        expected = [f"{SCHEME}-{''.join(f'{c:02d}' for c in combo)}" for combo in product(*options)]
+        assert _keys(options) == expected
+    assert _keys([]) == [f"{SCHEME}-"] and _keys([[1], []]) == []

@@ -9,7 +9,7 @@ from ashen.descriptors.buckets import bucket_key, deep_buckets
 from ashen.descriptors.color_layout import color_layout
 from ashen.descriptors.signature import distances
 from ashen.query.overlays import dark_overlay, painted_over
-from ashen.query.readings import QueryImage, query_readings
+from ashen.query.readings import QueryImage, bars_in_pairs, query_readings
 from tests.support import CLIP, export_frame
 
 
@@ -124,3 +124,18 @@ def test_a_figure_in_black_before_a_saturated_wall_is_no_cloud(picture):
     grey = wall.copy()
     grey[wall[..., 2] == 215] = (150, 150, 150)  # the same figure before a lit grey wall
     assert dark_overlay(grey) is not None
+
+
+def test_a_letterboxed_picture_with_a_cloud_over_an_edge_is_painted_inside_its_bars(picture):
+    """Bars in pairs keep the picture as given from being painted over, and the trim cuts a cloud
+    over a whole edge as a bar on that one side: the picture inside the pair of bars, the cloud in
+    it, is the one painted over (the whole trim would paint over a picture cut in part)."""
+    h, w = picture.shape[:2]
+    bar = h // 6
+    query = np.zeros((h + 2 * bar, w, 3), dtype=np.uint8)
+    query[bar : bar + h] = misted(picture, (w * 0.62, -h * 0.3, w * 1.4, h * 1.3))  # over the right edge
+    image = QueryImage.of(query)
+    assert image.boxes is not None and bars_in_pairs(image.boxes.depths, *image.rgb.shape[:2])
+    assert image.boxes.depths[3] > 0.2 * image.rgb.shape[1]  # the trim took the cloud for a bar
+    paint = next(r for r in query_readings(image) if r.name == "trim-paint")
+    assert bucket_key(color_layout(picture)) in deep_buckets(paint.values)

@@ -20,8 +20,6 @@ Everything else depends only on this module's functions; the scheme can change b
 
 from __future__ import annotations
 
-from itertools import product
-
 import numpy as np
 import numpy.typing as npt
 
@@ -36,10 +34,15 @@ _DC_LEVELS = 64  # a DC value takes 6 bits
 
 
 def _keys(options: list[list[int]]) -> list[str]:
-    """The key of every combination of per-dimension cells. Plain strings joined, no arrays: a
-    wide probe makes thousands of keys per query."""
-    parts = [[f"{c:02d}" for c in cells] for cells in options]
-    return [f"{SCHEME}-{''.join(combo)}" for combo in product(*parts)]
+    """The key of every combination of per-dimension cells, in ``itertools.product``'s order (the
+    last dimension's cells change fastest). Plain strings grown one dimension at a time, no
+    arrays: a wide or deep probe makes thousands of keys per query, and each is one concatenation
+    of the keys of the dimensions before it."""
+    keys = [f"{SCHEME}-"]
+    for cells in options:
+        parts = [f"{c:02d}" for c in cells]
+        keys = [key + part for key in keys for part in parts]
+    return keys
 
 
 def bucket_keys(signatures: npt.NDArray[np.integer]) -> list[str]:

@@ -82,26 +82,31 @@ def _grown(mask: Mask, cells: int = EDGE_CELLS) -> Mask:
 
 
 def largest_part(mask: Mask) -> Mask:
-    """The largest 4-connected part of ``mask``: a cloud is one, and a dark, flat part of the
-    picture apart from it (a black menu bar, a shadow) is picture, not to be painted over."""
-    seen = np.zeros_like(mask)
-    best: list[tuple[int, int]] = []
-    for start in zip(*np.nonzero(mask), strict=True):
-        if seen[start]:
-            continue
-        seen[start], part, todo = True, [], [start]
-        while todo:
-            y, x = todo.pop()
-            part.append((y, x))
-            for n in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
-                if 0 <= n[0] < mask.shape[0] and 0 <= n[1] < mask.shape[1] and mask[n] and not seen[n]:
-                    seen[n] = True
-                    todo.append(n)
-        best = part if len(part) > len(best) else best
-    out = np.zeros_like(mask)
-    if best:
-        out[tuple(np.array(best).T)] = True
-    return out
+    """The largest 4-connected part of ``mask`` (of two parts of one size, the one whose first
+    cell comes first row by row): a cloud is one, and a dark, flat part of the picture apart from
+    it (a black menu bar, a shadow) is picture, not to be painted over. Each cell takes the
+    smallest label among itself and its 4-neighbours in the mask, and then its label's label
+    (jumping along the chain), until nothing changes: every part ends labelled by its first cell."""
+    h, w = mask.shape
+    last = h * w  # the label of no cell: above every cell's
+    label = np.where(mask, np.arange(h * w).reshape(h, w), last)
+    flat = np.append(label.ravel(), last)  # a label's label, a cell outside the mask keeping ``last``
+    while True:
+        step = label.copy()
+        np.minimum(step[1:], label[:-1], out=step[1:])
+        np.minimum(step[:-1], label[1:], out=step[:-1])
+        np.minimum(step[:, 1:], label[:, :-1], out=step[:, 1:])
+        np.minimum(step[:, :-1], label[:, 1:], out=step[:, :-1])
+        step = np.where(mask, step, last)
+        flat[:-1] = step.ravel()
+        step = flat[flat[step]]  # two jumps along the chain of labels
+        if np.array_equal(step, label):
+            break
+        label = step
+    sizes = np.bincount(label[mask], minlength=h * w)
+    if not len(sizes) or sizes.max() == 0:
+        return np.zeros_like(mask)
+    return np.asarray(label == int(np.argmax(sizes)), dtype=bool) & mask
 
 
 def dark_overlay(rgb: npt.NDArray[np.uint8]) -> Mask | None:
@@ -110,7 +115,10 @@ def dark_overlay(rgb: npt.NDArray[np.uint8]) -> Mask | None:
     if min(rgb.shape[:2]) < CELLS:
         return None
     mean, spread = _cells(rgb)
-    cloud = largest_part((mean < DARK_LUMA) & (spread < FLAT_LUMA))
+    dark = (mean < DARK_LUMA) & (spread < FLAT_LUMA)
+    if dark.mean() < MIN_SHARE:  # no part of it can be a cloud (most pictures: no parts looked for)
+        return None
+    cloud = largest_part(dark)
     share = float(cloud.mean())
     if not MIN_SHARE <= share <= MAX_SHARE or not _lit(rgb, mean, ~cloud):
         return None

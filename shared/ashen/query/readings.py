@@ -179,10 +179,25 @@ def bars_in_pairs(depths: tuple[int, int, int, int], height: int, width: int) ->
     pillarbox (each at least 3% of the side, equal within 2%): a cloud cut as a bar is cut on one
     side, and a line or two of a cropped edge is no bar."""
 
+    return any(_pairs(depths, height, width))
+
+
+def _pairs(depths: tuple[int, int, int, int], height: int, width: int) -> tuple[bool, bool]:
+    """Whether the top and bottom borders are a pair of bars, and whether the left and right are."""
+
     def pair(a: int, b: int, side: int) -> bool:
         return min(a, b) >= 0.03 * side and abs(a - b) <= 0.02 * side
 
-    return pair(depths[0], depths[1], height) or pair(depths[2], depths[3], width)
+    return pair(depths[0], depths[1], height), pair(depths[2], depths[3], width)
+
+
+def inside_pairs(depths: tuple[int, int, int, int], height: int, width: int) -> Box:
+    """The picture inside the borders that are bars in pairs, the other borders kept: a cloud over
+    a whole edge is cut by the trim as a bar on that one side, and stays in this picture, to be
+    painted over (of a letterboxed picture, the trim less a cloud it took for a bar)."""
+    tb, lr = _pairs(depths, height, width)
+    top, bottom, left, right = depths
+    return Box(top if tb else 0, height - bottom if tb else height, left if lr else 0, width - right if lr else width)
 
 
 def _painted(rgb: npt.NDArray[np.uint8], prefix: str = "") -> list[Named]:
@@ -226,9 +241,12 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
     named += _framed(rgb, found) if found else []
     # Of the picture as given too (a cloud at an edge is dark and flat, and reads as a bar), unless
     # its borders are bars in pairs: a letterboxed picture's bars would pass for a cloud.
-    named += ([] if found and bars_in_pairs(found.depths, *rgb.shape[:2]) else _painted(rgb)) + (
-        _painted(base, "trim-") if base is not rgb else []
-    )
+    # Inside bars in pairs, the trimmed picture is the one inside them only: a cloud the trim cut
+    # as a bar on one side stays in it (the rest of the trim would paint half a picture over).
+    paired = found is not None and bars_in_pairs(found.depths, *rgb.shape[:2])
+    inner = inside_pairs(found.depths, *rgb.shape[:2]) if found is not None and paired else None
+    painted = inner.of(rgb) if inner is not None and base is not rgb and hashable(inner, *rgb.shape[:2]) else base
+    named += ([] if paired else _painted(rgb)) + (_painted(painted, "trim-") if painted is not rgb else [])
     if options.mirrors:
         named += [(f"{n}-mirror" if n != AS_GIVEN else "mirror", mirrored(m), p + MIRROR_PENALTY) for n, m, p in named]
     if options.tones:
