@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from ashen.descriptors.luma_grid import GRID_SIDE, LUMA_WEIGHTS
+from ashen.descriptors.luma_grid import GRID_SIDE, LUMA_WEIGHTS, grid_distances
 from ashen.query.means import fine_means
 
 # Rotations (degrees) and the zoom of each axis that cutting the turned corners leaves (a 2-degree
@@ -36,6 +36,8 @@ PANS = tuple(np.linspace(-(1 - PAN_KEPT) / 2, (1 - PAN_KEPT) / 2, 17).tolist())
 # ``warps()`` lists the turns first, then the pans from this index on: a pan-and-scan release is a
 # crop, so its hypothesis is exact and has no tilt to fit.
 FIRST_PAN = len(ANGLES) * len(ZOOMS) ** 2
+# A pan is chosen against the median of this many contenders closest under it (``Warps.pan``).
+PAN_REFERENCE = 8
 POINTS = 2  # samples per cell side
 SIDE = GRID_SIDE * POINTS
 
@@ -110,6 +112,7 @@ class Warps:
         self._fits: dict[tuple[int, bytes], tuple[npt.NDArray[np.float32], float]] = {}
         self._misfits: dict[bytes, npt.NDArray[np.float64]] = {}
         self._sampled: dict[bytes, npt.NDArray[np.float32]] = {}  # the fits' grids, by their corners
+        self._pans: dict[bytes, int] = {}
 
     @cached_property
     def luma(self) -> npt.NDArray[np.float32]:
@@ -131,6 +134,27 @@ class Warps:
         if key not in self._misfits:
             self._misfits[key] = misfit(self.grids, reference)
         return self._misfits[key]
+
+    def pan(self, contenders: npt.NDArray[np.floating]) -> int:
+        """The pan hypothesis (its index in ``warps()``) that lines the picture up best with the
+        median of the PAN_REFERENCE (N, 16, 16) ``contenders`` closest under that pan, kept.
+
+        Each pan is judged against moments of its own: a pan-and-scan crop shows a different part
+        of the master under each, and the contenders closest to the plain (stretched) grid are no
+        guide to which part. Judged against those, the pan was chosen against the moments around
+        a wrong one (a moving camera's shot seconds away, whose part of the picture lies a little
+        further across), or a quarter of a cell off (a dancer at another place before a fixed
+        camera pulls their median her way); under the right pan, the moments around the right one
+        are the closest, and share its picture."""
+        key = np.asarray(contenders, dtype=np.float32).tobytes()
+        if key not in self._pans:
+            costs = []
+            for grid in self.grids[FIRST_PAN:]:
+                near = np.argsort(grid_distances(np.broadcast_to(grid, contenders.shape), contenders), kind="stable")
+                reference = np.median(contenders[near[:PAN_REFERENCE]], axis=0)
+                costs.append(float(misfit(grid[None], reference)[0]))
+            self._pans[key] = FIRST_PAN + int(np.argmin(costs))  # the first of equals
+        return self._pans[key]
 
     def fitted(self, start: int, reference: npt.NDArray[np.floating]) -> tuple[npt.NDArray[np.float32], float]:
         """``fitted_from`` the picture as it is and from the corners of hypothesis ``start`` of
