@@ -142,10 +142,9 @@ class Warps:
         Each pan is judged against moments of its own: a pan-and-scan crop shows a different part
         of the master under each, and the contenders closest to the plain (stretched) grid are no
         guide to which part. Judged against those, the pan was chosen against the moments around
-        a wrong one (a moving camera's shot seconds away, whose part of the picture lies a little
-        further across), or a quarter of a cell off (a dancer at another place before a fixed
-        camera pulls their median her way); under the right pan, the moments around the right one
-        are the closest, and share its picture."""
+        a wrong one (a held-out concert's, 4 s away), or a quarter of a cell off (a held-out
+        dancer's); under the right pan, the moments around the right one are the closest, and
+        share its picture."""
         key = np.asarray(contenders, dtype=np.float32).tobytes()
         if key not in self._pans:
             costs = []
