@@ -178,3 +178,15 @@ def test_a_query_far_from_every_bucket_of_a_small_store_still_gets_an_answer(sto
     assert result.matches and not result.matches[0].confident
     none_read_whole = search_image(store, odd, SearchOptions(tuning=Tuning(read_all_scenes=0)))
     assert not none_read_whole.matches and none_read_whole.frame_count == 0
+
+
+@pytest.mark.parametrize("at", [21.9, 22.2])
+def test_a_pan_and_scan_of_the_letterboxed_master_finds_its_moment(store, clip, tmp_path, at):
+    # A 4:3 release of the master, bars and all: its right three quarters. At 21.9 s a flat sky and
+    # sand are trimmed with the bars, so the picture inside the bars is the symmetric trim, whose
+    # pans line it up (compared stretched, a moment 3.4 s away won). At 22.2 s the pan chosen against
+    # the contenders closest to the stretched grid lined it up with a moment 3.5 s away; each pan
+    # judged against the contenders closest under it finds the right one (warps.Warps.pan).
+    img, t = frame(clip, at, tmp_path), true_time(clip, at)
+    keep = round(img.shape[1] * 0.75)
+    assert found(search_image(store, img[:, -keep:].copy()), t)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ashen.descriptors.luma_grid import GRID_SIDE
+from ashen.descriptors.luma_grid import GRID_SIDE, grid_distances
 from ashen.query.warps import (
+    FIRST_PAN,
+    PAN_REFERENCE,
     POINTS,
     SIDE,
     Warps,
@@ -14,6 +16,7 @@ from ashen.query.warps import (
     fitted_from,
     grids_at,
     misfit,
+    pan_distances,
     warp_corners,
     warp_means,
     warped_grids_of,
@@ -126,3 +129,31 @@ def test_kept_misfits_are_those_of_each_reference() -> None:
     references = [np.nan_to_num(plain_grids_at(warp_means(picture(s)), corners[[0]])[0], nan=120.0) for s in (8, 9)]
     for reference in (*references, references[0]):
         assert np.array_equal(warps.misfits(reference), misfit(warps.grids, reference))
+
+
+def test_pan_distances_are_grid_distances_of_each_pan() -> None:
+    # On the cells each pan shows alone, what grid_distances gives of each pan in turn (it
+    # computes in float32: equal to its rounding).
+    rng = np.random.default_rng(3)
+    pans = Warps(picture(4)).grids[FIRST_PAN:]
+    stored = rng.uniform(0, 255, (50, GRID_SIDE, GRID_SIDE)).astype(np.float32)
+    plain = np.stack([grid_distances(np.broadcast_to(g, stored.shape), stored) for g in pans])
+    assert np.allclose(pan_distances(pans, stored), plain, rtol=0, atol=1e-4)
+
+
+def test_a_pan_is_chosen_against_the_contenders_closest_under_it() -> None:
+    # Each pan's reference is the median of the PAN_REFERENCE stored grids closest under it,
+    # written out plainly pan by pan: the pan whose grid misses its own reference least. Moments
+    # like the picture under two pans, those under pan 11 closer: pan 11, though the moments
+    # closest under the first pans (one reference for all) are those like pan 3.
+    rng = np.random.default_rng(5)
+    warps = Warps(picture(6))
+    like = [
+        warps.grids[FIRST_PAN + k] + rng.normal(0, noise, (10, GRID_SIDE, GRID_SIDE)) for k, noise in ((3, 8), (11, 2))
+    ]
+    stored = np.where(np.isnan(np.concatenate(like)), 128.0, np.concatenate(like)).astype(np.float32)
+    costs = []
+    for grid in warps.grids[FIRST_PAN:]:
+        near = np.argsort(grid_distances(np.broadcast_to(grid, stored.shape), stored), kind="stable")
+        costs.append(float(misfit(grid[None], np.median(stored[near[:PAN_REFERENCE]], axis=0))[0]))
+    assert warps.pan(stored) == FIRST_PAN + int(np.argmin(costs)) == FIRST_PAN + 11

@@ -65,10 +65,10 @@ MAX_OFFSET_S = 3600.0
 MAX_PENALTY = 100.0
 GRID_BYTES = GRID_SIDE * GRID_SIDE * 4  # float32
 WARP_BYTES = WARP_SIDE * WARP_SIDE * 4  # float32
-MAX_WARPS = 2 + 2 * len(FIT_RATIOS)  # a frame's pictures that get warps: as given, trimmed, one per fit
+MAX_WARPS = 3 + 2 * len(FIT_RATIOS)  # a frame's pictures that get warps: as given, two trimmed, one per fit
 # The readings an upload gives warps (ashen.query.readings), and their luma-only forms: no other may
 # carry them, so that a descriptor's warps cost what a picture's would.
-WARPED_READINGS = (AS_GIVEN, "trim", "fit")
+WARPED_READINGS = (AS_GIVEN, "trim", "trim-sym", "fit")
 _NAME = re.compile(r"[a-z0-9-]{1,40}")
 
 

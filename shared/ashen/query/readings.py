@@ -255,8 +255,24 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
         if base is not rgb:
             named += [(f"trim-{n}", m, TONE_PENALTY) for n, m in tones_undone(base, trimmed[0][1])]
         named += [(n, m, TONE_PENALTY) for n, m in tones_undone(rgb, named[0][1])]
-    readings = _with_warps(_quantised(named), {AS_GIVEN: rgb, "trim": base})
+    readings = _with_warps(_quantised(named), _warped_pictures(rgb, found, base))
     return readings + luma_readings(readings) if image.colourless else readings
+
+
+def _warped_pictures(
+    rgb: npt.NDArray[np.uint8], found: PictureBoxes | None, base: npt.NDArray[np.uint8]
+) -> dict[str, npt.NDArray[np.uint8]]:
+    """The pictures whose readings get warped grids, by reading name: the picture as given, the
+    trimmed one and its symmetric form (a video's own bars come in equal pairs, and a flat edge of
+    the picture inside them, a plain sky or wall, trimmed with one of them, leaves the trimmed
+    box a pan-and-scan's crop no longer: its warps would line up a part of the picture)."""
+    pictures = {AS_GIVEN: rgb, "trim": base}
+    if found is not None and found.full is not None and base is not rgb:
+        h, w = rgb.shape[:2]
+        sym = symmetric_box(found.full, h, w)
+        if sym != found.full and hashable(sym, h, w):
+            pictures["trim-sym"] = sym.of(rgb)
+    return pictures
 
 
 def _with_warps(readings: list[Reading], pictures: dict[str, npt.NDArray[np.uint8]]) -> list[Reading]:

@@ -108,7 +108,7 @@ def _warped_distances(readings: Sequence[Reading], stored: Grid, fit: bool) -> l
     lines_up = [float(w.misfits(references[i]).min()) for i, w in warped]
     fitted = warped[int(np.argmin(lines_up))][0] if fit and warped else None
     for i, warps in warped:
-        grids[i] = aligned(grids[i], warps, near[i], fit=i == fitted, reference=references[i])
+        grids[i] = aligned(grids[i], warps, near[i], fit=i == fitted, reference=references[i], contenders=stored)
         if grids[i] is not lumas[i]:
             explained[i] = explained_cells(grids[i], stored)
             plain[i] = overlay_free_distances(grids[i], stored, explained[i])
@@ -128,18 +128,28 @@ def _unexplained_cost(grid: Grid, cells: npt.NDArray[np.bool_], dist: Floats) ->
     return (dist * explained + OVERLAY_LUMA * (shown - explained)) / max(shown, 1)
 
 
-def aligned(luma: Grid, warps: Warps, stored: Grid, fit: bool = True, reference: Grid | None = None) -> Grid:
+def aligned(
+    luma: Grid,
+    warps: Warps,
+    stored: Grid,
+    fit: bool = True,
+    reference: Grid | None = None,
+    contenders: Grid | None = None,
+) -> Grid:
     """The query's grid under the warp (ashen.query.warps) that lines it up best with what the
     ``stored`` grids of a video's contending moments share (their median, each centred on its
     mean over the cells the warp shows): the best hypothesis, its corners then fitted one at a
     time (a phone photo's keystone tilt) when ``fit`` and the picture misses by FIT_FROM or more. One warp
     for all of them, so that no moment wins by a warp of its own; ``luma`` itself unless the
-    warp fits clearly better. ``reference``: that median, when the caller has it."""
+    warp fits clearly better. ``reference``: that median, when the caller has it. When the best
+    is a pan, which pan is chosen against all the ``contenders`` (``Warps.pan``), when given."""
     reference = np.median(stored, axis=0) if reference is None else reference
     cost = warps.misfits(reference)
     best = int(np.argmin(cost))
     fitting = fit and cost[0] >= FIT_FROM and best < FIRST_PAN
     grid, fits = warps.fitted(best, reference) if fitting else (warps.grids[best], cost[best])
+    if best >= FIRST_PAN and contenders is not None and fits < WARP_GAIN * cost[0]:
+        grid = warps.grids[warps.pan(contenders)]
     return luma if not fits < WARP_GAIN * cost[0] else np.asarray(grid, dtype=np.float32)
 
 
