@@ -42,8 +42,16 @@ def test_a_mist_is_found_and_painted_over_closer_to_the_picture(picture):
 def test_no_overlay_on_a_clean_or_a_dark_picture(picture):
     assert dark_overlay(picture) is None
     h, w = picture.shape[:2]
-    night = misted((picture // 3).astype(np.uint8), (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
-    assert dark_overlay(night) is None  # a night scene: its dark flat part is no overlay
+    for dim in (3, 5, 8):  # a night scene: its dark, flat parts (black, or even patches) are no overlay
+        assert dark_overlay((picture // dim).astype(np.uint8)) is None
+    stage = misted(picture, (w * 0.2, h * 0.15, w * 0.6, h * 0.8)).astype(np.int16)
+    assert dark_overlay(np.clip(stage // 2 + 20, 0, 255).astype(np.uint8)) is None  # a dark grey stage
+    sky = (picture // 3).astype(np.uint8)
+    sky[: h * 2 // 5] = 0  # a black night sky over two fifths of it
+    assert dark_overlay(sky) is None
+    ramp = np.linspace(6, 28, w)[None, :, None]  # a dark gradient (a dusk sky), even in each cell
+    sky[: h * 2 // 5] = np.broadcast_to(ramp, (h * 2 // 5, w, 3)).astype(np.uint8)
+    assert dark_overlay(sky) is None
     assert not any(r.name == "paint" for r in query_readings(picture))
 
 
@@ -56,7 +64,21 @@ def test_a_mist_under_film_grain_is_still_found(picture):
     mask = dark_overlay(grainy)
     assert mask is not None and 0.1 < mask.mean() < 0.5
     night = np.clip((picture // 3) + grain, 0, 255).astype(np.uint8)
-    assert dark_overlay(misted(night, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))) is None  # still no night scene
+    assert dark_overlay(night) is None  # still no night scene
+
+
+@pytest.mark.parametrize("dim", [3, 5])
+def test_a_mist_over_a_dark_picture_is_found_apart_from_the_black(picture, dim):
+    """Over a night scene the rest of the picture is too dark to count as lit: the cloud is the
+    even, near-black level a step above the black, and its painted guess is closer to the picture."""
+    h, w = picture.shape[:2]
+    night = (picture // dim).astype(np.uint8)
+    query = misted(night, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
+    mask = dark_overlay(query)
+    assert mask is not None and 0.1 < mask.mean() < 0.5
+    plain, truth = np.array(color_layout(query)), np.array(color_layout(night))
+    painted = np.array(color_layout(painted_over(query, mask)))
+    assert distances(painted, truth) < 0.7 * distances(plain, truth)
 
 
 @pytest.mark.parametrize("box", [(0.2, 0.15, 0.6, 0.8), (0.45, 0.1, 0.9, 0.7), (0.05, 0.3, 0.5, 0.95)])
