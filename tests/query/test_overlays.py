@@ -161,3 +161,18 @@ def test_a_letterboxed_picture_with_a_cloud_over_an_edge_is_painted_inside_its_b
     assert image.boxes.depths[3] > 0.2 * image.rgb.shape[1]  # the trim took the cloud for a bar
     paint = next(r for r in query_readings(image) if r.name == "trim-paint")
     assert bucket_key(color_layout(picture)) in deep_buckets(paint.values)
+
+
+def test_a_mist_over_a_globe_at_night_is_painted_over_though_its_borders_meet():
+    """Over a dark globe on black, the border trim reads the whole picture as border (bars that
+    meet, no picture inside them): the picture as given is painted over all the same."""
+    img = Image.new("RGB", (480, 270), 0)
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((125, 20, 355, 250), fill=(70, 90, 130))  # the lit limb
+    draw.ellipse((135, 22, 357, 248), fill=(40, 50, 70))  # the night side
+    for x, y in ((330, 80), (320, 100), (335, 160), (300, 210)):  # city lights
+        draw.ellipse((x - 4, y - 4, x + 4, y + 4), fill=(200, 170, 90))
+    query = misted(np.asarray(img), (140, 25, 330, 245))
+    image = QueryImage.of(query)
+    assert image.boxes is not None and image.boxes.full is None  # all of it read as border
+    assert any(r.name == "paint" for r in query_readings(image))
