@@ -42,8 +42,16 @@ def test_a_mist_is_found_and_painted_over_closer_to_the_picture(picture):
 def test_no_overlay_on_a_clean_or_a_dark_picture(picture):
     assert dark_overlay(picture) is None
     h, w = picture.shape[:2]
-    night = misted((picture // 3).astype(np.uint8), (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
-    assert dark_overlay(night) is None  # a night scene: its dark flat part is no overlay
+    for dim in (3, 5, 8):  # a night scene: its dark, flat parts (black, or even patches) are no overlay
+        assert dark_overlay((picture // dim).astype(np.uint8)) is None
+    stage = misted(picture, (w * 0.2, h * 0.15, w * 0.6, h * 0.8)).astype(np.int16)
+    assert dark_overlay(np.clip(stage // 2 + 20, 0, 255).astype(np.uint8)) is None  # a dark grey stage
+    sky = (picture // 3).astype(np.uint8)
+    sky[: h * 2 // 5] = 0  # a black night sky over two fifths of it
+    assert dark_overlay(sky) is None
+    ramp = np.linspace(6, 28, w)[None, :, None]  # a dark gradient (a dusk sky), even in each cell
+    sky[: h * 2 // 5] = np.broadcast_to(ramp, (h * 2 // 5, w, 3)).astype(np.uint8)
+    assert dark_overlay(sky) is None
     assert not any(r.name == "paint" for r in query_readings(picture))
 
 
@@ -56,7 +64,21 @@ def test_a_mist_under_film_grain_is_still_found(picture):
     mask = dark_overlay(grainy)
     assert mask is not None and 0.1 < mask.mean() < 0.5
     night = np.clip((picture // 3) + grain, 0, 255).astype(np.uint8)
-    assert dark_overlay(misted(night, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))) is None  # still no night scene
+    assert dark_overlay(night) is None  # still no night scene
+
+
+@pytest.mark.parametrize("dim", [3, 5])
+def test_a_mist_over_a_dark_picture_is_found_apart_from_the_black(picture, dim):
+    """Over a night scene the rest of the picture is too dark to count as lit: the cloud is the
+    even, near-black level a step above the black, and its painted guess is closer to the picture."""
+    h, w = picture.shape[:2]
+    night = (picture // dim).astype(np.uint8)
+    query = misted(night, (w * 0.2, h * 0.15, w * 0.6, h * 0.8))
+    mask = dark_overlay(query)
+    assert mask is not None and 0.1 < mask.mean() < 0.5
+    plain, truth = np.array(color_layout(query)), np.array(color_layout(night))
+    painted = np.array(color_layout(painted_over(query, mask)))
+    assert distances(painted, truth) < 0.7 * distances(plain, truth)
 
 
 @pytest.mark.parametrize("box", [(0.2, 0.15, 0.6, 0.8), (0.45, 0.1, 0.9, 0.7), (0.05, 0.3, 0.5, 0.95)])
@@ -139,3 +161,18 @@ def test_a_letterboxed_picture_with_a_cloud_over_an_edge_is_painted_inside_its_b
     assert image.boxes.depths[3] > 0.2 * image.rgb.shape[1]  # the trim took the cloud for a bar
     paint = next(r for r in query_readings(image) if r.name == "trim-paint")
     assert bucket_key(color_layout(picture)) in deep_buckets(paint.values)
+
+
+def test_a_mist_over_a_globe_at_night_is_painted_over_though_its_borders_meet():
+    """Over a dark globe on black, the border trim reads the whole picture as border (bars that
+    meet, no picture inside them): the picture as given is painted over all the same."""
+    img = Image.new("RGB", (480, 270), 0)
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((125, 20, 355, 250), fill=(70, 90, 130))  # the lit limb
+    draw.ellipse((135, 22, 357, 248), fill=(40, 50, 70))  # the night side
+    for x, y in ((330, 80), (320, 100), (335, 160), (300, 210)):  # city lights
+        draw.ellipse((x - 4, y - 4, x + 4, y + 4), fill=(200, 170, 90))
+    query = misted(np.asarray(img), (140, 25, 330, 245))
+    image = QueryImage.of(query)
+    assert image.boxes is not None and image.boxes.full is None  # all of it read as border
+    assert any(r.name == "paint" for r in query_readings(image))

@@ -2,7 +2,8 @@
 
 A release censored with mist hides 20-35% of the picture under a soft, dark, textureless cloud; its
 Color Layout moves far from the master's. The cloud is the picture's dark, flat region (its largest
-connected part) when the rest is not dark: ``dark_overlay`` finds it on a coarse grid, and
+connected part) when the rest is not dark, or over a dark picture the even, near-black level a
+step above its black: ``dark_overlay`` finds it on a coarse grid, and
 ``painted_over`` fills it in from its edges (each hidden cell takes the mean of its neighbours,
 repeatedly), a guess of what lies under it that is much closer to the master than the cloud. The
 readings made of it (of the picture as given and of the trimmed one) leave the hidden cells out of
@@ -27,6 +28,12 @@ CHANNEL_SHARE = 0.2  # when the cloud covers this much: less, on a saturated bac
 PAINT_ROUNDS = 64
 MIN_SHOWN = 0.25  # of the picture left to paint from
 EDGE_CELLS = 3  # how far the cloud's soft edge reaches beyond its dark, flat core, in cells
+# A cloud over a dark picture: the rest is not lit, so the cloud is told apart by its own even level.
+BLACK_LUMA = 5.0  # a cell this dark is black (a night sky, bars): no cloud, which lies a level above it
+NIGHT_LUMA = 20.0  # the cloud's level is at most this (a mist is near black); a dark grey stage is picture
+LEVEL_SPAN = 3.0  # the cloud's cells are within this of its level (the median of the lifted dark cells)
+NIGHT_SHARE = 0.14  # and cover this much at least: a dark night scene's even patches cover up to 13%
+NIGHT_EDGE_CELLS = 1  # its soft edge: wider would hide the few lit cells left to compare
 
 Mask = npt.NDArray[np.bool_]
 
@@ -119,10 +126,24 @@ def dark_overlay(rgb: npt.NDArray[np.uint8]) -> Mask | None:
     if dark.mean() < MIN_SHARE:  # no part of it can be a cloud (most pictures: no parts looked for)
         return None
     cloud = largest_part(dark)
-    share = float(cloud.mean())
-    if not MIN_SHARE <= share <= MAX_SHARE or not _lit(rgb, mean, ~cloud):
+    if MIN_SHARE <= float(cloud.mean()) <= MAX_SHARE and _lit(rgb, mean, ~cloud):
+        return _grown(cloud)
+    return _night_cloud(mean, dark)
+
+
+def _night_cloud(mean: npt.NDArray[np.float64], dark: Mask) -> Mask | None:
+    """A cloud over a dark picture, whose rest is too dark to count as lit: the largest part of
+    the dark, flat cells a level above black and of one even level, near black. A night scene's
+    dark, flat parts are black (left out), or a dark grey above NIGHT_LUMA, or smaller patches;
+    a mist over a night scene is one even, near-black level over a fifth of the picture or more."""
+    lifted = dark & (mean >= BLACK_LUMA)
+    if lifted.mean() < NIGHT_SHARE:
         return None
-    return _grown(cloud)
+    level = float(np.median(mean[lifted]))
+    cloud = largest_part(lifted & (np.abs(mean - level) <= LEVEL_SPAN))
+    if level > NIGHT_LUMA or not NIGHT_SHARE <= float(cloud.mean()) <= MAX_SHARE:
+        return None
+    return _grown(cloud, NIGHT_EDGE_CELLS)
 
 
 def grid_mask(mask: Mask, side: int) -> Mask:

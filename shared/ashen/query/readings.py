@@ -243,9 +243,11 @@ def query_readings(image: npt.NDArray[np.uint8] | QueryImage, options: ReadingOp
     # its borders are bars in pairs: a letterboxed picture's bars would pass for a cloud.
     # Inside bars in pairs, the trimmed picture is the one inside them only: a cloud the trim cut
     # as a bar on one side stays in it (the rest of the trim would paint half a picture over).
-    paired = found is not None and bars_in_pairs(found.depths, *rgb.shape[:2])
-    inner = inside_pairs(found.depths, *rgb.shape[:2]) if found is not None and paired else None
-    painted = inner.of(rgb) if inner is not None and base is not rgb and hashable(inner, *rgb.shape[:2]) else base
+    # Bars that meet (a cloud over a black night picture, all of it read as border) leave no
+    # picture inside them: the picture as given is painted over.
+    inner = inside_pairs(found.depths, *rgb.shape[:2]) if found is not None else None
+    paired = found is not None and bars_in_pairs(found.depths, *rgb.shape[:2]) and hashable(inner, *rgb.shape[:2])
+    painted = inner.of(rgb) if inner is not None and paired and base is not rgb else base
     named += ([] if paired else _painted(rgb)) + (_painted(painted, "trim-") if painted is not rgb else [])
     if options.mirrors:
         named += [(f"{n}-mirror" if n != AS_GIVEN else "mirror", mirrored(m), p + MIRROR_PENALTY) for n, m, p in named]
