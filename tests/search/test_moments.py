@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from ashen.descriptors.buckets import bucket_key, query_buckets
@@ -279,11 +280,13 @@ def test_bars_added_to_a_video_with_its_own_bars_are_cut_to_the_video_shape(tmp_
     assert fitted_readings(np.concatenate([noisy, framed[1], noisy], axis=1), 320 / 256) == []
 
 
-def test_a_painted_over_mist_lets_moments_further_away_by_cld_contend() -> None:
-    """A third of a misted picture is a guess: the right moment of a still shot can lie further
-    from the closest scene by CLD than an unedited screenshot's would, and its grid must still
-    be compared."""
-    rng = np.random.default_rng(4)
+def _a_moment_five_further(
+    seed: int,
+) -> tuple[npt.NDArray[np.float32], list[Candidate], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """A moment's grid, two scenes of one video with one signature (the shot a moment later at
+    10 s, the moment at 50 s), their CLD distances (the right moment 5 further: beyond the plain
+    margin) and the signature's values."""
+    rng = np.random.default_rng(seed)
     moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
     later = moment + rng.choice([-12.0, 12.0], (16, 16)).astype(np.float32)  # the shot a moment later
     sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
@@ -291,8 +294,14 @@ def test_a_painted_over_mist_lets_moments_further_away_by_cld_contend() -> None:
         Candidate("a", 10.0, 10.0, 10.0, sig, bytes(np.rint(later).astype(np.uint8))),
         Candidate("a", 50.0, 50.0, 50.0, sig, bytes(np.rint(moment).astype(np.uint8))),
     ]
-    dist = np.array([0.0, 5.0])  # the right moment is 5 further by CLD: beyond the plain margin
-    values = Signature.from_bytes(sig).array
+    return moment, candidates, np.array([0.0, 5.0]), Signature.from_bytes(sig).array
+
+
+def test_a_painted_over_mist_lets_moments_further_away_by_cld_contend() -> None:
+    """A third of a misted picture is a guess: the right moment of a still shot can lie further
+    from the closest scene by CLD than an unedited screenshot's would, and its grid must still
+    be compared."""
+    moment, candidates, dist, values = _a_moment_five_further(4)
     tuning = Tuning()
     for name, at in (("original", 10.0), ("paint", 50.0)):
         readings = [Reading(name, values, 0.0, moment)]
@@ -306,16 +315,7 @@ def test_a_picture_with_no_colour_lets_moments_further_away_by_cld_contend() -> 
     """A grayscale release is compared on its Y values alone: among a fixed camera's moments
     another one's Y values can tie the picture's while the right one's lie 4-5 further (held-out
     dancer.avi at 47.24 s, the screencast at 25.7 s), and its grid must still be compared."""
-    rng = np.random.default_rng(6)
-    moment = rng.uniform(40, 200, (16, 16)).astype(np.float32)
-    later = moment + rng.choice([-12.0, 12.0], (16, 16)).astype(np.float32)
-    sig = Signature.of_image(np.full((32, 32, 3), 100, dtype=np.uint8)).to_bytes()
-    candidates = [
-        Candidate("a", 10.0, 10.0, 10.0, sig, bytes(np.rint(later).astype(np.uint8))),
-        Candidate("a", 50.0, 50.0, 50.0, sig, bytes(np.rint(moment).astype(np.uint8))),
-    ]
-    dist = np.array([0.0, 5.0])  # the right moment is 5 further by CLD: beyond the plain margin
-    values = Signature.from_bytes(sig).array
+    moment, candidates, dist, values = _a_moment_five_further(4)
     tuning = Tuning()
     given = Reading("original", values, 0.0, moment)
     luma = Reading("luma-original", values, 0.5, moment, luma_only=True)  # the picture has no colour
