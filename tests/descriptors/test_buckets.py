@@ -2,7 +2,17 @@ from itertools import product
 
 import numpy as np
 
-from ashen.descriptors.buckets import _DIMS, SCHEME, _keys, bucket_key, query_buckets, reach_buckets
+from ashen.descriptors.buckets import (
+    _DIMS,
+    SCHEME,
+    _keys,
+    bucket_key,
+    deep_buckets,
+    far_buckets,
+    luma_buckets,
+    query_buckets,
+    reach_buckets,
+)
 
 
 def signature_with(keyed: list[int]) -> np.ndarray:
@@ -43,3 +53,20 @@ def test_the_keys_are_every_combination_of_cells_in_product_order() -> None:
         expected = [f"{SCHEME}-{''.join(f'{c:02d}' for c in combo)}" for combo in product(*options)]
         assert _keys(options) == expected
     assert _keys([]) == [f"{SCHEME}-"] and _keys([[1], []]) == []
+
+
+def test_no_probe_reads_a_bucket_past_the_last_cell() -> None:
+    """A value at the top of its range (a white picture's Y DC, a saturated Cb) is probed a cell or
+    two beyond it by the wide, deep and far probes: a bucket no scene can be in is not read (it
+    cost a read, and the cost model could not place it)."""
+    top = signature_with([63, 63, 63, 31, 31, 31])
+    bottom = signature_with([0, 0, 0, 0, 0, 0])
+    cells = np.array([22, 32, 32, 11, 11, 11])  # 6-bit DC values in cells of 3 and 2, 5-bit AC in 3
+    for q in (top, bottom):
+        probes = [query_buckets(q), query_buckets(q, 2), reach_buckets(q, 4), deep_buckets(q), far_buckets(q)]
+        probes.append(luma_buckets(q))
+        for keys in probes:
+            assert keys and bucket_key(q) in keys
+            for key in keys:
+                read = [int(key[3 + i : 5 + i]) for i in range(0, 12, 2)]
+                assert all(0 <= c < n for c, n in zip(read, cells, strict=True)), key

@@ -31,6 +31,10 @@ _AC = np.r_[1:21, 22:27, 28:33]
 _NEUTRAL_AC_CELL = 16 // 3  # the cell of an AC value of 16 (no texture)
 _CHROMA = (1, 2)  # the keyed dimensions that are chroma: Cb DC and Cr DC
 _DC_LEVELS = 64  # a DC value takes 6 bits
+_AC_LEVELS = 32  # an AC value takes 5 bits
+# Cells per keyed dimension (Y DC, Cb DC, Cr DC, then three Y AC): a probe's cell past these (a
+# step or two beyond the top of a value) is a bucket no scene can be in.
+_CELLS = -(-np.array([_DC_LEVELS] * 3 + [_AC_LEVELS] * 3) // _WIDTH)
 
 
 def _keys(options: list[list[int]]) -> list[str]:
@@ -43,6 +47,11 @@ def _keys(options: list[list[int]]) -> list[str]:
         parts = [f"{c:02d}" for c in cells]
         keys = [key + part for key in keys for part in parts]
     return keys
+
+
+def _probed(options: list[list[int]]) -> list[str]:
+    """The keys of the buckets that can exist among every combination of ``options``' cells."""
+    return _keys([[c for c in cells if 0 <= c < n] for cells, n in zip(options, _CELLS.tolist(), strict=True)])
 
 
 def bucket_keys(signatures: npt.NDArray[np.integer]) -> list[str]:
@@ -72,7 +81,7 @@ def _cell_options(v: npt.NDArray[np.int64], margin: int) -> list[list[int]]:
 def query_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
     """The buckets a query reads: its own first, then neighbours across nearby cell edges
     (``margin``: how close to an edge a value must be for the neighbour to be read)."""
-    return _keys(_cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin))
+    return _probed(_cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin))
 
 
 def luma_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
@@ -81,7 +90,7 @@ def luma_buckets(values: npt.ArrayLike, margin: int = _MARGIN) -> list[str]:
     options = _cell_options(np.asarray(values, dtype=np.int64)[_DIMS], margin)
     for d in _CHROMA:
         options[d] = list(range(-(-_DC_LEVELS // int(_WIDTH[d]))))
-    return _keys(options)
+    return _probed(options)
 
 
 def deep_buckets(values: npt.ArrayLike, luma_cells: int = 2, chroma_cells: int = 1) -> list[str]:
@@ -93,7 +102,7 @@ def deep_buckets(values: npt.ArrayLike, luma_cells: int = 2, chroma_cells: int =
     for d, c in enumerate(cells.tolist()):
         k = chroma_cells if d in _CHROMA else luma_cells
         options.append([x for x in range(c - k, c + k + 1) if x >= 0])
-    return _keys(options)
+    return _probed(options)
 
 
 def far_buckets(values: npt.ArrayLike, luma_cells: int = 2) -> list[str]:
@@ -108,7 +117,7 @@ def far_buckets(values: npt.ArrayLike, luma_cells: int = 2) -> list[str]:
         near[d] if d in _CHROMA else [x for x in range(c - luma_cells, c + luma_cells + 1) if x >= 0]
         for d, c in enumerate(cells)
     ]
-    return _keys(options)
+    return _probed(options)
 
 
 def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:
@@ -120,7 +129,7 @@ def reach_buckets(values: npt.ArrayLike, reach: int) -> list[str]:
     for d in range(len(v)):
         lo, hi = max(0, int(v[d]) - reach) // int(_WIDTH[d]), (int(v[d]) + reach) // int(_WIDTH[d])
         options = [*near[:d], list(range(lo, hi + 1)), *near[d + 1 :]]
-        keys.update(dict.fromkeys(_keys(options)))
+        keys.update(dict.fromkeys(_probed(options)))
     return list(keys)
 
 
