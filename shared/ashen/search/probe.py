@@ -151,7 +151,7 @@ def widen(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
 
 
 def reach_far(store: SceneStore, pool: Pool, options: SearchOptions) -> None:
-    """The far probe, when the closest scene of every frame is still far (``Tuning.far_below``)."""
+    """The far probe, when some frame's closest scene is still far (``Tuning.far_below``)."""
     best = min((float(similarity_of(r.dist.min())) for r in pool.rankings if len(r.dist)), default=0.0)
     if best < options.tuning.far_below:
         read_keys(store, pool, far_probe([r for f in pool.frames for r in f.readings], pool.values, pool.buckets))
